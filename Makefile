@@ -1,0 +1,128 @@
+# Permafrost — one entry point: make, make test, make install, make deb
+#
+# Products go under $(OUT). `make V=1` shows the commands.
+
+OUT       ?= build
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+SBINDIR   ?= $(PREFIX)/sbin
+BINDIR    ?= $(PREFIX)/bin
+SYSCONFDIR ?= /etc
+UNITDIR   ?= $(PREFIX)/lib/systemd/system
+
+CC        ?= cc
+CLANG     ?= clang
+LLVM_STRIP ?= llvm-strip
+BPFTOOL   ?= bpftool
+# vmlinux.h is checked in (generated once, see `make vmlinux`), so a package
+# build never depends on the builder's running kernel. CO-RE relocates field
+# offsets on the target kernel.
+VMLINUX_H ?= bpf/vmlinux.h
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+
+VERSION   := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+ARCH      := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+CFLAGS    ?= -O2 -g
+WARNFLAGS := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
+XCFLAGS   := $(WARNFLAGS) -std=gnu11 -D_GNU_SOURCE -Iuser/lib -Ibpf -I$(OUT) \
+             -DPF_VERSION='"$(VERSION)"' -fstack-protector-strong -D_FORTIFY_SOURCE=2
+LDLIBS    := -lbpf -lelf -lz -lcap -lcrypto
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ibpf -I$(dir $(VMLINUX_H)) \
+              -Wall -Werror -Wno-unused-function
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.PHONY: all clean test unit vmtest bench install vmlinux deps fuzz demo
+
+LIB_SRCS  := $(sort $(wildcard user/lib/*.c))
+LIB_OBJS  := $(patsubst user/lib/%.c,$(OUT)/lib/%.o,$(LIB_SRCS))
+LIB_HDRS  := $(wildcard user/lib/*.h) bpf/permafrost.h
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
+
+all: $(OUT)/permafrostd $(OUT)/permafrost $(OUT)/pfop
+
+$(OUT) $(OUT)/lib $(OUT)/tests:
+	$(Q)mkdir -p $@
+
+# --- BPF object and skeleton -------------------------------------------------
+$(OUT)/permafrost.bpf.o: bpf/permafrost.bpf.c bpf/permafrost.h $(VMLINUX_H) | $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
+
+$(OUT)/permafrost.skel.h: $(OUT)/permafrost.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name permafrost_bpf > $@
+
+# --- user space --------------------------------------------------------------
+$(OUT)/lib/%.o: user/lib/%.c $(LIB_HDRS) | $(OUT)/lib
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -c $< -o $@
+
+$(OUT)/libpermafrost.a: $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(OUT)/permafrostd: user/permafrostd.c $(OUT)/permafrost.skel.h $(OUT)/libpermafrost.a $(LIB_HDRS)
+	$(call msg,CCLD,$@)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) $< $(OUT)/libpermafrost.a $(LDLIBS) -o $@
+
+$(OUT)/permafrost: user/permafrost.c $(OUT)/libpermafrost.a $(LIB_HDRS)
+	$(call msg,CCLD,$@)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) $< $(OUT)/libpermafrost.a $(LDLIBS) -o $@
+
+# pfop: performs one file-system operation and reports its errno; used by the
+# VM tests and the benchmark (busybox lacks renameat2, io_uring, xattrs...).
+$(OUT)/pfop: tests/vm/pfop.c | $(OUT)
+	$(call msg,CCLD,$@)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) $< -o $@
+
+# --- tests -------------------------------------------------------------------
+$(OUT)/tests/test_%: tests/unit/test_%.c tests/unit/tap.h $(OUT)/libpermafrost.a | $(OUT)/tests
+	$(call msg,CCLD,$@)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Itests/unit $< $(OUT)/libpermafrost.a $(LDLIBS) -o $@
+
+unit: $(UNIT_BINS)
+	$(Q)tests/run-unit.sh $(OUT)
+
+# The full suite: unit tests on the host, the enforcement suite in a VM on
+# each kernel. Ends with "N passed, N failed".
+test: all $(UNIT_BINS)
+	$(Q)tests/run-all.sh $(OUT)
+
+vmtest: all
+	$(Q)tests/vm/run.sh
+
+bench: all
+	$(Q)tests/bench/run.sh
+
+demo: all
+	$(Q)tests/vm/demo.sh
+
+deps:
+	$(Q)scripts/install-deps.sh
+
+vmlinux:
+	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > bpf/vmlinux.h
+
+# --- install -----------------------------------------------------------------
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/permafrost
+	install -m 0755 $(OUT)/permafrostd $(DESTDIR)$(SBINDIR)/permafrostd
+	install -m 0755 $(OUT)/permafrost $(DESTDIR)$(BINDIR)/permafrost
+	test -e $(DESTDIR)$(SYSCONFDIR)/permafrost/permafrost.conf || \
+		install -m 0644 policy/example.conf $(DESTDIR)$(SYSCONFDIR)/permafrost/permafrost.conf
+	install -d $(DESTDIR)$(UNITDIR)
+	install -m 0644 packaging/permafrostd.service $(DESTDIR)$(UNITDIR)/permafrostd.service
+
+clean:
+	rm -rf $(OUT)

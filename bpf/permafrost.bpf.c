@@ -1,0 +1,659 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Permafrost: refuse modifications of protected objects while frozen.
+ *
+ * Every hook that can change a protected object's content, name, metadata
+ * or visibility asks decide(): is this object, or one of its dentry
+ * ancestors, a protected (dev, ino)? The nearest rule wins, so an exempt
+ * subtree inside a protected tree is carved out. Reads are never checked:
+ * they pay one flag test. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "permafrost.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define EPERM 1
+
+/* Constants that vmlinux.h (BTF) does not carry. */
+#define FMODE_WRITE 0x2
+#define O_TRUNC 00001000
+#define MAY_WRITE 0x2
+#define MAY_APPEND 0x8
+#define S_IFMT 00170000
+#define S_IFBLK 0060000
+#define S_IFREG 0100000
+#define PROT_WRITE 0x2
+#define MAP_SHARED 0x01
+#define MAP_SHARED_VALIDATE 0x03
+#define VM_SHARED 0x00000008
+#define MS_RDONLY 1
+#define MS_REMOUNT 32
+#define MS_BIND 4096
+#define ATTR_MODE (1 << 0)
+#define ATTR_UID (1 << 1)
+#define ATTR_GID (1 << 2)
+#define ATTR_SIZE (1 << 3)
+#define FS_IOC_SETFLAGS 0x40086602
+#define FS_IOC32_SETFLAGS 0x40046602
+#define FS_IOC_FSSETXATTR 0x401c5820
+
+#define NAME_READ_MAX 256 /* NAME_MAX + 1 */
+
+/* Set by the agent before load. */
+const volatile __u32 rules_max = 1;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pf_config);
+} pf_config_map SEC(".maps");
+
+/* (dev, ino) -> rule. Sized by the agent before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct pf_key);
+	__type(value, struct pf_rule);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} rules SEC(".maps");
+
+/* Superblocks (kernel dev) that hold at least one protect rule: the cheap
+ * filter in front of every walk. Value: number of rules. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u32);
+} protected_sbs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 * 1024 * 1024);
+} events SEC(".maps");
+
+/* Failed ring-buffer reservations, per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+/* Decisions taken, per CPU, indexed by enum pf_decision. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 8);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+static __always_inline struct pf_config *get_config(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&pf_config_map, &zero);
+}
+
+/* --- the ancestor walk ------------------------------------------------ */
+
+struct walk {
+	struct dentry *d;
+	__u64 dev;
+	__u32 found;   /* 0, or enum pf_rule_kind of the nearest rule */
+	__u32 rule_id;
+	__u64 obj_ino; /* inode of the first positive dentry (the object) */
+	__u32 reached_root;
+};
+
+static long walk_step(__u32 i, void *ctx)
+{
+	struct walk *w = ctx;
+	struct dentry *d = w->d;
+	struct inode *inode = BPF_CORE_READ(d, d_inode);
+	struct dentry *parent;
+
+	if (inode) {
+		struct pf_key key = { .dev = w->dev, .ino = BPF_CORE_READ(inode, i_ino) };
+		struct pf_rule *r;
+
+		if (!w->obj_ino)
+			w->obj_ino = key.ino;
+		r = bpf_map_lookup_elem(&rules, &key);
+		if (r) {
+			w->found = r->kind;
+			w->rule_id = r->rule_id;
+			return 1;
+		}
+	}
+	parent = BPF_CORE_READ(d, d_parent);
+	if (!parent || parent == d) {
+		w->reached_root = 1;
+		return 1;
+	}
+	w->d = parent;
+	return 0;
+}
+
+/* --- events ----------------------------------------------------------- */
+
+static __always_inline void count(__u32 decision)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &decision);
+
+	if (c)
+		*c += 1;
+}
+
+struct pathbuild {
+	struct pf_event *e;
+	struct dentry *d;
+	struct vfsmount *mnt;
+	__u32 off;
+};
+
+static long path_step(__u32 i, void *ctx)
+{
+	struct pathbuild *pb = ctx;
+	struct dentry *d = pb->d, *parent;
+	struct vfsmount *vmnt = pb->mnt;
+	const unsigned char *name;
+	long n;
+
+	if (vmnt) {
+		struct dentry *mnt_root = BPF_CORE_READ(vmnt, mnt_root);
+
+		if (d == mnt_root) {
+			struct mount *m = (void *)vmnt -
+					  bpf_core_field_offset(struct mount, mnt);
+			struct mount *mp = BPF_CORE_READ(m, mnt_parent);
+
+			if (mp == m)
+				return 1; /* the namespace's root */
+			pb->d = BPF_CORE_READ(m, mnt_mountpoint);
+			pb->mnt = (struct vfsmount *)((void *)mp +
+					  bpf_core_field_offset(struct mount, mnt));
+			return 0;
+		}
+	}
+	parent = BPF_CORE_READ(d, d_parent);
+	if (!parent || parent == d)
+		return 1;
+	if (pb->off > PF_PATH_BYTES - NAME_READ_MAX) {
+		pb->e->path_flags |= PF_PATH_TRUNCATED;
+		return 1;
+	}
+	name = BPF_CORE_READ(d, d_name.name);
+	n = bpf_probe_read_kernel_str(&pb->e->path[pb->off & (PF_PATH_BYTES - 1)],
+				      NAME_READ_MAX, name);
+	if (n <= 0)
+		return 1;
+	pb->off += n;
+	pb->d = parent;
+	return 0;
+}
+
+static __always_inline void emit(struct dentry *d, struct vfsmount *mnt, __u64 dev,
+				 __u64 ino, __u32 op, __u32 decision, __u32 mode,
+				 __u32 rule_id)
+{
+	struct pf_event *e;
+	struct task_struct *task;
+	__u64 id;
+
+	count(decision);
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__u32 zero = 0;
+		__u64 *l = bpf_map_lookup_elem(&lost, &zero);
+
+		if (l)
+			*l += 1;
+		return;
+	}
+	task = (struct task_struct *)bpf_get_current_task_btf();
+	id = bpf_get_current_pid_tgid();
+	e->ts_boot_ns = bpf_ktime_get_boot_ns();
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	e->dev = dev;
+	e->ino = ino;
+	e->pid = (__u32)id;
+	e->tgid = id >> 32;
+	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	id = bpf_get_current_uid_gid();
+	e->uid = (__u32)id;
+	e->gid = id >> 32;
+	e->op = op;
+	e->decision = decision;
+	e->mode = mode;
+	e->rule_id = rule_id;
+	e->path_flags = mnt ? 0 : PF_PATH_FSROOT;
+	e->_pad = 0;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+
+	struct pathbuild pb = { .e = e, .d = d, .mnt = mnt, .off = 0 };
+
+	e->path[0] = 0;
+	if (d) {
+		bpf_loop(PF_PATH_COMPONENTS, path_step, &pb, 0);
+		if (pb.off == 0 && BPF_CORE_READ(d, d_parent) != d)
+			e->path_flags |= PF_PATH_TRUNCATED;
+	}
+	e->path_len = pb.off;
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* Apply the mode to a protected hit: log, and deny in enforce. */
+static __always_inline int verdict(struct dentry *d, struct vfsmount *mnt, __u64 dev,
+				   __u64 ino, __u32 op, __u32 mode, __u32 rule_id)
+{
+	if (mode == PF_MODE_ENFORCE) {
+		emit(d, mnt, dev, ino, op, PF_DEC_DENY, mode, rule_id);
+		return -EPERM;
+	}
+	emit(d, mnt, dev, ino, op, PF_DEC_WOULD_DENY, mode, rule_id);
+	return 0;
+}
+
+/* The decision for one object (a dentry, positive or negative). */
+static __always_inline int decide(struct dentry *d, struct vfsmount *mnt, __u32 op)
+{
+	struct pf_config *cfg = get_config();
+	struct walk w = {};
+	__u32 dev;
+
+	if (!cfg || cfg->mode == PF_MODE_OFF || !d)
+		return 0;
+	dev = BPF_CORE_READ(d, d_sb, s_dev);
+	if (!bpf_map_lookup_elem(&protected_sbs, &dev))
+		return 0;
+
+	w.d = d;
+	w.dev = dev;
+	bpf_loop(PF_MAX_DEPTH, walk_step, &w, 0);
+	if (w.found == PF_RULE_EXEMPT)
+		return 0;
+	if (!w.found) {
+		if (w.reached_root)
+			return 0;
+		/* Deeper than we walk on a filesystem holding protected
+		 * objects: fail closed. */
+		w.rule_id = PF_RULEID_TOO_DEEP;
+	}
+	return verdict(d, mnt, dev, w.obj_ino, op, cfg->mode, w.rule_id);
+}
+
+static __always_inline int decide_path(const struct path *p, __u32 op)
+{
+	return decide(BPF_CORE_READ(p, dentry), BPF_CORE_READ(p, mnt), op);
+}
+
+/* Is the block device @rdev the one under a filesystem holding protected
+ * objects? Opening it for write would bypass every other check. */
+static __always_inline int decide_blkdev(struct file *file, struct inode *inode, __u32 op)
+{
+	struct pf_config *cfg = get_config();
+	__u32 rdev;
+
+	if (!cfg || cfg->mode == PF_MODE_OFF)
+		return 0;
+	rdev = BPF_CORE_READ(inode, i_rdev);
+	if (!bpf_map_lookup_elem(&protected_sbs, &rdev))
+		return 0;
+	return verdict(BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt),
+		       rdev, BPF_CORE_READ(inode, i_ino), PF_OP_BLKDEV_WRITE, cfg->mode,
+		       PF_RULEID_BLKDEV);
+}
+
+static __always_inline int decide_file(struct file *file, __u32 op)
+{
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+
+	if (inode && (BPF_CORE_READ(inode, i_mode) & S_IFMT) == S_IFBLK)
+		return decide_blkdev(file, inode, op);
+	return decide(BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt), op);
+}
+
+/* --- content ------------------------------------------------------------ */
+
+SEC("lsm/file_open")
+int BPF_PROG(file_open, struct file *file, int ret)
+{
+	unsigned int flags;
+
+	if (ret)
+		return ret;
+	flags = file->f_flags;
+	if (!(file->f_mode & FMODE_WRITE) && !(flags & O_TRUNC))
+		return 0;
+	return decide_file(file, (flags & O_TRUNC) ? PF_OP_OPEN_TRUNC : PF_OP_OPEN_WRITE);
+}
+
+/* Writes through descriptors opened before the freeze; also the entry of
+ * copy_file_range, sendfile/splice, io_uring writes, fallocate and clones. */
+SEC("lsm/file_permission")
+int BPF_PROG(file_permission, struct file *file, int mask, int ret)
+{
+	if (ret)
+		return ret;
+	if (!(mask & (MAY_WRITE | MAY_APPEND)))
+		return 0;
+	return decide_file(file, PF_OP_WRITE);
+}
+
+SEC("lsm/path_truncate")
+int BPF_PROG(path_truncate, const struct path *path, int ret)
+{
+	if (ret)
+		return ret;
+	return decide_path(path, PF_OP_TRUNCATE);
+}
+
+/* ftruncate and open(O_TRUNC) from 6.2 on; absent on 6.1 (autoload off). */
+SEC("lsm/file_truncate")
+int BPF_PROG(file_truncate, struct file *file, int ret)
+{
+	if (ret)
+		return ret;
+	return decide_file(file, PF_OP_TRUNCATE);
+}
+
+SEC("lsm/mmap_file")
+int BPF_PROG(mmap_file, struct file *file, unsigned long reqprot, unsigned long prot,
+	     unsigned long flags, int ret)
+{
+	if (ret)
+		return ret;
+	if (!file || !(prot & PROT_WRITE))
+		return 0;
+	if ((flags & 0x0f) != MAP_SHARED && (flags & 0x0f) != MAP_SHARED_VALIDATE)
+		return 0;
+	return decide_file(file, PF_OP_MMAP_WRITE);
+}
+
+SEC("lsm/file_mprotect")
+int BPF_PROG(file_mprotect, struct vm_area_struct *vma, unsigned long reqprot,
+	     unsigned long prot, int ret)
+{
+	struct file *file;
+
+	if (ret)
+		return ret;
+	if (!(prot & PROT_WRITE) || !(vma->vm_flags & VM_SHARED))
+		return 0;
+	file = vma->vm_file;
+	if (!file)
+		return 0;
+	return decide_file(file, PF_OP_MMAP_WRITE);
+}
+
+SEC("lsm/file_ioctl")
+int BPF_PROG(file_ioctl, struct file *file, unsigned int cmd, unsigned long arg, int ret)
+{
+	if (ret)
+		return ret;
+	if (cmd != FS_IOC_SETFLAGS && cmd != FS_IOC32_SETFLAGS && cmd != FS_IOC_FSSETXATTR)
+		return 0;
+	return decide_file(file, PF_OP_SETFLAGS);
+}
+
+/* --- names ------------------------------------------------------------- */
+
+SEC("lsm/path_mknod")
+int BPF_PROG(path_mknod, const struct path *dir, struct dentry *dentry, umode_t mode,
+	     unsigned int dev, int ret)
+{
+	if (ret)
+		return ret;
+	return decide(dentry, BPF_CORE_READ(dir, mnt),
+		      (mode & S_IFMT) == S_IFREG || (mode & S_IFMT) == 0 ? PF_OP_CREATE
+									 : PF_OP_MKNOD);
+}
+
+SEC("lsm/path_mkdir")
+int BPF_PROG(path_mkdir, const struct path *dir, struct dentry *dentry, umode_t mode, int ret)
+{
+	if (ret)
+		return ret;
+	return decide(dentry, BPF_CORE_READ(dir, mnt), PF_OP_MKDIR);
+}
+
+SEC("lsm/path_rmdir")
+int BPF_PROG(path_rmdir, const struct path *dir, struct dentry *dentry, int ret)
+{
+	if (ret)
+		return ret;
+	return decide(dentry, BPF_CORE_READ(dir, mnt), PF_OP_RMDIR);
+}
+
+SEC("lsm/path_unlink")
+int BPF_PROG(path_unlink, const struct path *dir, struct dentry *dentry, int ret)
+{
+	if (ret)
+		return ret;
+	return decide(dentry, BPF_CORE_READ(dir, mnt), PF_OP_UNLINK);
+}
+
+SEC("lsm/path_symlink")
+int BPF_PROG(path_symlink, const struct path *dir, struct dentry *dentry,
+	     const char *old_name, int ret)
+{
+	if (ret)
+		return ret;
+	return decide(dentry, BPF_CORE_READ(dir, mnt), PF_OP_SYMLINK);
+}
+
+/* Both ends: a protected object may neither gain a name elsewhere (it could
+ * then be judged by another path) nor a name appear in a protected tree. */
+SEC("lsm/path_link")
+int BPF_PROG(path_link, struct dentry *old_dentry, const struct path *new_dir,
+	     struct dentry *new_dentry, int ret)
+{
+	struct vfsmount *mnt;
+
+	if (ret)
+		return ret;
+	mnt = BPF_CORE_READ(new_dir, mnt);
+	ret = decide(old_dentry, mnt, PF_OP_LINK);
+	if (ret)
+		return ret;
+	return decide(new_dentry, mnt, PF_OP_LINK);
+}
+
+/* Covers rename away, rename over, directory renames and RENAME_EXCHANGE:
+ * each end's walk includes the object itself and its ancestors. */
+SEC("lsm/path_rename")
+int BPF_PROG(path_rename, const struct path *old_dir, struct dentry *old_dentry,
+	     const struct path *new_dir, struct dentry *new_dentry, unsigned int flags, int ret)
+{
+	if (ret)
+		return ret;
+	ret = decide(old_dentry, BPF_CORE_READ(old_dir, mnt), PF_OP_RENAME);
+	if (ret)
+		return ret;
+	return decide(new_dentry, BPF_CORE_READ(new_dir, mnt), PF_OP_RENAME);
+}
+
+/* --- metadata ---------------------------------------------------------- */
+
+SEC("lsm/path_chmod")
+int BPF_PROG(path_chmod, const struct path *path, umode_t mode, int ret)
+{
+	if (ret)
+		return ret;
+	return decide_path(path, PF_OP_CHMOD);
+}
+
+SEC("lsm/path_chown")
+int BPF_PROG(path_chown, const struct path *path, __u32 uid, __u32 gid, int ret)
+{
+	if (ret)
+		return ret;
+	return decide_path(path, PF_OP_CHOWN);
+}
+
+/* utimes and the rest of notify_change(). Mode, owner and size changes are
+ * judged (with their own op) by path_chmod, path_chown and the truncate hooks, so they
+ * are not counted twice here. */
+static __always_inline int setattr(struct dentry *dentry, struct iattr *attr)
+{
+	unsigned int valid = BPF_CORE_READ(attr, ia_valid);
+
+	if (valid & (ATTR_MODE | ATTR_UID | ATTR_GID | ATTR_SIZE))
+		return 0;
+	return decide(dentry, NULL, PF_OP_SETATTR);
+}
+
+/* 6.1: (struct dentry *, struct iattr *) */
+SEC("lsm/inode_setattr")
+int BPF_PROG(inode_setattr_v1, struct dentry *dentry, struct iattr *attr, int ret)
+{
+	if (ret)
+		return ret;
+	return setattr(dentry, attr);
+}
+
+/* 6.3+: (struct mnt_idmap *, struct dentry *, struct iattr *) */
+SEC("lsm/inode_setattr")
+int BPF_PROG(inode_setattr_v2, void *idmap, struct dentry *dentry, struct iattr *attr, int ret)
+{
+	if (ret)
+		return ret;
+	return setattr(dentry, attr);
+}
+
+/* The dentry is the second argument on every kernel we support (the first
+ * is a user namespace on 6.1, an idmap later), so one program fits all. */
+SEC("lsm/inode_setxattr")
+int BPF_PROG(inode_setxattr, void *ns, struct dentry *dentry, const char *name,
+	     const void *value, size_t size, int flags, int ret)
+{
+	if (ret)
+		return ret;
+	return decide(dentry, NULL, PF_OP_SETXATTR);
+}
+
+SEC("lsm/inode_removexattr")
+int BPF_PROG(inode_removexattr, void *ns, struct dentry *dentry, const char *name, int ret)
+{
+	if (ret)
+		return ret;
+	return decide(dentry, NULL, PF_OP_REMOVEXATTR);
+}
+
+/* POSIX ACLs have their own hooks from 6.2 (autoload off before). */
+SEC("lsm/inode_set_acl")
+int BPF_PROG(inode_set_acl, void *idmap, struct dentry *dentry, const char *acl_name,
+	     void *kacl, int ret)
+{
+	if (ret)
+		return ret;
+	return decide(dentry, NULL, PF_OP_SETACL);
+}
+
+SEC("lsm/inode_remove_acl")
+int BPF_PROG(inode_remove_acl, void *idmap, struct dentry *dentry, const char *acl_name,
+	     int ret)
+{
+	if (ret)
+		return ret;
+	return decide(dentry, NULL, PF_OP_SETACL);
+}
+
+/* --- mounts ------------------------------------------------------------ */
+
+static __always_inline int sb_protected(struct super_block *sb)
+{
+	__u32 dev = BPF_CORE_READ(sb, s_dev);
+
+	return bpf_map_lookup_elem(&protected_sbs, &dev) != NULL;
+}
+
+static __always_inline int deny_sb(struct super_block *sb, struct dentry *d,
+				   struct vfsmount *mnt, __u32 op)
+{
+	struct pf_config *cfg = get_config();
+
+	if (!cfg || cfg->mode == PF_MODE_OFF)
+		return 0;
+	return verdict(d, mnt, BPF_CORE_READ(sb, s_dev), 0, op, cfg->mode, 0xffffffff);
+}
+
+SEC("lsm/sb_mount")
+int BPF_PROG(sb_mount, const char *dev_name, const struct path *path, const char *type,
+	     unsigned long flags, void *data, int ret)
+{
+	if (ret)
+		return ret;
+	if (flags & MS_REMOUNT) {
+		struct super_block *sb = BPF_CORE_READ(path, mnt, mnt_sb);
+
+		/* Making something read-only only tightens. */
+		if (flags & MS_RDONLY)
+			return 0;
+		if (sb_protected(sb))
+			return deny_sb(sb, BPF_CORE_READ(path, dentry),
+				       BPF_CORE_READ(path, mnt), PF_OP_REMOUNT);
+		return 0;
+	}
+	return decide_path(path, PF_OP_MOUNT);
+}
+
+SEC("lsm/move_mount")
+int BPF_PROG(move_mount, const struct path *from_path, const struct path *to_path, int ret)
+{
+	if (ret)
+		return ret;
+	return decide_path(to_path, PF_OP_MOUNT);
+}
+
+/* Unmounting a mount of a filesystem that holds protected objects, or one
+ * mounted inside a protected tree, changes what the protected paths show. */
+SEC("lsm/sb_umount")
+int BPF_PROG(sb_umount, struct vfsmount *mnt, int flags, int ret)
+{
+	struct super_block *sb;
+	struct mount *m;
+
+	if (ret)
+		return ret;
+	sb = BPF_CORE_READ(mnt, mnt_sb);
+	if (sb_protected(sb))
+		return deny_sb(sb, BPF_CORE_READ(mnt, mnt_root), mnt, PF_OP_UMOUNT);
+	m = (void *)mnt - bpf_core_field_offset(struct mount, mnt);
+	return decide(BPF_CORE_READ(m, mnt_mountpoint), NULL, PF_OP_UMOUNT);
+}
+
+SEC("lsm/sb_remount")
+int BPF_PROG(sb_remount, struct super_block *sb, void *mnt_opts, int ret)
+{
+	if (ret)
+		return ret;
+	if (!sb_protected(sb))
+		return 0;
+	return deny_sb(sb, BPF_CORE_READ(sb, s_root), NULL, PF_OP_REMOUNT);
+}
+
+/* --- identity hygiene --------------------------------------------------- */
+
+/* An inode that dies unlinked takes its rule with it, so the inode number,
+ * once reused, cannot protect (or unprotect) an unrelated file. Linked
+ * inodes merely evicted from the cache keep their rules. */
+SEC("lsm/inode_free_security")
+int BPF_PROG(inode_free_security, struct inode *inode)
+{
+	struct pf_key key;
+	__u32 dev;
+
+	if (inode->i_nlink)
+		return 0;
+	dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	if (!bpf_map_lookup_elem(&protected_sbs, &dev))
+		return 0;
+	key.dev = dev;
+	key.ino = inode->i_ino;
+	bpf_map_delete_elem(&rules, &key);
+	return 0;
+}

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Types shared between the BPF programs (permafrost.bpf.c) and user space.
+ * Only fixed-size types; layout must be identical on both sides. */
+#ifndef PERMAFROST_H
+#define PERMAFROST_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+/* Longest dentry chain the kernel walks looking for a rule. Deeper objects
+ * on a filesystem that holds protected objects are treated as protected
+ * (fail closed). */
+#define PF_MAX_DEPTH 4096
+/* Path bytes carried in an event (best effort, names from leaf to root). */
+#define PF_PATH_BYTES 512
+/* Components collected for an event's path. */
+#define PF_PATH_COMPONENTS 32
+#define PF_COMM_LEN 16
+
+enum pf_mode {
+	PF_MODE_OFF = 0,
+	PF_MODE_AUDIT = 1,
+	PF_MODE_ENFORCE = 2,
+};
+
+enum pf_decision {
+	PF_DEC_DENY = 1,
+	PF_DEC_WOULD_DENY = 2,
+	PF_DEC_APPROVED = 3,
+	PF_DEC_TAMPER = 4,
+};
+
+/* Operations as seen by the hooks. */
+enum pf_op {
+	PF_OP_NONE = 0,
+	PF_OP_OPEN_WRITE,    /* open for write/append/rw */
+	PF_OP_OPEN_TRUNC,    /* open with O_TRUNC */
+	PF_OP_WRITE,         /* write through an fd (file_permission) */
+	PF_OP_TRUNCATE,      /* truncate/ftruncate */
+	PF_OP_MMAP_WRITE,    /* writable MAP_SHARED mapping / mprotect */
+	PF_OP_CREATE,        /* create a regular file */
+	PF_OP_MKNOD,         /* mknod/mkfifo/socket */
+	PF_OP_MKDIR,
+	PF_OP_RMDIR,
+	PF_OP_UNLINK,
+	PF_OP_LINK,          /* hard link (source or destination) */
+	PF_OP_SYMLINK,
+	PF_OP_RENAME,        /* either end of rename / exchange */
+	PF_OP_CHMOD,
+	PF_OP_CHOWN,
+	PF_OP_SETATTR,       /* utimes and other attribute changes */
+	PF_OP_SETXATTR,
+	PF_OP_REMOVEXATTR,
+	PF_OP_SETACL,
+	PF_OP_SETFLAGS,      /* FS_IOC_SETFLAGS / FS_IOC_FSSETXATTR */
+	PF_OP_MOUNT,         /* mount/bind/move onto a protected path */
+	PF_OP_UMOUNT,
+	PF_OP_REMOUNT,
+	PF_OP_BLKDEV_WRITE,  /* open for write the block device under a protected fs */
+	PF_OP__COUNT,
+};
+
+/* Operation classes: what an approval token's `ops` names. */
+enum pf_opclass {
+	PF_CLASS_WRITE = 1 << 0,
+	PF_CLASS_CREATE = 1 << 1,
+	PF_CLASS_DELETE = 1 << 2,
+	PF_CLASS_RENAME = 1 << 3,
+	PF_CLASS_METADATA = 1 << 4,
+	PF_CLASS_MOUNT = 1 << 5,
+};
+
+/* Key of the `rules` map: the identity of a protected or exempt object.
+ * dev is the kernel's encoding (MAJOR << 20 | MINOR), as in sb->s_dev. */
+struct pf_key {
+	__u64 dev;
+	__u64 ino;
+};
+
+enum pf_rule_kind {
+	PF_RULE_PROTECT = 1,
+	PF_RULE_EXEMPT = 2,
+};
+
+struct pf_rule {
+	__u32 kind;    /* enum pf_rule_kind */
+	__u32 rule_id; /* index of the policy line's rule, for events */
+};
+
+/* Reserved rule ids reported in events. */
+#define PF_RULEID_TOO_DEEP 0xfffffffeU /* walk exceeded PF_MAX_DEPTH */
+#define PF_RULEID_BLKDEV 0xfffffffdU   /* block device of a protected fs */
+
+/* The one-entry `config` array map. */
+struct pf_config {
+	__u32 mode;        /* enum pf_mode */
+	__u32 agent_tgid;  /* the agent's tgid (for self-identification) */
+	__u64 policy_gen;  /* bumped by the agent on every policy change */
+};
+
+/* One ring-buffer record. */
+struct pf_event {
+	__u64 ts_boot_ns;   /* bpf_ktime_get_boot_ns() */
+	__u64 cgroup_id;
+	__u64 dev;          /* object identity (kernel dev encoding) */
+	__u64 ino;
+	__u32 pid;          /* thread id */
+	__u32 tgid;         /* process id */
+	__u32 ppid;
+	__u32 uid;
+	__u32 gid;
+	__u32 op;           /* enum pf_op */
+	__u32 decision;     /* enum pf_decision */
+	__u32 mode;         /* enum pf_mode at decision time */
+	__u32 rule_id;
+	__u32 path_len;     /* bytes used in path[] */
+	__u32 path_flags;   /* PF_PATH_* */
+	__u32 _pad;
+	char comm[PF_COMM_LEN];
+	/* Names from the object up to the root, each NUL-terminated:
+	 * "passwd\0etc\0" means /etc/passwd. */
+	char path[PF_PATH_BYTES];
+};
+
+#define PF_PATH_TRUNCATED (1U << 0) /* more components than we carried */
+#define PF_PATH_FSROOT (1U << 1)    /* path is relative to its filesystem's root
+                                       (no mount information in this hook) */
+
+#endif

@@ -1,0 +1,27 @@
+#!/bin/bash
+# The whole suite: unit tests on the host, then the enforcement suites in
+# QEMU on Debian's 6.1 and 6.12 cloud kernels. Ends with "N passed, N failed".
+set -u
+OUT=${1:-build}
+cd "$(dirname "$0")/.."
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+tests/run-unit.sh "$OUT" | tee -a "$log"
+for suite in ${PF_VM_SUITES:-enforce}; do
+	tests/vm/run.sh --suite "$suite" --kernel all | tee -a "$log"
+done
+
+# Totals from the section summaries ("unit: N passed, N failed", "vm: ...").
+pass=0 fail=0
+while read -r p f; do
+	pass=$((pass + p)); fail=$((fail + f))
+done < <(sed -n -E 's/^(unit|vm): ([0-9]+) passed, ([0-9]+) failed$/\2 \3/p' "$log")
+sections=$(grep -c -E '^(unit|vm): [0-9]+ passed, [0-9]+ failed$' "$log")
+expected=$((1 + $(wc -w <<<"${PF_VM_SUITES:-enforce}")))
+if [ "$sections" -ne "$expected" ]; then
+	echo "not ok - only $sections of $expected test sections reported a result"
+	fail=$((fail + 1))
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

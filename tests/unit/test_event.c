@@ -1,0 +1,374 @@
+/* Unit tests: user/lib/event.c (names, path joining, audit-log lines). */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "event.h"
+#include "json.h"
+#include "tap.h"
+
+static void test_names(void)
+{
+	static const char *const ops[PF_OP__COUNT] = {
+		"unknown", "open-write", "open-trunc", "write", "truncate", "mmap-write",
+		"create", "mknod", "mkdir", "rmdir", "unlink", "link", "symlink", "rename",
+		"chmod", "chown", "setattr", "setxattr", "removexattr", "setacl", "setflags",
+		"mount", "umount", "remount", "blkdev-write",
+	};
+	static const uint32_t classes[PF_OP__COUNT] = {
+		0, PF_CLASS_WRITE, PF_CLASS_WRITE, PF_CLASS_WRITE, PF_CLASS_WRITE, PF_CLASS_WRITE,
+		PF_CLASS_CREATE, PF_CLASS_CREATE, PF_CLASS_CREATE, PF_CLASS_DELETE,
+		PF_CLASS_DELETE, PF_CLASS_CREATE, PF_CLASS_CREATE, PF_CLASS_RENAME,
+		PF_CLASS_METADATA, PF_CLASS_METADATA, PF_CLASS_METADATA, PF_CLASS_METADATA,
+		PF_CLASS_METADATA, PF_CLASS_METADATA, PF_CLASS_METADATA,
+		PF_CLASS_MOUNT, PF_CLASS_MOUNT, PF_CLASS_MOUNT, PF_CLASS_MOUNT,
+	};
+	uint32_t op;
+
+	for (op = 0; op < PF_OP__COUNT; op++) {
+		TAP_STREQ(pf_op_name(op), ops[op], "op %u name", op);
+		TAP_OK(pf_op_class(op) == classes[op], "op %s class %#x", ops[op], classes[op]);
+	}
+	TAP_STREQ(pf_op_name(PF_OP__COUNT), "unknown", "op past the end");
+	TAP_STREQ(pf_op_name(0xffffffffU), "unknown", "op 0xffffffff");
+	TAP_OK(pf_op_class(PF_OP__COUNT) == 0 && pf_op_class(0xffffffffU) == 0,
+	       "unknown op has no class");
+
+	TAP_STREQ(pf_decision_name(PF_DEC_DENY), "deny", "decision deny");
+	TAP_STREQ(pf_decision_name(PF_DEC_WOULD_DENY), "would-deny", "decision would-deny");
+	TAP_STREQ(pf_decision_name(PF_DEC_APPROVED), "approved", "decision approved");
+	TAP_STREQ(pf_decision_name(PF_DEC_TAMPER), "tamper", "decision tamper");
+	TAP_STREQ(pf_decision_name(0), "unknown", "decision 0");
+	TAP_STREQ(pf_decision_name(5), "unknown", "decision 5");
+
+	TAP_STREQ(pf_mode_name(PF_MODE_OFF), "off", "mode off");
+	TAP_STREQ(pf_mode_name(PF_MODE_AUDIT), "audit", "mode audit");
+	TAP_STREQ(pf_mode_name(PF_MODE_ENFORCE), "enforce", "mode enforce");
+	TAP_STREQ(pf_mode_name(3), "unknown", "mode 3");
+	TAP_OK(pf_mode_parse("off") == PF_MODE_OFF, "parse off");
+	TAP_OK(pf_mode_parse("audit") == PF_MODE_AUDIT, "parse audit");
+	TAP_OK(pf_mode_parse("enforce") == PF_MODE_ENFORCE, "parse enforce");
+	TAP_OK(pf_mode_parse("Enforce") == -EINVAL, "parse is case-sensitive");
+	TAP_OK(pf_mode_parse("") == -EINVAL && pf_mode_parse(NULL) == -EINVAL &&
+	       pf_mode_parse("unknown") == -EINVAL, "parse refuses others");
+}
+
+static void set_path(struct pf_event *e, const void *p, size_t n, uint32_t len, uint32_t flags)
+{
+	memset(e->path, 0, sizeof(e->path));
+	memcpy(e->path, p, n);
+	e->path_len = len;
+	e->path_flags = flags;
+}
+
+static void path_case(const char *name, const void *p, size_t n, uint32_t len, uint32_t flags,
+		      const char *want)
+{
+	struct pf_event e;
+	char out[PF_EVENT_PATH_MAX];
+	int r;
+
+	memset(&e, 0, sizeof(e));
+	set_path(&e, p, n, len, flags);
+	r = pf_event_path(&e, out, sizeof(out));
+	TAP_OK(r == (int)strlen(want), "path %s: length %zu (got %d)", name, strlen(want), r);
+	TAP_STREQ(r >= 0 ? out : NULL, want, "path %s", name);
+}
+
+#define PATH(name, lit, len, flags, want) path_case(name, lit, sizeof(lit) - 1, len, flags, want)
+
+static void test_path(void)
+{
+	struct pf_event e;
+	char out[PF_EVENT_PATH_MAX], want[PF_EVENT_PATH_MAX], small[12];
+	size_t i;
+	int r;
+
+	PATH("leaf to root", "passwd\0etc\0", 11, 0, "/etc/passwd");
+	PATH("three levels", "c\0b\0a\0", 6, 0, "/a/b/c");
+	PATH("unterminated last component", "passwd\0etc", 10, 0, "/etc/passwd");
+	PATH("path_len cuts a component", "passwd\0etc\0", 5, 0, "/passw");
+	PATH("empty", "", 0, 0, "/");
+	PATH("only NULs", "\0\0\0", 3, 0, "/");
+	PATH("truncated", "c\0b\0", 4, PF_PATH_TRUNCATED, "/.../b/c");
+	PATH("truncated and empty", "", 0, PF_PATH_TRUNCATED, "/...");
+	PATH("fsroot flag does not change the path", "x\0", 2, PF_PATH_FSROOT, "/x");
+	PATH("root dentry name skipped", "a\0/\0", 4, 0, "/a");
+	PATH("empty components skipped", "a\0\0b\0", 5, 0, "/b/a");
+	PATH("quotes and newline kept", "x\"y\nz\0d\0", 8, 0, "/d/x\"y\nz");
+	PATH("bytes after path_len ignored", "a\0b\0", 2, 0, "/a");
+
+	/* path_len beyond the array: clamped; one unterminated 512-byte name */
+	memset(&e, 0, sizeof(e));
+	memset(e.path, 'a', sizeof(e.path));
+	e.path_len = 0xffffffffU;
+	r = pf_event_path(&e, out, sizeof(out));
+	want[0] = '/';
+	memset(want + 1, 'a', PF_PATH_BYTES);
+	want[PF_PATH_BYTES + 1] = '\0';
+	TAP_OK(r == PF_PATH_BYTES + 1, "path oversized path_len: clamped (%d)", r);
+	TAP_STREQ(r > 0 ? out : NULL, want, "path oversized path_len: content");
+
+	/* the longest output: 256 one-byte components, truncated */
+	memset(&e, 0, sizeof(e));
+	for (i = 0; i < PF_PATH_BYTES; i += 2)
+		e.path[i] = 'a';
+	e.path_len = PF_PATH_BYTES;
+	e.path_flags = PF_PATH_TRUNCATED;
+	r = pf_event_path(&e, out, sizeof(out));
+	TAP_OK(r == 4 + PF_PATH_BYTES && (size_t)r < PF_EVENT_PATH_MAX,
+	       "path longest case fits PF_EVENT_PATH_MAX (%d)", r);
+
+	/* output buffer too small: -ENOBUFS, untouched */
+	set_path(&e, "passwd\0etc\0", 11, 11, 0);
+	memset(small, 'Z', sizeof(small));
+	r = pf_event_path(&e, small, 11);
+	TAP_OK(r == -ENOBUFS && small[0] == 'Z', "path: buffer of 11 too small, untouched");
+	r = pf_event_path(&e, small, 12);
+	TAP_OK(r == 11 && strcmp(small, "/etc/passwd") == 0, "path: buffer of exactly 12");
+	TAP_OK(pf_event_path(NULL, out, sizeof(out)) == -EINVAL &&
+	       pf_event_path(&e, NULL, 10) == -EINVAL, "path: NULL arguments");
+}
+
+static void base_event(struct pf_event *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->ts_boot_ns = 12345123456789ULL; /* 12345.123456789 s after boot */
+	e->cgroup_id = 77;
+	e->dev = (254ULL << 20) | 3;
+	e->ino = 131;
+	e->pid = 1235;
+	e->tgid = 1234;
+	e->ppid = 1;
+	e->uid = 0;
+	e->gid = 0;
+	e->op = PF_OP_OPEN_WRITE;
+	e->decision = PF_DEC_DENY;
+	e->mode = PF_MODE_ENFORCE;
+	e->rule_id = 3;
+	memcpy(e->comm, "vi", 2);
+	set_path(e, "passwd\0etc\0", 11, 11, 0);
+}
+
+/* 2026-11-29T23:18:45Z is 1795994325 s after the epoch. */
+static const struct pf_event_ctx base_ctx = {
+	.boot_to_real_ns = (1795994325LL - 12345) * 1000000000LL,
+	.host = "web-1",
+	.seq = 42,
+};
+
+#define HEAD "{\"time\":\"2026-11-29T23:18:45.123456789Z\",\"host\":\"web-1\",\"seq\":42,"
+#define TAIL_IDS "\"dev\":\"254:3\",\"ino\":131,\"pid\":1234,\"tid\":1235,\"ppid\":1,\"uid\":0,\"gid\":0,"
+
+static void line_case(const char *name, const struct pf_event *e, const struct pf_event_ctx *ctx,
+		      const char *want)
+{
+	struct pf_buf b;
+	int r;
+
+	pf_buf_init(&b);
+	r = pf_event_to_json(e, ctx, &b);
+	TAP_OK(r == 0, "line %s: returns 0 (%d)", name, r);
+	TAP_STREQ(b.data, want, "line %s", name);
+	TAP_OK(b.len > 0 && pf_json_check(b.data, b.len - 1) == 0, "line %s: valid JSON", name);
+	pf_buf_free(&b);
+}
+
+static void test_lines(void)
+{
+	struct pf_event e;
+	struct pf_event_ctx ctx = base_ctx;
+	struct pf_buf b;
+	int r;
+
+	base_event(&e);
+	line_case("fully specified", &e, &base_ctx,
+		  HEAD "\"decision\":\"deny\",\"mode\":\"enforce\",\"op\":\"open-write\","
+		  "\"path\":\"/etc/passwd\"," TAIL_IDS "\"comm\":\"vi\",\"cgroup_id\":77,\"rule\":3}\n");
+
+	base_event(&e);
+	e.rule_id = 0xffffffffU;
+	e.decision = PF_DEC_WOULD_DENY;
+	e.mode = PF_MODE_AUDIT;
+	e.op = PF_OP_RENAME;
+	line_case("no rule", &e, &base_ctx,
+		  HEAD "\"decision\":\"would-deny\",\"mode\":\"audit\",\"op\":\"rename\","
+		  "\"path\":\"/etc/passwd\"," TAIL_IDS "\"comm\":\"vi\",\"cgroup_id\":77}\n");
+
+	base_event(&e);
+	e.rule_id = PF_RULEID_TOO_DEEP;
+	e.path_flags = PF_PATH_TRUNCATED | PF_PATH_FSROOT;
+	line_case("too deep, truncated, fs scope", &e, &base_ctx,
+		  HEAD "\"decision\":\"deny\",\"mode\":\"enforce\",\"op\":\"open-write\","
+		  "\"path\":\"/.../etc/passwd\",\"path_truncated\":true,\"path_scope\":\"fs\","
+		  TAIL_IDS "\"comm\":\"vi\",\"cgroup_id\":77,\"rule\":\"too-deep\"}\n");
+
+	base_event(&e);
+	e.rule_id = PF_RULEID_BLKDEV;
+	e.op = PF_OP_BLKDEV_WRITE;
+	e.decision = PF_DEC_TAMPER;
+	memcpy(e.comm, "abcdefghijklmnop", 16); /* no NUL */
+	line_case("blkdev, comm of 16 bytes", &e, &base_ctx,
+		  HEAD "\"decision\":\"tamper\",\"mode\":\"enforce\",\"op\":\"blkdev-write\","
+		  "\"path\":\"/etc/passwd\"," TAIL_IDS
+		  "\"comm\":\"abcdefghijklmnop\",\"cgroup_id\":77,\"rule\":\"blkdev\"}\n");
+
+	base_event(&e);
+	e.op = 999;
+	e.decision = 0;
+	e.mode = 7;
+	e.dev = 0xffffffffffffffffULL;
+	line_case("unknown enums, huge dev", &e, &base_ctx,
+		  HEAD "\"decision\":\"unknown\",\"mode\":\"unknown\",\"op\":\"unknown\","
+		  "\"path\":\"/etc/passwd\",\"dev\":\"17592186044415:1048575\",\"ino\":131,"
+		  "\"pid\":1234,\"tid\":1235,\"ppid\":1,\"uid\":0,\"gid\":0,"
+		  "\"comm\":\"vi\",\"cgroup_id\":77,\"rule\":3}\n");
+
+	/* quotes, newline and invalid UTF-8 in the path and comm */
+	base_event(&e);
+	set_path(&e, "a\"b\nc\xff\0d\\ir\0", 12, 12, 0);
+	memcpy(e.comm, "x\ty\xc3", 4);
+	line_case("hostile path", &e, &base_ctx,
+		  HEAD "\"decision\":\"deny\",\"mode\":\"enforce\",\"op\":\"open-write\","
+		  "\"path\":\"/d\\\\ir/a\\\"b\\nc\\ufffd\",\"path_hex\":\"2f645c69722f6122620a63ff\","
+		  TAIL_IDS "\"comm\":\"x\\ty\\ufffd\",\"cgroup_id\":77,\"rule\":3}\n");
+
+	/* valid UTF-8 path: no path_hex */
+	base_event(&e);
+	set_path(&e, "caf\xc3\xa9\0", 6, 6, 0);
+	line_case("UTF-8 path", &e, &base_ctx,
+		  HEAD "\"decision\":\"deny\",\"mode\":\"enforce\",\"op\":\"open-write\","
+		  "\"path\":\"/caf\xc3\xa9\"," TAIL_IDS "\"comm\":\"vi\",\"cgroup_id\":77,\"rule\":3}\n");
+
+	/* times: before the epoch clamps to it, overflow clamps to the max */
+	base_event(&e);
+	ctx.boot_to_real_ns = INT64_MIN;
+	ctx.host = NULL;
+	ctx.seq = UINT64_MAX;
+	line_case("time before epoch, no host", &e, &ctx,
+		  "{\"time\":\"1970-01-01T00:00:00.000000000Z\",\"seq\":18446744073709551615,"
+		  "\"decision\":\"deny\",\"mode\":\"enforce\",\"op\":\"open-write\","
+		  "\"path\":\"/etc/passwd\"," TAIL_IDS "\"comm\":\"vi\",\"cgroup_id\":77,\"rule\":3}\n");
+	e.ts_boot_ns = UINT64_MAX;
+	ctx.boot_to_real_ns = INT64_MAX;
+	ctx.seq = 0;
+	line_case("time overflow", &e, &ctx,
+		  "{\"time\":\"2262-04-11T23:47:16.854775807Z\",\"seq\":0,"
+		  "\"decision\":\"deny\",\"mode\":\"enforce\",\"op\":\"open-write\","
+		  "\"path\":\"/etc/passwd\"," TAIL_IDS "\"comm\":\"vi\",\"cgroup_id\":77,\"rule\":3}\n");
+	e.ts_boot_ns = 5;
+	line_case("NULL ctx", &e, NULL,
+		  "{\"time\":\"1970-01-01T00:00:00.000000005Z\",\"seq\":0,"
+		  "\"decision\":\"deny\",\"mode\":\"enforce\",\"op\":\"open-write\","
+		  "\"path\":\"/etc/passwd\"," TAIL_IDS "\"comm\":\"vi\",\"cgroup_id\":77,\"rule\":3}\n");
+
+	/* appends one line to what is there; failures leave the buffer alone */
+	base_event(&e);
+	pf_buf_init(&b);
+	pf_buf_puts(&b, "previous\n");
+	r = pf_event_to_json(&e, &base_ctx, &b);
+	TAP_OK(r == 0 && strncmp(b.data, "previous\n{\"time\"", 16) == 0 &&
+	       b.data[b.len - 1] == '\n' && strchr(b.data + 9, '\n') == b.data + b.len - 1,
+	       "appends exactly one line");
+	b.oom = 1;
+	r = pf_event_to_json(&e, &base_ctx, &b);
+	TAP_OK(r == -ENOMEM && b.len > 9 && b.oom, "oom buffer: -ENOMEM");
+	TAP_OK(pf_event_to_json(NULL, &base_ctx, &b) == -EINVAL &&
+	       pf_event_to_json(&e, &base_ctx, NULL) == -EINVAL, "NULL arguments");
+	pf_buf_free(&b);
+}
+
+/* Random events: every line is one valid JSON object ending in one '\n';
+ * a sample also goes through python3's json module when it is there. */
+static void test_random(void)
+{
+	char tmpl[] = "/tmp/pf-test-event-XXXXXX";
+	unsigned long long x = 0x9e3779b97f4a7c15ULL;
+	struct pf_event e;
+	struct pf_event_ctx ctx = { 0 };
+	struct pf_buf b, all;
+	int bad = 0, fd, st, i;
+	size_t k;
+	char cmd[1024];
+	FILE *f;
+
+	pf_buf_init(&b);
+	pf_buf_init(&all);
+	for (i = 0; i < 5000; i++) {
+		unsigned char *p = (unsigned char *)&e;
+
+		for (k = 0; k < sizeof(e); k++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			p[k] = (unsigned char)x;
+		}
+		/* make some fields plausible so that more paths are covered */
+		if (i % 2)
+			e.path_len %= PF_PATH_BYTES + 2;
+		if (i % 3 == 0)
+			for (k = 0; k < sizeof(e.path); k++)
+				if ((unsigned char)e.path[k] < 0x40)
+					e.path[k] = 0;
+		ctx.boot_to_real_ns = (int64_t)x;
+		ctx.seq = (uint64_t)i;
+		ctx.host = i % 5 ? "h\"ost\n\xff" : NULL;
+		pf_buf_reset(&b);
+		if (pf_event_to_json(&e, &ctx, &b) < 0 || b.len == 0 || b.data[b.len - 1] != '\n' ||
+		    memchr(b.data, '\n', b.len - 1) || pf_json_check(b.data, b.len - 1) < 0 ||
+		    b.data[0] != '{') {
+			bad++;
+			continue;
+		}
+		if (i < 500)
+			pf_buf_putn(&all, b.data, b.len);
+	}
+	TAP_OK(bad == 0, "5000 random events give valid single-line JSON (%d bad)", bad);
+
+	fd = mkstemp(tmpl);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!f) {
+		TAP_OK(0, "temp file");
+		goto out;
+	}
+	fwrite(all.data, 1, all.len, f);
+	/* and the hostile-path line, with its decoded fields checked */
+	base_event(&e);
+	set_path(&e, "a\"b\nc\xff\0d\\ir\0", 12, 12, 0);
+	pf_buf_reset(&b);
+	pf_event_to_json(&e, &base_ctx, &b);
+	fwrite(b.data, 1, b.len, f);
+	fclose(f);
+	snprintf(cmd, sizeof(cmd),
+		 "python3 -c 'import json,sys\n"
+		 "L=open(sys.argv[1],\"rb\").read().decode(\"utf-8\").split(\"\\n\")\n"
+		 "assert L[-1]==\"\"\n"
+		 "D=[json.loads(l) for l in L[:-1]]\n"
+		 "assert D[-1][\"path\"]==\"/d\\\\ir/a\\\"b\\nc\\ufffd\", D[-1]\n"
+		 "assert bytes.fromhex(D[-1][\"path_hex\"])==b\"/d\\\\ir/a\\\"b\\nc\\xff\"\n"
+		 "' %s 2>&1",
+		 tmpl);
+	if (system("command -v python3 >/dev/null 2>&1") != 0) {
+		printf("ok %d - python3 json check # SKIP python3 not found\n", ++tap_n);
+	} else {
+		st = system(cmd);
+		TAP_OK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "python3 json.loads accepts 501 lines");
+	}
+	unlink(tmpl);
+out:
+	pf_buf_free(&b);
+	pf_buf_free(&all);
+}
+
+int main(void)
+{
+	test_names();
+	test_path();
+	test_lines();
+	test_random();
+	return TAP_DONE();
+}

@@ -1,0 +1,178 @@
+# Helpers for VM case scripts (busybox sh). Source with:  . "$PF_LIB"
+#
+# Every assertion prints one TAP line: "ok - NAME" or
+# "not ok - NAME # DETAIL". /init counts them; a case script that exits
+# non-zero or prints no TAP line at all is counted as a failure by /init.
+
+# ok NAME
+ok() {
+	echo "ok - $1"
+}
+
+# not_ok NAME DETAIL
+not_ok() {
+	echo "not ok - $1 # $2"
+}
+
+# check NAME CMD... — passes when CMD exits 0.
+check() {
+	_pf_name=$1
+	shift
+	if _pf_out=$("$@" 2>&1); then
+		ok "$_pf_name"
+	else
+		not_ok "$_pf_name" "'$*' failed: $(echo "$_pf_out" | head -n 3 | tr '\n' ' ')"
+	fi
+}
+
+# expect OUTCOME NAME [--] CMD...
+# CMD prints a pfop word (OK, EPERM, ...); its first word must be OUTCOME.
+#   expect EPERM "open-write protected file" pfop open-write /prot/etc/a
+expect() {
+	_pf_want=$1
+	_pf_name=$2
+	shift 2
+	[ "${1-}" = "--" ] && shift
+	_pf_out=$("$@" 2>"${TMPDIR:-/tmp}/.pf_expect_err.$$")
+	_pf_got=$(echo "$_pf_out" | head -n 1 | awk '{print $1}')
+	if [ "$_pf_got" = "$_pf_want" ]; then
+		ok "$_pf_name"
+	else
+		not_ok "$_pf_name" "expected $_pf_want, got '${_pf_got:-<nothing>}' from: $* $(head -c 200 "${TMPDIR:-/tmp}/.pf_expect_err.$$" | tr '\n' ' ')"
+	fi
+}
+
+# hash_of FILE — prints the sha256 of FILE's bytes ("missing" if unreadable).
+hash_of() {
+	sha256sum "$1" 2>/dev/null | awk '{print $1}' | grep . || echo missing
+}
+
+# expect_same_hash NAME FILE HASH — FILE's bytes still hash to HASH
+# (take HASH with hash_of before the operation under test).
+expect_same_hash() {
+	_pf_now=$(hash_of "$2")
+	if [ "$_pf_now" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1" "$2 changed: sha256 $3 -> $_pf_now"
+	fi
+}
+
+# expect_content NAME FILE TEXT — FILE holds exactly TEXT (no newline added).
+expect_content() {
+	_pf_want=$(printf '%s' "$3" | sha256sum | awk '{print $1}')
+	_pf_now=$(hash_of "$2")
+	if [ "$_pf_now" = "$_pf_want" ]; then
+		ok "$1"
+	else
+		not_ok "$1" "$2 holds '$(head -c 80 "$2" 2>/dev/null | tr '\n' '|')', want '$3'"
+	fi
+}
+
+# _pf_grep_all FILE PATTERN... — print the lines of FILE that contain every
+# fixed-string PATTERN.
+_pf_grep_all() {
+	_pf_lines=$(grep -F -- "$2" "$1" 2>/dev/null) || return 1
+	shift 2
+	for _pf_p in "$@"; do
+		_pf_lines=$(printf '%s\n' "$_pf_lines" | grep -F -- "$_pf_p") || return 1
+	done
+	printf '%s\n' "$_pf_lines"
+}
+
+# log_has NAME FILE PATTERN... — one single line of FILE (JSON lines)
+# contains all the fixed strings.
+log_has() {
+	_pf_name=$1
+	_pf_file=$2
+	shift 2
+	if _pf_grep_all "$_pf_file" "$@" >/dev/null; then
+		ok "$_pf_name"
+	else
+		not_ok "$_pf_name" "no line of $_pf_file contains all of: $* (last: $(tail -n 1 "$_pf_file" 2>/dev/null | head -c 200))"
+	fi
+}
+
+# log_lacks NAME FILE PATTERN... — no line contains all the fixed strings.
+log_lacks() {
+	_pf_name=$1
+	_pf_file=$2
+	shift 2
+	if _pf_grep_all "$_pf_file" "$@" >/dev/null; then
+		not_ok "$_pf_name" "$_pf_file has a line with all of: $*"
+	else
+		ok "$_pf_name"
+	fi
+}
+
+# wait_for FILE TIMEOUT_S — returns 0 once FILE exists, 1 after TIMEOUT_S.
+wait_for() {
+	_pf_left=$(($2 * 10))
+	while [ ! -e "$1" ]; do
+		[ "$_pf_left" -le 0 ] && return 1
+		_pf_left=$((_pf_left - 1))
+		sleep 0.1 2>/dev/null || pfop sleep-ms 100 >/dev/null
+	done
+	return 0
+}
+
+# --- the agent ---------------------------------------------------------------
+PF_SOCK=/run/permafrost/agent.sock
+PF_LOG=/var/log/permafrost/audit.log
+PF_STATE=/var/lib/permafrost
+PF_POLICY=/tmp/pf.conf
+PF_AGENT_OUT=/tmp/permafrostd.out
+
+start_agent() {
+	rm -f "$PF_SOCK"
+	permafrostd --policy "$PF_POLICY" --state-dir "$PF_STATE" --log "$PF_LOG" \
+		--socket "$PF_SOCK" >>"$PF_AGENT_OUT" 2>&1 &
+	PF_AGENT_PID=$!
+	echo "$PF_AGENT_PID" > /tmp/permafrostd.pid
+	if ! wait_for "$PF_SOCK" 120 || ! kill -0 "$PF_AGENT_PID" 2>/dev/null; then
+		sed 's/^/# permafrostd: /' "$PF_AGENT_OUT"
+		return 1
+	fi
+}
+
+# require_agent: start it, or end the case (nothing else can pass without it).
+require_agent() {
+	if start_agent; then
+		ok "agent starts"
+	else
+		not_ok "agent starts" "see the permafrostd lines above"
+		exit 1
+	fi
+}
+
+stop_agent() {
+	pid=$(cat /tmp/permafrostd.pid 2>/dev/null)
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null
+	i=0
+	while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+}
+
+# expect_event NAME PATTERN... — within 5 s, one audit-log line holds every
+# fixed string.
+expect_event() {
+	_n=$1
+	shift
+	_i=0
+	while [ $_i -lt 50 ]; do
+		if _pf_grep_all "$PF_LOG" "$@" >/dev/null; then
+			ok "$_n"
+			return
+		fi
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	not_ok "$_n" "no audit line with: $* (last: $(tail -n 1 "$PF_LOG" | head -c 300))"
+}
+
+# no_event NAME PATTERN... — after the agent had 1 s to drain, no line.
+no_event() {
+	sleep 1
+	_n=$1; shift; log_lacks "$_n" "$PF_LOG" "$@"
+}

@@ -1,0 +1,956 @@
+/* pfop — perform exactly one file-system operation and report its outcome.
+ *
+ * Used by the VM enforcement tests and the benchmark: busybox has no
+ * renameat2, io_uring, xattrs, copy_file_range or "held fd" scenarios, and
+ * its applets print free-form errors. pfop prints a single word on stdout:
+ *
+ *   OK        the operation succeeded                     (exit 0)
+ *   EPERM ... errno name of the first failing syscall     (exit 1)
+ *   usage     on stderr, for bad arguments                (exit 2)
+ *
+ * Exceptions: `cat` writes the raw file bytes instead of OK, `bench` prints
+ * one "BENCH op=OP ns_per_op=N" line. Both print the errno word on failure.
+ *
+ * Only libc and raw syscalls: io_uring is driven with io_uring_setup /
+ * io_uring_enter and the mmapped rings, so no liburing is needed and the
+ * binary can be linked statically.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <sys/xattr.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/io_uring.h>
+
+/* From <linux/fs.h>, which clashes with <sys/mount.h> on some glibc. */
+#ifndef FS_IOC_GETFLAGS
+#define FS_IOC_GETFLAGS _IOR('f', 1, long)
+#define FS_IOC_SETFLAGS _IOW('f', 2, long)
+#endif
+#ifndef FS_NOATIME_FL
+#define FS_NOATIME_FL 0x00000080
+#endif
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0)
+#define RENAME_EXCHANGE (1 << 1)
+#endif
+#ifndef O_TMPFILE
+#define O_TMPFILE (020000000 | O_DIRECTORY)
+#endif
+
+#define HOLD_POLL_MS 10
+#define HOLD_MAX_MS 60000
+#define CAT_BUF 65536
+#define BENCH_RUNS 3
+#define BENCH_MAX_ITER 100000000L
+
+/* ---- errno names ------------------------------------------------------ */
+
+#define E(x) { x, #x }
+static const struct {
+	int num;
+	const char *name;
+} errnames[] = {
+	E(EPERM),     E(ENOENT),    E(ESRCH),      E(EINTR),     E(EIO),
+	E(ENXIO),     E(E2BIG),     E(ENOEXEC),    E(EBADF),     E(ECHILD),
+	E(EAGAIN),    E(ENOMEM),    E(EACCES),     E(EFAULT),    E(ENOTBLK),
+	E(EBUSY),     E(EEXIST),    E(EXDEV),      E(ENODEV),    E(ENOTDIR),
+	E(EISDIR),    E(EINVAL),    E(ENFILE),     E(EMFILE),    E(ENOTTY),
+	E(ETXTBSY),   E(EFBIG),     E(ENOSPC),     E(ESPIPE),    E(EROFS),
+	E(EMLINK),    E(EPIPE),     E(ERANGE),     E(EDEADLK),   E(ENAMETOOLONG),
+	E(ENOLCK),    E(ENOSYS),    E(ENOTEMPTY),  E(ELOOP),     E(ENODATA),
+	E(EOVERFLOW), E(EBADFD),    E(EOPNOTSUPP), E(ETIMEDOUT), E(ESTALE),
+	E(EDQUOT),    E(ECANCELED), E(EKEYREJECTED), E(EUCLEAN),
+};
+#undef E
+
+static const char *errname(int err, char *buf, size_t len)
+{
+	for (size_t i = 0; i < sizeof(errnames) / sizeof(errnames[0]); i++)
+		if (errnames[i].num == err)
+			return errnames[i].name;
+	snprintf(buf, len, "E%d", err);
+	return buf;
+}
+
+/* ---- small helpers ---------------------------------------------------- */
+
+/* Every helper returns 0 or a negative errno, captured right at the call. */
+#define TRY(expr)                          \
+	do {                               \
+		if ((expr) < 0)            \
+			return -errno;     \
+	} while (0)
+
+static void closep(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+}
+#define _cleanup_close_ __attribute__((cleanup(closep)))
+
+static int parse_long(const char *s, int base, long *ret_val)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, base);
+	if (errno || end == s || *end)
+		return -1;
+	*ret_val = v;
+	return 0;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int open_fd(const char *path, int flags, int *ret_fd)
+{
+	int fd = open(path, flags | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	*ret_fd = fd;
+	return 0;
+}
+
+/* Signal READY, then wait until GO exists. Used to open a file before a
+ * freeze starts and use the descriptor after it. */
+static int hold(const char *ready, const char *go)
+{
+	int fd = open(ready, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	for (int waited = 0; waited < HOLD_MAX_MS; waited += HOLD_POLL_MS) {
+		if (access(go, F_OK) == 0)
+			return 0;
+		poll(NULL, 0, HOLD_POLL_MS);
+	}
+	return -ETIMEDOUT;
+}
+
+/* Write one byte through a shared mapping of fd and sync it. */
+static int poke_mapping(void *map, size_t len)
+{
+	if (len == 0)
+		return 0;
+	((volatile char *)map)[0] = 'M';
+	TRY(msync(map, len, MS_SYNC));
+	return 0;
+}
+
+static int file_size(int fd, size_t *ret_len)
+{
+	struct stat st;
+
+	TRY(fstat(fd, &st));
+	*ret_len = (size_t)st.st_size;
+	return 0;
+}
+
+/* ---- open / read / write --------------------------------------------- */
+
+static int open_only(const char *path, int flags)
+{
+	_cleanup_close_ int fd = -1;
+	return open_fd(path, flags, &fd);
+}
+
+static int op_open_read(char **a)
+{
+	_cleanup_close_ int fd = -1;
+	char buf[4096];
+	ssize_t n;
+	int r = open_fd(a[0], O_RDONLY, &fd);
+	if (r)
+		return r;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		;
+	return n < 0 ? -errno : 0;
+}
+
+static int op_open_write(char **a) { return open_only(a[0], O_WRONLY); }
+static int op_open_rdwr(char **a) { return open_only(a[0], O_RDWR); }
+static int op_open_append(char **a) { return open_only(a[0], O_WRONLY | O_APPEND); }
+static int op_open_trunc(char **a) { return open_only(a[0], O_WRONLY | O_TRUNC); }
+static int op_open_blkdev_write(char **a) { return open_only(a[0], O_WRONLY); }
+
+static int op_write(char **a)
+{
+	_cleanup_close_ int fd = -1;
+	int r = open_fd(a[0], O_WRONLY | O_APPEND, &fd);
+	if (r)
+		return r;
+	return write_all(fd, a[1], strlen(a[1]));
+}
+
+static int op_overwrite(char **a)
+{
+	_cleanup_close_ int fd = -1;
+	size_t len = strlen(a[1]);
+	ssize_t n;
+	int r = open_fd(a[0], O_WRONLY, &fd);
+	if (r)
+		return r;
+	n = pwrite(fd, a[1], len, 0);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+static int op_hold_write(char **a)
+{
+	_cleanup_close_ int fd = -1;
+	int r = open_fd(a[0], O_WRONLY | O_APPEND, &fd);
+	if (r)
+		return r;
+	r = hold(a[1], a[2]);
+	if (r)
+		return r;
+	return write_all(fd, "held\n", 5);
+}
+
+static int op_cat(char **a)
+{
+	_cleanup_close_ int fd = -1;
+	char *buf;
+	ssize_t n;
+	int r = open_fd(a[0], O_RDONLY, &fd);
+	if (r)
+		return r;
+	buf = malloc(CAT_BUF);
+	if (!buf)
+		return -ENOMEM;
+	while ((n = read(fd, buf, CAT_BUF)) > 0) {
+		r = write_all(STDOUT_FILENO, buf, n);
+		if (r)
+			break;
+	}
+	if (n < 0)
+		r = -errno;
+	free(buf);
+	return r;
+}
+
+static int op_stat(char **a)
+{
+	struct stat st;
+	TRY(stat(a[0], &st));
+	return 0;
+}
+
+/* ---- size changes ----------------------------------------------------- */
+
+static int arg_len(const char *s, off_t *ret_len)
+{
+	long v;
+	if (parse_long(s, 0, &v) || v < 0)
+		return -EINVAL;
+	*ret_len = v;
+	return 0;
+}
+
+static int op_truncate(char **a)
+{
+	off_t len;
+	if (arg_len(a[1], &len))
+		return -EINVAL;
+	TRY(truncate(a[0], len));
+	return 0;
+}
+
+static int do_ftruncate(char **a, const char *ready, const char *go)
+{
+	_cleanup_close_ int fd = -1;
+	off_t len;
+	int r;
+	if (arg_len(a[1], &len))
+		return -EINVAL;
+	r = open_fd(a[0], O_WRONLY, &fd);
+	if (r)
+		return r;
+	if (ready && (r = hold(ready, go)))
+		return r;
+	TRY(ftruncate(fd, len));
+	return 0;
+}
+
+static int op_ftruncate(char **a) { return do_ftruncate(a, NULL, NULL); }
+static int op_ftruncate_held(char **a) { return do_ftruncate(a, a[2], a[3]); }
+
+static int do_fallocate(char **a, const char *ready, const char *go)
+{
+	_cleanup_close_ int fd = -1;
+	off_t len;
+	int r;
+	if (arg_len(a[1], &len) || len == 0)
+		return -EINVAL;
+	r = open_fd(a[0], O_WRONLY, &fd);
+	if (r)
+		return r;
+	if (ready && (r = hold(ready, go)))
+		return r;
+	TRY(fallocate(fd, 0, 0, len));
+	return 0;
+}
+
+static int op_fallocate(char **a) { return do_fallocate(a, NULL, NULL); }
+static int op_fallocate_held(char **a) { return do_fallocate(a, a[2], a[3]); }
+
+/* ---- namespace operations --------------------------------------------- */
+
+static int op_create(char **a) { return open_only(a[0], O_CREAT | O_EXCL | O_WRONLY); }
+
+static int op_tmpfile_link(char **a)
+{
+	_cleanup_close_ int fd = -1;
+	char proc[64];
+	int r = open_fd(a[0], O_TMPFILE | O_WRONLY, &fd);
+	if (r)
+		return r;
+	r = write_all(fd, "tmpfile\n", 8);
+	if (r)
+		return r;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	TRY(linkat(AT_FDCWD, proc, AT_FDCWD, a[1], AT_SYMLINK_FOLLOW));
+	return 0;
+}
+
+static int op_mknod(char **a)
+{
+	mode_t type = S_IFREG;
+	if (a[1]) {
+		if (strcmp(a[1], "fifo") == 0)
+			type = S_IFIFO;
+		else if (strcmp(a[1], "reg") != 0)
+			return -EINVAL;
+	}
+	TRY(mknod(a[0], type | 0644, 0));
+	return 0;
+}
+
+static int op_mkfifo(char **a) { TRY(mkfifo(a[0], 0644)); return 0; }
+static int op_mkdir(char **a) { TRY(mkdir(a[0], 0755)); return 0; }
+static int op_rmdir(char **a) { TRY(rmdir(a[0])); return 0; }
+static int op_unlink(char **a) { TRY(unlink(a[0])); return 0; }
+static int op_link(char **a) { TRY(link(a[0], a[1])); return 0; }
+static int op_symlink(char **a) { TRY(symlink(a[0], a[1])); return 0; }
+static int op_rename(char **a) { TRY(rename(a[0], a[1])); return 0; }
+
+static int rename2(const char *from, const char *to, unsigned int flags)
+{
+	TRY(syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, flags));
+	return 0;
+}
+
+static int op_exchange(char **a) { return rename2(a[0], a[1], RENAME_EXCHANGE); }
+static int op_noreplace(char **a) { return rename2(a[0], a[1], RENAME_NOREPLACE); }
+
+/* ---- attributes ------------------------------------------------------- */
+
+static int op_chmod(char **a)
+{
+	long mode;
+	if (parse_long(a[1], 8, &mode) || mode < 0 || mode > 07777)
+		return -EINVAL;
+	TRY(chmod(a[0], (mode_t)mode));
+	return 0;
+}
+
+static int op_chown(char **a)
+{
+	long uid, gid;
+	if (parse_long(a[1], 10, &uid) || parse_long(a[2], 10, &gid))
+		return -EINVAL;
+	TRY(chown(a[0], (uid_t)uid, (gid_t)gid));
+	return 0;
+}
+
+static int op_utimes(char **a)
+{
+	const struct timespec ts[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+	TRY(utimensat(AT_FDCWD, a[0], ts, 0));
+	return 0;
+}
+
+static int op_setxattr(char **a)
+{
+	TRY(setxattr(a[0], a[1], a[2], strlen(a[2]), 0));
+	return 0;
+}
+
+static int op_removexattr(char **a)
+{
+	TRY(removexattr(a[0], a[1]));
+	return 0;
+}
+
+/* security.capability, VFS_CAP_REVISION_2, effective, permitted cap_net_raw */
+static int op_setcap(char **a)
+{
+	struct vfs_cap_data cap;
+
+	memset(&cap, 0, sizeof(cap));
+	cap.magic_etc = htole32(VFS_CAP_REVISION_2 | VFS_CAP_FLAGS_EFFECTIVE);
+	cap.data[0].permitted = htole32(1u << CAP_NET_RAW);
+	TRY(setxattr(a[0], "security.capability", &cap, XATTR_CAPS_SZ_2, 0));
+	return 0;
+}
+
+static int op_chattr(char **a)
+{
+	_cleanup_close_ int fd = -1;
+	int flags;
+	int r = open_fd(a[0], O_RDONLY | O_NONBLOCK, &fd);
+	if (r)
+		return r;
+	TRY(ioctl(fd, FS_IOC_GETFLAGS, &flags));
+	flags |= FS_NOATIME_FL;
+	TRY(ioctl(fd, FS_IOC_SETFLAGS, &flags));
+	return 0;
+}
+
+/* ---- data movement without write(2) ----------------------------------- */
+
+static int open_pair(char **a, int *ret_in, int *ret_out)
+{
+	int in = -1, out = -1, r;
+
+	r = open_fd(a[0], O_RDONLY, &in);
+	if (r)
+		return r;
+	r = open_fd(a[1], O_WRONLY | O_CREAT, &out);
+	if (r) {
+		close(in);
+		return r;
+	}
+	*ret_in = in;
+	*ret_out = out;
+	return 0;
+}
+
+static int op_copy_file_range(char **a)
+{
+	_cleanup_close_ int in = -1;
+	_cleanup_close_ int out = -1;
+	ssize_t n;
+	int r = open_pair(a, &in, &out);
+	if (r)
+		return r;
+	while ((n = copy_file_range(in, NULL, out, NULL, 1 << 20, 0)) > 0)
+		;
+	return n < 0 ? -errno : 0;
+}
+
+static int op_sendfile(char **a)
+{
+	_cleanup_close_ int in = -1;
+	_cleanup_close_ int out = -1;
+	ssize_t n;
+	int r = open_pair(a, &in, &out);
+	if (r)
+		return r;
+	while ((n = sendfile(out, in, NULL, 1 << 20)) > 0)
+		;
+	return n < 0 ? -errno : 0;
+}
+
+static int op_splice(char **a)
+{
+	_cleanup_close_ int in = -1;
+	_cleanup_close_ int out = -1;
+	_cleanup_close_ int pr = -1;
+	_cleanup_close_ int pw = -1;
+	int p[2];
+	ssize_t n;
+	int r = open_pair(a, &in, &out);
+	if (r)
+		return r;
+	TRY(pipe2(p, O_CLOEXEC));
+	pr = p[0];
+	pw = p[1];
+	while ((n = splice(in, NULL, pw, NULL, 65536, 0)) > 0) {
+		while (n > 0) {
+			ssize_t m = splice(pr, NULL, out, NULL, n, 0);
+			if (m < 0)
+				return -errno;
+			n -= m;
+		}
+	}
+	return n < 0 ? -errno : 0;
+}
+
+/* ---- io_uring with raw syscalls -------------------------------------- */
+
+struct ring {
+	int fd;
+	void *sq, *cq;
+	size_t sq_len, cq_len;
+	struct io_uring_sqe *sqes;
+	size_t sqes_len;
+	struct io_uring_params p;
+};
+
+static void ring_free(struct ring *r)
+{
+	if (r->sqes && r->sqes != MAP_FAILED)
+		munmap(r->sqes, r->sqes_len);
+	if (r->cq && r->cq != MAP_FAILED)
+		munmap(r->cq, r->cq_len);
+	if (r->sq && r->sq != MAP_FAILED)
+		munmap(r->sq, r->sq_len);
+	if (r->fd >= 0)
+		close(r->fd);
+}
+
+static void *map_ring(int fd, size_t len, off_t off)
+{
+	return mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE,
+		    fd, off);
+}
+
+/* Submit one IORING_OP_WRITE at the file position and return its result. */
+static int uring_write(int fd, const char *data, size_t len)
+{
+	struct ring r = { .fd = -1 };
+	unsigned *sq_tail, *sq_mask, *sq_array, *cq_head, *cq_tail, *cq_mask;
+	struct io_uring_cqe *cqes;
+	struct io_uring_sqe *sqe;
+	unsigned tail, head;
+	int ret;
+
+	r.fd = (int)syscall(__NR_io_uring_setup, 1, &r.p);
+	if (r.fd < 0)
+		return -errno;
+	r.sq_len = r.p.sq_off.array + r.p.sq_entries * sizeof(unsigned);
+	r.cq_len = r.p.cq_off.cqes + r.p.cq_entries * sizeof(struct io_uring_cqe);
+	r.sqes_len = r.p.sq_entries * sizeof(struct io_uring_sqe);
+	r.sq = map_ring(r.fd, r.sq_len, IORING_OFF_SQ_RING);
+	r.cq = map_ring(r.fd, r.cq_len, IORING_OFF_CQ_RING);
+	r.sqes = map_ring(r.fd, r.sqes_len, IORING_OFF_SQES);
+	if (r.sq == MAP_FAILED || r.cq == MAP_FAILED || r.sqes == MAP_FAILED) {
+		ret = -errno;
+		goto out;
+	}
+
+	sq_tail = (unsigned *)((char *)r.sq + r.p.sq_off.tail);
+	sq_mask = (unsigned *)((char *)r.sq + r.p.sq_off.ring_mask);
+	sq_array = (unsigned *)((char *)r.sq + r.p.sq_off.array);
+	cq_head = (unsigned *)((char *)r.cq + r.p.cq_off.head);
+	cq_tail = (unsigned *)((char *)r.cq + r.p.cq_off.tail);
+	cq_mask = (unsigned *)((char *)r.cq + r.p.cq_off.ring_mask);
+	cqes = (struct io_uring_cqe *)((char *)r.cq + r.p.cq_off.cqes);
+
+	tail = __atomic_load_n(sq_tail, __ATOMIC_ACQUIRE);
+	sqe = &r.sqes[tail & *sq_mask];
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = IORING_OP_WRITE;
+	sqe->fd = fd;
+	sqe->addr = (uint64_t)(uintptr_t)data;
+	sqe->len = (uint32_t)len;
+	sqe->off = (uint64_t)-1; /* use and advance the file position */
+	sq_array[tail & *sq_mask] = tail & *sq_mask;
+	__atomic_store_n(sq_tail, tail + 1, __ATOMIC_RELEASE);
+
+	if (syscall(__NR_io_uring_enter, r.fd, 1, 1, IORING_ENTER_GETEVENTS,
+		    NULL, 0) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	head = __atomic_load_n(cq_head, __ATOMIC_ACQUIRE);
+	if (head == __atomic_load_n(cq_tail, __ATOMIC_ACQUIRE)) {
+		ret = -EIO; /* no completion although we waited for one */
+		goto out;
+	}
+	ret = cqes[head & *cq_mask].res;
+	__atomic_store_n(cq_head, head + 1, __ATOMIC_RELEASE);
+	if (ret >= 0)
+		ret = (size_t)ret == len ? 0 : -EIO;
+out:
+	ring_free(&r);
+	return ret;
+}
+
+static int do_uring_write(char **a, const char *ready, const char *go)
+{
+	_cleanup_close_ int fd = -1;
+	int r = open_fd(a[0], O_WRONLY | O_APPEND, &fd);
+	if (r)
+		return r;
+	if (ready && (r = hold(ready, go)))
+		return r;
+	return uring_write(fd, a[1], strlen(a[1]));
+}
+
+static int op_io_uring_write(char **a) { return do_uring_write(a, NULL, NULL); }
+static int op_io_uring_write_held(char **a) { return do_uring_write(a, a[2], a[3]); }
+
+/* ---- mmap ------------------------------------------------------------- */
+
+static int op_mmap_write(char **a)
+{
+	_cleanup_close_ int fd = -1;
+	size_t len;
+	void *map;
+	int r = open_fd(a[0], O_RDWR, &fd);
+	if (r)
+		return r;
+	if ((r = file_size(fd, &len)))
+		return r;
+	if (len == 0)
+		return -EINVAL; /* nothing to map; test files must not be empty */
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	r = poke_mapping(map, len);
+	munmap(map, len);
+	return r;
+}
+
+static int op_mmap_held(char **a)
+{
+	_cleanup_close_ int fd = -1;
+	size_t len;
+	void *map;
+	int r = open_fd(a[0], O_RDWR, &fd);
+	if (r)
+		return r;
+	if ((r = file_size(fd, &len)))
+		return r;
+	if (len == 0)
+		return -EINVAL;
+	if ((r = hold(a[1], a[2])))
+		return r;
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	r = poke_mapping(map, len);
+	munmap(map, len);
+	return r;
+}
+
+static int op_mprotect_held(char **a)
+{
+	_cleanup_close_ int fd = -1;
+	size_t len;
+	void *map;
+	int r = open_fd(a[0], O_RDWR, &fd);
+	if (r)
+		return r;
+	if ((r = file_size(fd, &len)))
+		return r;
+	if (len == 0)
+		return -EINVAL;
+	map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	r = hold(a[1], a[2]);
+	if (!r && mprotect(map, len, PROT_READ | PROT_WRITE) < 0)
+		r = -errno;
+	if (!r)
+		r = poke_mapping(map, len);
+	munmap(map, len);
+	return r;
+}
+
+/* ---- mounts ----------------------------------------------------------- */
+
+static int op_mount_bind(char **a) { TRY(mount(a[0], a[1], NULL, MS_BIND, NULL)); return 0; }
+static int op_mount_tmpfs(char **a) { TRY(mount("tmpfs", a[0], "tmpfs", 0, "size=8m")); return 0; }
+static int op_move_mount(char **a) { TRY(mount(a[0], a[1], NULL, MS_MOVE, NULL)); return 0; }
+static int op_remount_rw(char **a) { TRY(mount(NULL, a[0], NULL, MS_REMOUNT, NULL)); return 0; }
+
+/* sock-send PATH HEX: connect to a Unix socket, send the hex-decoded bytes,
+ * half-close, print "OK" then whatever comes back (raw). */
+static int op_sock_send(char **a)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t n = strlen(a[1]) / 2;
+	unsigned char *buf = malloc(n + 1);
+	char rep[70000];
+	ssize_t got, total = 0;
+	int fd;
+
+	if (!buf || strlen(a[0]) >= sizeof(sa.sun_path))
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		unsigned v;
+		if (sscanf(a[1] + 2 * i, "%2x", &v) != 1)
+			return -EINVAL;
+		buf[i] = (unsigned char)v;
+	}
+	strcpy(sa.sun_path, a[0]);
+	TRY(fd = socket(AF_UNIX, SOCK_STREAM, 0));
+	TRY(connect(fd, (struct sockaddr *)&sa, sizeof(sa)));
+	TRY(write(fd, buf, n));
+	shutdown(fd, SHUT_WR);
+	while ((got = read(fd, rep + total, sizeof(rep) - 1 - (size_t)total)) > 0)
+		total += got;
+	close(fd);
+	printf("OK\n");
+	/* Skip the 4-byte length prefix of the reply frame. */
+	if (total > 4)
+		fwrite(rep + 4, 1, (size_t)(total - 4), stdout);
+	free(buf);
+	return 0;
+}
+
+/* chroot DIR OP ARGS...: chroot(2) into DIR, chdir("/"), then run OP. */
+static int op_chroot(char **a)
+{
+	(void)a;
+	return 0; /* dispatched specially in main */
+}
+
+static int op_umount(char **a) { TRY(umount2(a[0], 0)); return 0; }
+static int op_remount_ro(char **a) { TRY(mount(NULL, a[0], NULL, MS_REMOUNT | MS_RDONLY, NULL)); return 0; }
+
+/* ---- misc ------------------------------------------------------------- */
+
+static int op_sleep_ms(char **a)
+{
+	long ms;
+	struct timespec ts;
+	if (parse_long(a[0], 10, &ms) || ms < 0)
+		return -EINVAL;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000L;
+	while (nanosleep(&ts, &ts) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return 0;
+}
+
+/* ---- benchmark -------------------------------------------------------- */
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int bench_once(const char *op, const char *path, long iter, int fd4k)
+{
+	static char page[4096];
+	int ro = strcmp(op, "open-close-ro") == 0;
+	struct stat st;
+
+	for (long i = 0; i < iter; i++) {
+		int fd;
+		if (ro || strcmp(op, "open-close") == 0) {
+			fd = open(path, ro ? O_RDONLY : O_WRONLY);
+			if (fd < 0)
+				return -errno;
+			close(fd);
+		} else if (strcmp(op, "pwrite4k") == 0) {
+			if (pwrite(fd4k, page, sizeof(page), 0) < 0)
+				return -errno;
+		} else if (strcmp(op, "stat") == 0) {
+			TRY(stat(path, &st));
+		} else { /* create-unlink */
+			fd = open(path, O_CREAT | O_EXCL | O_WRONLY, 0644);
+			if (fd < 0)
+				return -errno;
+			close(fd);
+			TRY(unlink(path));
+		}
+	}
+	return 0;
+}
+
+static int op_bench(char **a)
+{
+	static const char *const ops[] = { "open-close", "open-close-ro",
+					   "pwrite4k", "stat", "create-unlink" };
+	_cleanup_close_ int fd4k = -1;
+	uint64_t best = UINT64_MAX;
+	long iter;
+	int known = 0, r;
+
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		known |= strcmp(a[0], ops[i]) == 0;
+	if (!known || parse_long(a[2], 10, &iter) || iter <= 0 ||
+	    iter > BENCH_MAX_ITER)
+		return -EINVAL;
+	if (strcmp(a[0], "pwrite4k") == 0 && (r = open_fd(a[1], O_WRONLY, &fd4k)))
+		return r;
+	for (int run = 0; run < BENCH_RUNS; run++) {
+		uint64_t t0 = now_ns(), dt;
+		r = bench_once(a[0], a[1], iter, fd4k);
+		if (r)
+			return r;
+		dt = now_ns() - t0;
+		if (dt < best)
+			best = dt;
+	}
+	printf("BENCH op=%s ns_per_op=%llu\n", a[0],
+	       (unsigned long long)(best / (uint64_t)iter));
+	return 0;
+}
+
+/* ---- dispatch --------------------------------------------------------- */
+
+enum { QUIET = 1 }; /* success prints nothing (the op wrote its output) */
+
+static const struct op {
+	const char *name;
+	int min_args, max_args;
+	int (*fn)(char **args);
+	int flags;
+	const char *args, *help;
+} ops[] = {
+	{ "open-read", 1, 1, op_open_read, 0, "FILE", "open O_RDONLY, read to EOF" },
+	{ "open-write", 1, 1, op_open_write, 0, "FILE", "open O_WRONLY (no write)" },
+	{ "open-rdwr", 1, 1, op_open_rdwr, 0, "FILE", "open O_RDWR" },
+	{ "open-append", 1, 1, op_open_append, 0, "FILE", "open O_WRONLY|O_APPEND" },
+	{ "open-trunc", 1, 1, op_open_trunc, 0, "FILE", "open O_WRONLY|O_TRUNC" },
+	{ "open-blkdev-write", 1, 1, op_open_blkdev_write, 0, "DEV", "open a device O_WRONLY" },
+	{ "write", 2, 2, op_write, 0, "FILE DATA", "open O_WRONLY|O_APPEND, write DATA" },
+	{ "overwrite", 2, 2, op_overwrite, 0, "FILE DATA", "open O_WRONLY, pwrite DATA at 0" },
+	{ "hold-write", 3, 3, op_hold_write, 0, "FILE READY GO", "open O_APPEND, signal READY, wait GO, write \"held\\n\"" },
+	{ "cat", 1, 1, op_cat, QUIET, "FILE", "write the raw bytes of FILE (no OK)" },
+	{ "stat", 1, 1, op_stat, 0, "FILE", "stat" },
+	{ "truncate", 2, 2, op_truncate, 0, "FILE LEN", "truncate(2)" },
+	{ "ftruncate", 2, 2, op_ftruncate, 0, "FILE LEN", "open O_WRONLY, ftruncate" },
+	{ "ftruncate-held", 4, 4, op_ftruncate_held, 0, "FILE LEN READY GO", "open, wait GO, ftruncate" },
+	{ "fallocate", 2, 2, op_fallocate, 0, "FILE LEN", "open O_WRONLY, fallocate [0,LEN)" },
+	{ "fallocate-held", 4, 4, op_fallocate_held, 0, "FILE LEN READY GO", "open, wait GO, fallocate" },
+	{ "create", 1, 1, op_create, 0, "FILE", "open O_CREAT|O_EXCL|O_WRONLY" },
+	{ "tmpfile-link", 2, 2, op_tmpfile_link, 0, "DIR NEWPATH", "O_TMPFILE in DIR, write, linkat to NEWPATH" },
+	{ "mknod", 1, 2, op_mknod, 0, "FILE [reg|fifo]", "mknod(2), regular file by default" },
+	{ "mkfifo", 1, 1, op_mkfifo, 0, "FILE", "mkfifo" },
+	{ "mkdir", 1, 1, op_mkdir, 0, "DIR", "mkdir" },
+	{ "rmdir", 1, 1, op_rmdir, 0, "DIR", "rmdir" },
+	{ "unlink", 1, 1, op_unlink, 0, "FILE", "unlink" },
+	{ "link", 2, 2, op_link, 0, "OLD NEW", "link" },
+	{ "symlink", 2, 2, op_symlink, 0, "TARGET NEW", "symlink" },
+	{ "rename", 2, 2, op_rename, 0, "OLD NEW", "rename" },
+	{ "exchange", 2, 2, op_exchange, 0, "A B", "renameat2 RENAME_EXCHANGE" },
+	{ "noreplace", 2, 2, op_noreplace, 0, "OLD NEW", "renameat2 RENAME_NOREPLACE" },
+	{ "chmod", 2, 2, op_chmod, 0, "FILE OCTAL", "chmod" },
+	{ "chown", 3, 3, op_chown, 0, "FILE UID GID", "chown" },
+	{ "utimes", 1, 1, op_utimes, 0, "FILE", "utimensat to 2001-09-09" },
+	{ "setxattr", 3, 3, op_setxattr, 0, "FILE NAME VALUE", "setxattr" },
+	{ "removexattr", 2, 2, op_removexattr, 0, "FILE NAME", "removexattr" },
+	{ "setcap", 1, 1, op_setcap, 0, "FILE", "set security.capability (v2, cap_net_raw+ep)" },
+	{ "chattr", 1, 1, op_chattr, 0, "FILE", "FS_IOC_SETFLAGS adding FS_NOATIME_FL" },
+	{ "copy-file-range", 2, 2, op_copy_file_range, 0, "SRC DST", "copy_file_range into DST (O_CREAT, at 0)" },
+	{ "sendfile", 2, 2, op_sendfile, 0, "SRC DST", "sendfile into DST (O_CREAT, at 0)" },
+	{ "splice", 2, 2, op_splice, 0, "SRC DST", "splice SRC->pipe->DST (O_CREAT, at 0)" },
+	{ "io-uring-write", 2, 2, op_io_uring_write, 0, "FILE DATA", "open O_APPEND, IORING_OP_WRITE DATA" },
+	{ "io-uring-write-held", 4, 4, op_io_uring_write_held, 0, "FILE DATA READY GO", "open, wait GO, IORING_OP_WRITE" },
+	{ "mmap-write", 1, 1, op_mmap_write, 0, "FILE", "open O_RDWR, mmap shared RW, store 'M' at 0, msync" },
+	{ "mmap-held", 3, 3, op_mmap_held, 0, "FILE READY GO", "open O_RDWR, wait GO, mmap shared RW, store, msync" },
+	{ "mprotect-held", 3, 3, op_mprotect_held, 0, "FILE READY GO", "open O_RDWR + mmap shared RO, wait GO, mprotect RW, store" },
+	{ "mount-bind", 2, 2, op_mount_bind, 0, "SRC DST", "mount MS_BIND" },
+	{ "mount-tmpfs", 1, 1, op_mount_tmpfs, 0, "DST", "mount tmpfs" },
+	{ "move-mount", 2, 2, op_move_mount, 0, "SRC DST", "mount MS_MOVE" },
+	{ "umount", 1, 1, op_umount, 0, "PATH", "umount2" },
+	{ "remount-ro", 1, 1, op_remount_ro, 0, "PATH", "mount MS_REMOUNT|MS_RDONLY" },
+	{ "remount-rw", 1, 1, op_remount_rw, 0, "PATH", "mount MS_REMOUNT (read-write)" },
+	{ "sock-send", 2, 2, op_sock_send, QUIET, "PATH HEX", "send raw bytes to a Unix socket, print the reply" },
+	{ "chroot", 2, 7, op_chroot, 0, "DIR OP ARGS...", "chroot into DIR, then run OP" },
+	{ "run-as", 3, 7, op_chroot, 0, "UID GID CMD ARGS...", "drop to UID/GID and exec CMD" },
+	{ "sleep-ms", 1, 1, op_sleep_ms, 0, "N", "sleep N milliseconds" },
+	{ "bench", 3, 3, op_bench, QUIET, "OP PATH ITER", "OP: open-close open-close-ro pwrite4k stat create-unlink" },
+};
+
+static int usage(void)
+{
+	fprintf(stderr,
+		"usage: pfop OP ARGS...\n"
+		"Performs one operation; prints OK, or the errno name of the first\n"
+		"failing syscall (exit 1). Exit 2 on usage errors. Held variants\n"
+		"create READY once their fd is open, then wait (<= 60 s) for GO.\n\n");
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		int w = (int)(strlen(ops[i].name) + strlen(ops[i].args)) + 1;
+		fprintf(stderr, "  %s %s%*s  %s\n", ops[i].name, ops[i].args,
+			w < 34 ? 34 - w : 0, "", ops[i].help);
+	}
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	char buf[32];
+	int nargs = argc - 2;
+
+	if (argc < 2)
+		return usage();
+	if (strcmp(argv[1], "run-as") == 0 && argc >= 5) {
+		/* run-as UID GID CMD ARGS...: drop to UID/GID, exec CMD. */
+		gid_t gid = (gid_t)atoi(argv[3]);
+		if (setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 ||
+		    setresuid((uid_t)atoi(argv[2]), (uid_t)atoi(argv[2]), (uid_t)atoi(argv[2])) < 0) {
+			printf("%s\n", errname(errno, buf, sizeof(buf)));
+			return 1;
+		}
+		execvp(argv[4], argv + 4);
+		printf("%s\n", errname(errno, buf, sizeof(buf)));
+		return 1;
+	}
+	if (strcmp(argv[1], "chroot") == 0 && argc >= 4) {
+		/* The binary and its libraries are already mapped: no exec. */
+		if (chroot(argv[2]) < 0 || chdir("/") < 0) {
+			printf("%s\n", errname(errno, buf, sizeof(buf)));
+			return 1;
+		}
+		return main(argc - 2, argv + 2);
+	}
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		const struct op *op = &ops[i];
+		char *args[8] = { 0 };
+		int r;
+
+		if (strcmp(argv[1], op->name) != 0)
+			continue;
+		if (nargs < op->min_args || nargs > op->max_args)
+			return usage();
+		for (int j = 0; j < nargs; j++)
+			args[j] = argv[j + 2];
+		r = op->fn(args);
+		if (r < 0) {
+			printf("%s\n", errname(-r, buf, sizeof(buf)));
+			return 1;
+		}
+		if (!(op->flags & QUIET))
+			printf("OK\n");
+		return 0;
+	}
+	return usage();
+}

@@ -1,0 +1,75 @@
+# The agent and CLI around the kernel: start-up, status, check, freeze state
+# surviving a restart, and the control socket refusing garbage.
+. "$PF_LIB"
+
+mkdir -p /prot/etc/sub /prot/free
+printf 'a\n' > /prot/etc/a.conf
+printf 'b\n' > /prot/free/b
+cat > "$PF_POLICY" <<POL
+protect /prot/etc
+protect /prot/not-here
+exempt  /prot/etc/sub
+POL
+
+require_agent
+out=$(permafrost status); rc=$?
+[ $rc -eq 0 ] && echo "$out" | grep -q '^Mode: *off' && ok "status: a fresh agent is off" || not_ok "status: a fresh agent is off" "rc=$rc $out"
+echo "$out" | grep -q 'Missing: *\/prot\/not-here' && ok "status: names the missing path" || not_ok "status: names the missing path" "$out"
+out=$(permafrost --json status)
+echo "$out" | grep -q '"mode": "off"' && ok "status --json: mode" || not_ok "status --json: mode" "$out"
+
+check "freeze" permafrost freeze --reason "change freeze 42"
+expect EPERM "frozen: write refused" pfop write /prot/etc/a.conf x
+out=$(permafrost status)
+echo "$out" | grep -q '^Mode: *enforce since' && ok "status: enforce since" || not_ok "status: enforce since" "$out"
+echo "$out" | grep -q 'Reason: *change freeze 42' && ok "status: reason" || not_ok "status: reason" "$out"
+echo "$out" | grep -q '1 denied' && ok "status: counts the denial" || not_ok "status: counts the denial" "$out"
+
+out=$(permafrost check /prot/etc/a.conf); rc=$?
+[ $rc -eq 4 ] && ok "check: protected path exits 4" || not_ok "check: protected path exits 4" "rc=$rc"
+echo "$out" | grep -q "protected by 'protect /prot/etc'" && ok "check: names the rule" || not_ok "check: names the rule" "$out"
+echo "$out" | grep -q "a write is DENIED" && ok "check: says a write is denied" || not_ok "check: says a write is denied" "$out"
+out=$(permafrost check /prot/etc/new-file); rc=$?
+[ $rc -eq 4 ] && ok "check: a new name in a protected dir is protected" || not_ok "check: a new name in a protected dir is protected" "rc=$rc $out"
+out=$(permafrost check /prot/etc/sub); rc=$?
+[ $rc -eq 0 ] && echo "$out" | grep -q "exempt by" && ok "check: exempt subtree exits 0 and names the rule" || not_ok "check: exempt subtree" "rc=$rc $out"
+out=$(permafrost check /prot/free/b); rc=$?
+[ $rc -eq 0 ] && echo "$out" | grep -q "not protected" && ok "check: unprotected path exits 0" || not_ok "check: unprotected path" "rc=$rc $out"
+out=$(permafrost --json check /prot/etc/a.conf)
+echo "$out" | grep -q '"write": "deny"' && ok "check --json: write deny" || not_ok "check --json" "$out"
+
+expect_event "deny line in the audit log" '"decision":"deny"' '"op":"open-write"' '"path":"/prot/etc/a.conf"' '"comm":"pfop"' '"uid":0'
+expect_event "mode-change line in the audit log" '"decision":"mode-change"' '"mode":"enforce"' '"from":"off"'
+
+# Garbled control messages: an error reply naming the problem, no change.
+out=$(pfop sock-send "$PF_SOCK" 0000000568656c6c6f)
+echo "$out" | grep -q 'status=error' && echo "$out" | grep -q 'missing final newline' && ok "socket: garbage gets an error naming it" || not_ok "socket: garbage" "$out"
+out=$(pfop sock-send "$PF_SOCK" ffffffff)
+echo "$out" | grep -q 'exceeds the 65536-byte limit' && ok "socket: oversized frame refused" || not_ok "socket: oversized frame" "$out"
+out=$(pfop sock-send "$PF_SOCK" 0000000b636d643d74686177)
+echo "$out" | grep -q 'status=error' && ok "socket: truncated frame refused" || not_ok "socket: truncated frame" "$out"
+out=$(pfop sock-send "$PF_SOCK" 00000009636d643d6e756b650a)
+echo "$out" | grep -q "unknown command 'nuke'" && ok "socket: unknown command refused" || not_ok "socket: unknown command" "$out"
+out=$(permafrost status)
+echo "$out" | grep -q '^Mode: *enforce' && ok "socket: still frozen after the garbage" || not_ok "socket: still frozen" "$out"
+out=$(pfop run-as 65534 65534 permafrost status 2>&1); rc=$?
+echo "$out" | grep -q "permission denied: uid" && ok "socket: non-root outside the group refused" || not_ok "socket: non-root refused" "$out"
+
+# Restart: the freeze survives it.
+stop_agent
+require_agent
+expect EPERM "after restart: still frozen" pfop write /prot/etc/a.conf x
+permafrost status | grep -q '^Mode: *enforce' && ok "after restart: status enforce" || not_ok "after restart: status enforce" "$(permafrost status)"
+expect_content "after restart: content unchanged" /prot/etc/a.conf "a
+"
+check "thaw" permafrost thaw
+expect OK "thawed: write allowed" pfop write /prot/etc/a.conf x
+stop_agent
+
+# Refuses to start without BPF LSM prerequisites, naming the fix.
+umount /sys/kernel/security
+out=$(permafrostd --policy "$PF_POLICY" --state-dir /tmp/st2 --log /tmp/l2 --socket /tmp/s2 2>&1); rc=$?
+[ $rc -ne 0 ] && echo "$out" | grep -q "mount -t securityfs" && ok "no securityfs: refuses, names the fix" || not_ok "no securityfs" "rc=$rc $out"
+mount -t securityfs securityfs /sys/kernel/security
+out=$(permafrostd --policy /nonexistent 2>&1); rc=$?
+[ $rc -eq 2 ] && echo "$out" | grep -q "/nonexistent" && ok "missing policy: exit 2 naming it" || not_ok "missing policy" "rc=$rc $out"

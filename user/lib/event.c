@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Enum names and the audit-log formatter; see event.h. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "event.h"
+
+static const char *const op_names[PF_OP__COUNT] = {
+	[PF_OP_OPEN_WRITE] = "open-write",
+	[PF_OP_OPEN_TRUNC] = "open-trunc",
+	[PF_OP_WRITE] = "write",
+	[PF_OP_TRUNCATE] = "truncate",
+	[PF_OP_MMAP_WRITE] = "mmap-write",
+	[PF_OP_CREATE] = "create",
+	[PF_OP_MKNOD] = "mknod",
+	[PF_OP_MKDIR] = "mkdir",
+	[PF_OP_RMDIR] = "rmdir",
+	[PF_OP_UNLINK] = "unlink",
+	[PF_OP_LINK] = "link",
+	[PF_OP_SYMLINK] = "symlink",
+	[PF_OP_RENAME] = "rename",
+	[PF_OP_CHMOD] = "chmod",
+	[PF_OP_CHOWN] = "chown",
+	[PF_OP_SETATTR] = "setattr",
+	[PF_OP_SETXATTR] = "setxattr",
+	[PF_OP_REMOVEXATTR] = "removexattr",
+	[PF_OP_SETACL] = "setacl",
+	[PF_OP_SETFLAGS] = "setflags",
+	[PF_OP_MOUNT] = "mount",
+	[PF_OP_UMOUNT] = "umount",
+	[PF_OP_REMOUNT] = "remount",
+	[PF_OP_BLKDEV_WRITE] = "blkdev-write",
+};
+
+static const uint32_t op_classes[PF_OP__COUNT] = {
+	[PF_OP_OPEN_WRITE] = PF_CLASS_WRITE,
+	[PF_OP_OPEN_TRUNC] = PF_CLASS_WRITE,
+	[PF_OP_WRITE] = PF_CLASS_WRITE,
+	[PF_OP_TRUNCATE] = PF_CLASS_WRITE,
+	[PF_OP_MMAP_WRITE] = PF_CLASS_WRITE,
+	[PF_OP_CREATE] = PF_CLASS_CREATE,
+	[PF_OP_MKNOD] = PF_CLASS_CREATE,
+	[PF_OP_MKDIR] = PF_CLASS_CREATE,
+	[PF_OP_SYMLINK] = PF_CLASS_CREATE,
+	[PF_OP_LINK] = PF_CLASS_CREATE,
+	[PF_OP_RMDIR] = PF_CLASS_DELETE,
+	[PF_OP_UNLINK] = PF_CLASS_DELETE,
+	[PF_OP_RENAME] = PF_CLASS_RENAME,
+	[PF_OP_CHMOD] = PF_CLASS_METADATA,
+	[PF_OP_CHOWN] = PF_CLASS_METADATA,
+	[PF_OP_SETATTR] = PF_CLASS_METADATA,
+	[PF_OP_SETXATTR] = PF_CLASS_METADATA,
+	[PF_OP_REMOVEXATTR] = PF_CLASS_METADATA,
+	[PF_OP_SETACL] = PF_CLASS_METADATA,
+	[PF_OP_SETFLAGS] = PF_CLASS_METADATA,
+	[PF_OP_MOUNT] = PF_CLASS_MOUNT,
+	[PF_OP_UMOUNT] = PF_CLASS_MOUNT,
+	[PF_OP_REMOUNT] = PF_CLASS_MOUNT,
+	[PF_OP_BLKDEV_WRITE] = PF_CLASS_MOUNT,
+};
+
+const char *pf_op_name(uint32_t op)
+{
+	if (op >= PF_OP__COUNT || !op_names[op])
+		return "unknown";
+	return op_names[op];
+}
+
+uint32_t pf_op_class(uint32_t op)
+{
+	return op < PF_OP__COUNT ? op_classes[op] : 0;
+}
+
+const char *pf_decision_name(uint32_t decision)
+{
+	switch (decision) {
+	case PF_DEC_DENY: return "deny";
+	case PF_DEC_WOULD_DENY: return "would-deny";
+	case PF_DEC_APPROVED: return "approved";
+	case PF_DEC_TAMPER: return "tamper";
+	}
+	return "unknown";
+}
+
+static const char *const mode_names[] = {
+	[PF_MODE_OFF] = "off",
+	[PF_MODE_AUDIT] = "audit",
+	[PF_MODE_ENFORCE] = "enforce",
+};
+
+const char *pf_mode_name(uint32_t mode)
+{
+	if (mode >= sizeof(mode_names) / sizeof(mode_names[0]))
+		return "unknown";
+	return mode_names[mode];
+}
+
+int pf_mode_parse(const char *s)
+{
+	size_t i;
+
+	if (!s)
+		return -EINVAL;
+	for (i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]); i++)
+		if (strcmp(s, mode_names[i]) == 0)
+			return (int)i;
+	return -EINVAL;
+}
+
+int pf_event_path(const struct pf_event *e, char *out, size_t outsz)
+{
+	char tmp[PF_EVENT_PATH_MAX];
+	size_t n, end, start, len = 0, clen;
+
+	if (!e || !out)
+		return -EINVAL;
+	n = e->path_len > PF_PATH_BYTES ? PF_PATH_BYTES : e->path_len;
+	if (e->path_flags & PF_PATH_TRUNCATED) {
+		memcpy(tmp, "/...", 4);
+		len = 4;
+	}
+	/* Walk components from the root end (the last one) to the leaf (the
+	 * first). A component is terminated by a NUL or by the end of the
+	 * used bytes. */
+	end = n;
+	while (end > 0) {
+		/* the component ending at end (exclusive) starts after the
+		 * previous NUL, if any; skip the NUL that terminates it */
+		const char *p = e->path;
+
+		if (p[end - 1] == '\0') {
+			end--;
+			if (end == 0)
+				break;
+			if (p[end - 1] == '\0')
+				continue; /* empty component */
+		}
+		start = end;
+		while (start > 0 && p[start - 1] != '\0')
+			start--;
+		clen = end - start;
+		if (!(clen == 1 && p[start] == '/')) {
+			/* len + 1 + clen <= 4 + (bytes consumed so far),
+			 * bounded by PF_PATH_BYTES + 4 < sizeof(tmp) */
+			tmp[len++] = '/';
+			memcpy(tmp + len, p + start, clen);
+			len += clen;
+		}
+		end = start;
+	}
+	if (len == 0)
+		tmp[len++] = '/';
+	if (len + 1 > outsz)
+		return -ENOBUFS;
+	memcpy(out, tmp, len);
+	out[len] = '\0';
+	return (int)len;
+}
+
+/* Wall-clock nanoseconds since the epoch, clamped to 0..INT64_MAX. */
+static int64_t real_ns(uint64_t ts_boot, int64_t off)
+{
+	int64_t ts = ts_boot > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)ts_boot;
+	int64_t r;
+
+	if (__builtin_add_overflow(ts, off, &r))
+		r = off > 0 ? INT64_MAX : 0;
+	return r < 0 ? 0 : r;
+}
+
+int pf_event_to_json(const struct pf_event *e, const struct pf_event_ctx *ctx,
+		     struct pf_buf *out)
+{
+	static const struct pf_event_ctx zero_ctx;
+	char path[PF_EVENT_PATH_MAX], ts[64], dev[48];
+	struct pf_buf hex;
+	struct pf_json j;
+	struct tm tm;
+	size_t start;
+	time_t secs;
+	int64_t ns;
+	int plen;
+
+	if (!e || !out)
+		return -EINVAL;
+	if (out->oom)
+		return -ENOMEM;
+	if (!ctx)
+		ctx = &zero_ctx;
+	plen = pf_event_path(e, path, sizeof(path));
+	if (plen < 0)
+		return plen;
+
+	ns = real_ns(e->ts_boot_ns, ctx->boot_to_real_ns);
+	secs = (time_t)(ns / 1000000000);
+	if (!gmtime_r(&secs, &tm))
+		return -EINVAL;
+	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%09dZ",
+		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		 tm.tm_min, tm.tm_sec, (int)(ns % 1000000000));
+
+	start = out->len;
+	pf_json_init(&j, out, 0);
+	pf_json_obj_begin(&j);
+	pf_json_key(&j, "time");
+	pf_json_str(&j, ts);
+	if (ctx->host) {
+		pf_json_key(&j, "host");
+		pf_json_str(&j, ctx->host);
+	}
+	pf_json_key(&j, "seq");
+	pf_json_uint(&j, ctx->seq);
+	pf_json_key(&j, "decision");
+	pf_json_str(&j, pf_decision_name(e->decision));
+	pf_json_key(&j, "mode");
+	pf_json_str(&j, pf_mode_name(e->mode));
+	pf_json_key(&j, "op");
+	pf_json_str(&j, pf_op_name(e->op));
+	pf_json_key(&j, "path");
+	if (pf_json_strn(&j, path, (size_t)plen)) {
+		pf_buf_init(&hex);
+		pf_hex(&hex, path, (size_t)plen);
+		pf_json_key(&j, "path_hex");
+		if (hex.oom)
+			out->oom = 1;
+		else
+			pf_json_strn(&j, hex.data, hex.len);
+		pf_buf_free(&hex);
+	}
+	if (e->path_flags & PF_PATH_TRUNCATED) {
+		pf_json_key(&j, "path_truncated");
+		pf_json_bool(&j, 1);
+	}
+	if (e->path_flags & PF_PATH_FSROOT) {
+		pf_json_key(&j, "path_scope");
+		pf_json_str(&j, "fs");
+	}
+	pf_json_key(&j, "dev");
+	snprintf(dev, sizeof(dev), "%llu:%llu", (unsigned long long)(e->dev >> 20),
+		 (unsigned long long)(e->dev & 0xfffff));
+	pf_json_str(&j, dev);
+	pf_json_key(&j, "ino");
+	pf_json_uint(&j, e->ino);
+	pf_json_key(&j, "pid");
+	pf_json_uint(&j, e->tgid);
+	pf_json_key(&j, "tid");
+	pf_json_uint(&j, e->pid);
+	pf_json_key(&j, "ppid");
+	pf_json_uint(&j, e->ppid);
+	pf_json_key(&j, "uid");
+	pf_json_uint(&j, e->uid);
+	pf_json_key(&j, "gid");
+	pf_json_uint(&j, e->gid);
+	pf_json_key(&j, "comm");
+	pf_json_strn(&j, e->comm, strnlen(e->comm, sizeof(e->comm)));
+	pf_json_key(&j, "cgroup_id");
+	pf_json_uint(&j, e->cgroup_id);
+	if (e->rule_id != 0xffffffffU) {
+		pf_json_key(&j, "rule");
+		if (e->rule_id == PF_RULEID_TOO_DEEP)
+			pf_json_str(&j, "too-deep");
+		else if (e->rule_id == PF_RULEID_BLKDEV)
+			pf_json_str(&j, "blkdev");
+		else
+			pf_json_uint(&j, e->rule_id);
+	}
+	pf_json_obj_end(&j);
+	pf_buf_putc(out, '\n');
+	if (out->oom || j.misuse) {
+		out->len = start;
+		if (out->data)
+			out->data[start] = '\0';
+		out->oom = 0;
+		return -ENOMEM;
+	}
+	return 0;
+}

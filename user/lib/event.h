@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Names of the kernel's enums and the audit-log line for one ring-buffer
+ * event. Every field of a struct pf_event comes from the kernel through the
+ * ring buffer and is treated as untrusted: unknown enum values get the name
+ * "unknown", lengths are clamped to the arrays they describe. */
+#ifndef PF_EVENT_H
+#define PF_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "permafrost.h"
+#include "json.h"
+
+/* Longest string pf_event_path() can produce, NUL included: every byte of
+ * path[] becomes at most one output byte, plus "/..." and the leading '/'. */
+#define PF_EVENT_PATH_MAX (PF_PATH_BYTES + 8)
+
+const char *pf_op_name(uint32_t op);             /* "open-write", ..., "unknown" */
+uint32_t pf_op_class(uint32_t op);               /* PF_CLASS_*, 0 if unknown */
+const char *pf_decision_name(uint32_t decision); /* "deny", ..., "unknown" */
+const char *pf_mode_name(uint32_t mode);         /* "off", "audit", "enforce", "unknown" */
+int pf_mode_parse(const char *s);                /* enum pf_mode, or -EINVAL */
+
+/* Joins the event's path components (stored leaf first) into "/a/b/c",
+ * NUL-terminated in out. An empty path is "/". With PF_PATH_TRUNCATED the
+ * path starts with a "..." component: "/.../b/c". Empty components and a
+ * component that is exactly "/" (a root dentry's name) are skipped.
+ * Returns the length (without the NUL) or -EINVAL / -ENOBUFS (out is too
+ * small; PF_EVENT_PATH_MAX always suffices); out is untouched on failure. */
+int pf_event_path(const struct pf_event *e, char *out, size_t outsz);
+
+struct pf_event_ctx {
+	int64_t boot_to_real_ns; /* add to ts_boot_ns for wall clock */
+	const char *host;        /* omitted from the line when NULL */
+	uint64_t seq;
+};
+
+/* Appends exactly one JSON object followed by '\n' to out:
+ *   {"time":"2026-11-29T23:18:45.123456789Z","host":"h","seq":1,
+ *    "decision":"deny","mode":"enforce","op":"open-write","path":"/etc/passwd",
+ *    ["path_hex":"...",]["path_truncated":true,]["path_scope":"fs",]
+ *    "dev":"254:0","ino":1,"pid":1,"tid":1,"ppid":1,"uid":0,"gid":0,
+ *    "comm":"vi","cgroup_id":1[,"rule":N|"too-deep"|"blkdev"]}
+ * "pid" is the process (tgid), "tid" the thread. "path_hex" (the raw joined
+ * path bytes) appears only when the path is not valid UTF-8. A time before
+ * the epoch is written as the epoch. Returns 0, or -EINVAL / -ENOMEM; on
+ * failure out is left as it was. */
+int pf_event_to_json(const struct pf_event *e, const struct pf_event_ctx *ctx,
+		     struct pf_buf *out);
+
+#endif

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The policy file: sshd_config-style directives, see policy/README.md.
+ *
+ * Parsing is all-or-nothing: on any error nothing is returned and err->msg
+ * holds one line "FILE:LINE:COL: message" (COL is the 1-based byte column
+ * of the offending token). Errors that have no position (the file cannot be
+ * opened or read) are "FILE: message". */
+#ifndef PF_POLICY_H
+#define PF_POLICY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Hard limits, each reported by name when exceeded. */
+#define PF_POLICY_MAX_FILE ((size_t)16 << 20) /* bytes in the file */
+#define PF_POLICY_MAX_LINE 8192               /* bytes in a line, without '\n' */
+#define PF_POLICY_MAX_RULES 200000            /* protect + exempt paths */
+#define PF_POLICY_MAX_PATH 4095               /* bytes in a path */
+#define PF_POLICY_MAX_APPROVALS 16
+
+struct pf_error { char msg[512]; };
+
+enum { PF_POL_PROTECT = 1, PF_POL_EXEMPT = 2 }; /* same values as PF_RULE_PROTECT/EXEMPT in bpf/permafrost.h */
+
+struct pf_policy_rule {
+	char *path;
+	int kind;
+	unsigned approvals; /* 0 = policy default */
+	unsigned line;
+};
+
+struct pf_policy {
+	char *file;
+	int mode; /* enum pf_mode */
+	struct pf_policy_rule *rules;
+	size_t n_rules;
+	char *allowed_signers; /* NULL if not set */
+	unsigned approvals, thaw_approvals;
+	uint64_t max_token_ttl_s;
+	uint64_t log_max_size;
+	unsigned log_keep;
+	uint64_t ringbuf_size;
+	char *metrics_file; /* NULL if not set */
+	int lock_kernel;
+};
+
+/* Parses buf[0..len) (need not be NUL-terminated); file names it in errors
+ * (NULL: "policy"). Returns 0 and *ret, or -EINVAL (syntax or semantics),
+ * -EFBIG (file larger than PF_POLICY_MAX_FILE), -E2BIG (line too long, too
+ * many rules), -ENOMEM. err may be NULL. */
+int pf_policy_parse(const char *file, const char *buf, size_t len, struct pf_policy **ret, struct pf_error *err);
+/* Reads the file (size cap checked before allocation), then parses.
+ * Also returns the negative errno of a failed open/read. */
+int pf_policy_load(const char *path, struct pf_policy **ret, struct pf_error *err);
+void pf_policy_free(struct pf_policy *p);
+/* Longest-prefix decision on a normalised absolute path purely by string:
+ * returns the index of the nearest rule that is the path itself or an
+ * ancestor, or -1. Used by `policy check` and tests. */
+ssize_t pf_policy_match(const struct pf_policy *p, const char *path);
+
+/* "90s", "30m", "24h", "7d": digits and exactly one unit. 0, -EINVAL
+ * (syntax) or -ERANGE (overflow); *ret_seconds untouched on failure. */
+int pf_parse_duration(const char *s, uint64_t *ret_seconds);
+/* "4096", "512K", "64M", "1G", "2T" (binary units, case-insensitive). 0,
+ * -EINVAL or -ERANGE; *ret_bytes untouched on failure. */
+int pf_parse_size(const char *s, uint64_t *ret_bytes);
+
+#endif

@@ -1,0 +1,430 @@
+#define _XOPEN_SOURCE 700
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "resolve.h"
+#include "util.h"
+
+static int key_cmp(const struct pf_key *a, const struct pf_key *b)
+{
+	if (a->dev != b->dev)
+		return a->dev < b->dev ? -1 : 1;
+	if (a->ino != b->ino)
+		return a->ino < b->ino ? -1 : 1;
+	return 0;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct pf_entry *x = a, *y = b;
+	int c = key_cmp(&x->key, &y->key);
+
+	if (c)
+		return c;
+	/* Among duplicates, protect sorts first (it wins: fail closed), then
+	 * the entry of the earliest rule. */
+	if (x->kind != y->kind)
+		return x->kind == PF_RULE_PROTECT ? -1 : 1;
+	if (x->origin != y->origin)
+		return x->origin < y->origin ? -1 : 1;
+	return x->rule_id < y->rule_id ? -1 : x->rule_id > y->rule_id;
+}
+
+static int add_entry(struct pf_resolved *r, const struct stat *st, uint32_t kind,
+		     uint32_t rule_id, uint32_t origin)
+{
+	struct pf_entry *e;
+
+	if (r->n >= PF_MAX_ENTRIES)
+		return -E2BIG;
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 64;
+		e = realloc(r->e, cap * sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		r->e = e;
+		r->cap = cap;
+	}
+	e = &r->e[r->n++];
+	e->key.dev = pf_kdev(st->st_dev);
+	e->key.ino = st->st_ino;
+	e->kind = kind;
+	e->rule_id = rule_id;
+	e->origin = origin;
+	return 0;
+}
+
+static void sort_dedupe(struct pf_resolved *r)
+{
+	size_t w = 0;
+
+	qsort(r->e, r->n, sizeof(*r->e), entry_cmp);
+	for (size_t i = 0; i < r->n; i++) {
+		if (w > 0 && key_cmp(&r->e[w - 1].key, &r->e[i].key) == 0)
+			continue;
+		r->e[w++] = r->e[i];
+	}
+	r->n = w;
+}
+
+const struct pf_entry *pf_resolved_find(const struct pf_resolved *r, uint64_t dev, uint64_t ino)
+{
+	struct pf_key k = { .dev = dev, .ino = ino };
+	size_t lo = 0, hi = r->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = key_cmp(&r->e[mid].key, &k);
+		if (c == 0)
+			return &r->e[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Filesystems whose content is not something a freeze protects. */
+static int pseudo_fs(const char *type)
+{
+	static const char *const t[] = { "proc",	"sysfs",     "cgroup",	  "cgroup2",
+					 "securityfs",	"debugfs",   "tracefs",	  "bpf",
+					 "devpts",	"mqueue",    "hugetlbfs", "pstore",
+					 "configfs",	"fusectl",   "autofs",	  "binfmt_misc",
+					 "efivarfs",	"devtmpfs",  "nsfs",	  "rpc_pipefs" };
+
+	for (size_t i = 0; i < PF_ARRAY_SIZE(t); i++)
+		if (strcmp(type, t[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* mountinfo escapes space, tab, newline and backslash as \ooo. */
+static void unescape_octal(char *s)
+{
+	char *w = s;
+
+	for (char *p = s; *p; p++) {
+		if (p[0] == '\\' && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' && p[2] <= '7' &&
+		    p[3] >= '0' && p[3] <= '7') {
+			*w++ = (char)((p[1] - '0') << 6 | (p[2] - '0') << 3 | (p[3] - '0'));
+			p += 3;
+		} else {
+			*w++ = *p;
+		}
+	}
+	*w = 0;
+}
+
+static int add_submounts(const struct pf_policy *p, struct pf_resolved *r, char *err,
+			 size_t errsz)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char *line = NULL;
+	size_t cap = 0;
+	int ret = 0;
+
+	if (!f)
+		return 0; /* no /proc: nothing to add, nothing lost in the kernel */
+	while (getline(&line, &cap, f) > 0) {
+		char *fields[12] = { 0 }, *save = NULL, *tok, *type = NULL;
+		int nf = 0, after_dash = 0;
+		ssize_t idx;
+		struct stat st;
+
+		for (tok = strtok_r(line, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save)) {
+			if (after_dash) {
+				type = tok;
+				break;
+			}
+			if (strcmp(tok, "-") == 0)
+				after_dash = 1;
+			else if (nf < 12)
+				fields[nf++] = tok;
+		}
+		if (nf < 5 || !type || pseudo_fs(type))
+			continue;
+		unescape_octal(fields[4]);
+		idx = pf_policy_match(p, fields[4]);
+		if (idx < 0 || p->rules[idx].kind != PF_POL_PROTECT)
+			continue;
+		if (strcmp(p->rules[idx].path, fields[4]) == 0)
+			continue; /* the rule's own lstat already names the mounted root */
+		if (stat(fields[4], &st) < 0)
+			continue; /* raced with an unmount */
+		ret = add_entry(r, &st, PF_RULE_PROTECT, (uint32_t)idx, PF_ORIGIN_SUBMOUNT);
+		if (ret < 0) {
+			snprintf(err, errsz, "too many entries (limit %d)", PF_MAX_ENTRIES);
+			break;
+		}
+		r->n_submounts++;
+	}
+	free(line);
+	fclose(f);
+	return ret;
+}
+
+/* nftw has no user pointer: the scan's state lives here (single-threaded). */
+static struct {
+	struct pf_resolved *r;
+	const struct pf_resolved *snapshot_sorted; /* for exempt lookups */
+	uint32_t rule_id;
+	int error;
+} scan;
+
+static int scan_cb(const char *fpath, const struct stat *st, int flag, struct FTW *ftw)
+{
+	if (flag == FTW_D) {
+		const struct pf_entry *e =
+			pf_resolved_find(scan.snapshot_sorted, pf_kdev(st->st_dev), st->st_ino);
+		if (ftw->level > 0 && e && e->kind == PF_RULE_EXEMPT)
+			return FTW_SKIP_SUBTREE;
+		return FTW_CONTINUE;
+	}
+	if (flag == FTW_F || flag == FTW_SL) {
+		const struct pf_entry *e =
+			pf_resolved_find(scan.snapshot_sorted, pf_kdev(st->st_dev), st->st_ino);
+		if (!S_ISDIR(st->st_mode) && st->st_nlink > 1 && !e) {
+			int r = add_entry(scan.r, st, PF_RULE_PROTECT, scan.rule_id,
+					  PF_ORIGIN_HARDLINK);
+			if (r < 0) {
+				scan.error = r;
+				return FTW_STOP;
+			}
+			scan.r->n_hardlinks++;
+		}
+	}
+	return FTW_CONTINUE;
+}
+
+static int scan_hardlinks(const struct pf_policy *p, struct pf_resolved *r, char *err,
+			  size_t errsz)
+{
+	struct pf_resolved snap = *r;
+	size_t n_roots = r->n;
+	struct pf_entry *roots;
+	int ret = 0;
+
+	/* Roots to walk: a copy, since scanning appends to r->e. */
+	roots = malloc((n_roots ? n_roots : 1) * sizeof(*roots));
+	snap.e = malloc((n_roots ? n_roots : 1) * sizeof(*snap.e));
+	if (!roots || !snap.e) {
+		free(roots);
+		free(snap.e);
+		return -ENOMEM;
+	}
+	memcpy(roots, r->e, n_roots * sizeof(*roots));
+	memcpy(snap.e, r->e, n_roots * sizeof(*snap.e));
+	snap.n = n_roots;
+	for (size_t i = 0; i < n_roots; i++) {
+		const char *path;
+		char real[PATH_MAX];
+		struct stat st;
+
+		if (roots[i].kind != PF_RULE_PROTECT || roots[i].origin == PF_ORIGIN_HARDLINK)
+			continue;
+		path = p->rules[roots[i].rule_id].path;
+		if (!realpath(path, real) || stat(real, &st) < 0 || !S_ISDIR(st.st_mode))
+			continue;
+		if (roots[i].origin == PF_ORIGIN_RULE &&
+		    (pf_kdev(st.st_dev) != roots[i].key.dev || st.st_ino != roots[i].key.ino))
+			continue; /* a symlink rule: its target entry is walked instead */
+		if (roots[i].origin == PF_ORIGIN_SUBMOUNT)
+			continue; /* walked as part of its own mount point's scan below */
+		scan.r = r;
+		scan.snapshot_sorted = &snap;
+		scan.rule_id = roots[i].rule_id;
+		scan.error = 0;
+		if (nftw(real, scan_cb, 32, FTW_PHYS | FTW_ACTIONRETVAL) < 0 && !scan.error) {
+			/* unreadable subtrees are skipped by nftw itself; a
+			 * failure here is about the root */
+			continue;
+		}
+		if (scan.error) {
+			ret = scan.error;
+			snprintf(err, errsz, "%s: too many entries while scanning for hard links "
+					     "(limit %d)", path, PF_MAX_ENTRIES);
+			break;
+		}
+	}
+	free(roots);
+	free(snap.e);
+	return ret;
+}
+
+static int build_sbs(struct pf_resolved *r, char *err, size_t errsz)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		size_t j;
+
+		if (r->e[i].kind != PF_RULE_PROTECT)
+			continue;
+		for (j = 0; j < r->n_sbs; j++)
+			if (r->sbs[j].dev == r->e[i].key.dev)
+				break;
+		if (j == r->n_sbs) {
+			struct pf_sb *s;
+			if (r->n_sbs >= PF_MAX_SBS) {
+				snprintf(err, errsz, "protected objects on more than %d filesystems",
+					 PF_MAX_SBS);
+				return -E2BIG;
+			}
+			s = realloc(r->sbs, (r->n_sbs + 1) * sizeof(*s));
+			if (!s)
+				return -ENOMEM;
+			r->sbs = s;
+			r->sbs[r->n_sbs].dev = (uint32_t)r->e[i].key.dev;
+			r->sbs[r->n_sbs].count = 0;
+			r->n_sbs++;
+		}
+		r->sbs[j].count++;
+	}
+	return 0;
+}
+
+int pf_resolve(const struct pf_policy *p, struct pf_resolved **ret, char *err, size_t errsz)
+{
+	struct pf_resolved *r = calloc(1, sizeof(*r));
+	int rc = 0;
+
+	if (!r)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct pf_policy_rule *rule = &p->rules[i];
+		uint32_t kind = rule->kind == PF_POL_PROTECT ? PF_RULE_PROTECT : PF_RULE_EXEMPT;
+		struct stat st;
+
+		if (lstat(rule->path, &st) < 0) {
+			if (errno == ENOENT || errno == ENOTDIR) {
+				char **m = realloc(r->missing, (r->n_missing + 1) * sizeof(*m));
+				if (!m || !(m[r->n_missing] = strdup(rule->path))) {
+					if (m)
+						r->missing = m;
+					rc = -ENOMEM;
+					goto out;
+				}
+				r->missing = m;
+				r->n_missing++;
+				continue;
+			}
+			rc = -errno;
+			snprintf(err, errsz, "%s:%u: %s: %s", p->file ? p->file : "policy",
+				 rule->line, rule->path, strerror(errno));
+			goto out;
+		}
+		rc = add_entry(r, &st, kind, (uint32_t)i, PF_ORIGIN_RULE);
+		if (rc == 0 && S_ISLNK(st.st_mode) && kind == PF_RULE_PROTECT &&
+		    stat(rule->path, &st) == 0)
+			rc = add_entry(r, &st, kind, (uint32_t)i, PF_ORIGIN_TARGET);
+		if (rc < 0) {
+			snprintf(err, errsz, "too many entries (limit %d)", PF_MAX_ENTRIES);
+			goto out;
+		}
+	}
+	rc = add_submounts(p, r, err, errsz);
+	if (rc < 0)
+		goto out;
+	sort_dedupe(r);
+	rc = scan_hardlinks(p, r, err, errsz);
+	if (rc < 0)
+		goto out;
+	sort_dedupe(r);
+	rc = build_sbs(r, err, errsz);
+	if (rc < 0)
+		goto out;
+	*ret = r;
+	return 0;
+out:
+	if (rc == -ENOMEM)
+		snprintf(err, errsz, "out of memory");
+	pf_resolved_free(r);
+	return rc;
+}
+
+void pf_resolved_free(struct pf_resolved *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n_missing; i++)
+		free(r->missing[i]);
+	free(r->missing);
+	free(r->sbs);
+	free(r->e);
+	free(r);
+}
+
+int pf_resolved_check(const struct pf_resolved *r, const char *path,
+		      struct pf_check_result *ret)
+{
+	struct pf_check_result res = { 0 };
+	char cur[PATH_MAX];
+	struct stat st;
+	uint32_t dev;
+
+	if (path[0] != '/')
+		return -EINVAL;
+	if (realpath(path, cur)) {
+		res.exists = 1;
+	} else {
+		/* Not there yet: judge its creation, i.e. its parent. */
+		char tmp[PATH_MAX], *slash, parent[PATH_MAX];
+		size_t n = strlen(path);
+
+		if (errno != ENOENT || n >= sizeof(tmp))
+			return -errno ? -errno : -ENAMETOOLONG;
+		memcpy(tmp, path, n + 1);
+		while (n > 1 && tmp[n - 1] == '/')
+			tmp[--n] = 0;
+		slash = strrchr(tmp, '/');
+		*slash = 0;
+		if (!realpath(tmp[0] ? tmp : "/", parent))
+			return -errno;
+		if (snprintf(cur, sizeof(cur), "%s/%s", strcmp(parent, "/") ? parent : "",
+			     slash + 1) >= (int)sizeof(cur))
+			return -ENAMETOOLONG;
+	}
+	snprintf(res.path, sizeof(res.path), "%s", cur);
+
+	/* The object, or for a new name its parent, fixes the filesystem. */
+	if (res.exists) {
+		if (lstat(cur, &st) < 0)
+			return -errno;
+	} else {
+		char *slash = strrchr(cur, '/');
+		char save = slash[1];
+		slash[1] = 0;
+		if (lstat(cur, &st) < 0)
+			return -errno;
+		slash[1] = save;
+	}
+	dev = pf_kdev(st.st_dev);
+	for (;;) {
+		char *slash;
+
+		if (lstat(cur, &st) == 0) {
+			const struct pf_entry *e;
+			if (pf_kdev(st.st_dev) != dev)
+				break; /* crossed into another filesystem */
+			e = pf_resolved_find(r, dev, st.st_ino);
+			if (e) {
+				res.entry = e;
+				res.protected_ = e->kind == PF_RULE_PROTECT;
+				break;
+			}
+		}
+		if (strcmp(cur, "/") == 0)
+			break;
+		slash = strrchr(cur, '/');
+		if (slash == cur)
+			cur[1] = 0;
+		else
+			*slash = 0;
+	}
+	*ret = res;
+	return 0;
+}

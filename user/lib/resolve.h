@@ -1,0 +1,73 @@
+/* Resolving a policy into kernel identities.
+ *
+ * Every `protect`/`exempt` path becomes the (device, inode) of the object
+ * it names (for a symlink: the link itself and, for protect, its target).
+ * Inside protected trees two more kinds of entry are added, because the
+ * kernel judges an object by its dentry ancestry within one filesystem:
+ *   - regular files with more than one hard link (a link elsewhere would
+ *     otherwise escape the tree), and
+ *   - the roots of filesystems mounted inside a protected tree.
+ * Paths that do not exist are reported as missing, not errors: one policy
+ * serves hosts that differ. */
+#ifndef PF_RESOLVE_H
+#define PF_RESOLVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "permafrost.h"
+#include "policy.h"
+
+/* Hard cap on kernel entries (the `rules` map is sized to this). */
+#define PF_MAX_ENTRIES (1024 * 1024)
+/* Hard cap on distinct filesystems holding protected objects. */
+#define PF_MAX_SBS 1024
+
+enum pf_entry_origin {
+	PF_ORIGIN_RULE = 0,     /* the path named in the policy */
+	PF_ORIGIN_TARGET = 1,   /* target of a protected symlink */
+	PF_ORIGIN_HARDLINK = 2, /* multiply-linked file inside a tree */
+	PF_ORIGIN_SUBMOUNT = 3, /* root of a filesystem mounted inside a tree */
+};
+
+struct pf_entry {
+	struct pf_key key;
+	uint32_t kind;    /* PF_RULE_PROTECT or PF_RULE_EXEMPT */
+	uint32_t rule_id; /* index into policy->rules */
+	uint32_t origin;  /* enum pf_entry_origin */
+};
+
+struct pf_sb {
+	uint32_t dev;
+	uint32_t count;
+};
+
+struct pf_resolved {
+	struct pf_entry *e; /* sorted by key */
+	size_t n, cap;
+	struct pf_sb *sbs;
+	size_t n_sbs;
+	char **missing; /* policy paths that do not exist here */
+	size_t n_missing;
+	size_t n_hardlinks, n_submounts;
+};
+
+/* On error returns negative errno with a message in @err; nothing is
+ * returned. */
+int pf_resolve(const struct pf_policy *p, struct pf_resolved **ret, char *err, size_t errsz);
+void pf_resolved_free(struct pf_resolved *r);
+const struct pf_entry *pf_resolved_find(const struct pf_resolved *r, uint64_t dev, uint64_t ino);
+
+struct pf_check_result {
+	int exists;             /* the object itself exists */
+	int protected_;         /* a write to it would be judged protected */
+	const struct pf_entry *entry; /* the deciding entry, or NULL */
+	char path[4096];        /* the canonical path that was judged */
+};
+
+/* What the kernel would decide for a write to @path, judged as the kernel
+ * does: the nearest entry among the object and its ancestors on the same
+ * filesystem. */
+int pf_resolved_check(const struct pf_resolved *r, const char *path,
+		      struct pf_check_result *ret);
+
+#endif

@@ -1,0 +1,225 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include "util.h"
+
+uint32_t pf_kdev(dev_t d)
+{
+	return (uint32_t)((major(d) << 20) | (minor(d) & 0xfffff));
+}
+
+void pf_kdev_str(uint32_t kdev, char *out, size_t outsz)
+{
+	snprintf(out, outsz, "%u:%u", kdev >> 20, kdev & 0xfffff);
+}
+
+int pf_read_file(const char *path, size_t cap, char **ret_buf, size_t *ret_len)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0, alloc;
+	int fd, r = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		r = -EISDIR;
+		goto out;
+	}
+	if (st.st_size < 0 || (uint64_t)st.st_size > cap) {
+		r = -EFBIG;
+		goto out;
+	}
+	/* Regular files: size known. Others (pipes, /proc): grow up to cap. */
+	alloc = (size_t)st.st_size + 1;
+	if (alloc < 4096)
+		alloc = 4096;
+	if (alloc > cap + 1)
+		alloc = cap + 1;
+	buf = malloc(alloc);
+	if (!buf) {
+		r = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (len + 1 >= alloc) {
+			char *nb;
+			if (alloc > cap) {
+				r = -EFBIG;
+				goto out;
+			}
+			alloc = alloc * 2 > cap + 1 ? cap + 1 : alloc * 2;
+			nb = realloc(buf, alloc);
+			if (!nb) {
+				r = -ENOMEM;
+				goto out;
+			}
+			buf = nb;
+		}
+		n = read(fd, buf + len, alloc - 1 - len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = 0;
+	*ret_buf = buf;
+	*ret_len = len;
+	buf = NULL;
+out:
+	free(buf);
+	close(fd);
+	return r;
+}
+
+int pf_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char *tmp = NULL, *dcopy = NULL;
+	const char *p = data;
+	int fd = -1, dfd = -1, r = 0;
+
+	if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0)
+		return -ENOMEM;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0) {
+		r = -errno;
+		goto out;
+	}
+	while (len) {
+		ssize_t w = write(fd, p, len);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
+			goto out;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0) {
+		r = -errno;
+		fd = -1;
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		r = -errno;
+		goto out;
+	}
+	dcopy = strdup(path);
+	if (dcopy) {
+		dfd = open(dirname(dcopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0)
+			fsync(dfd);
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	if (r < 0)
+		unlink(tmp);
+	if (dfd >= 0)
+		close(dfd);
+	free(dcopy);
+	free(tmp);
+	return r;
+}
+
+int pf_mkdir_p(const char *path, mode_t mode)
+{
+	char buf[4096];
+	size_t n = strlen(path);
+
+	if (n == 0 || n >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, n + 1);
+	for (size_t i = 1; i <= n; i++) {
+		if (buf[i] == '/' || buf[i] == 0) {
+			char c = buf[i];
+			buf[i] = 0;
+			if (mkdir(buf, mode) < 0 && errno != EEXIST)
+				return -errno;
+			buf[i] = c;
+		}
+	}
+	return 0;
+}
+
+void pf_rfc3339_ns(int64_t unix_ns, char *out, size_t outsz)
+{
+	time_t s = (time_t)(unix_ns / 1000000000LL);
+	long ns = (long)(unix_ns % 1000000000LL);
+	struct tm tm;
+
+	if (ns < 0) {
+		ns += 1000000000L;
+		s -= 1;
+	}
+	gmtime_r(&s, &tm);
+	snprintf(out, outsz, "%04d-%02d-%02dT%02d:%02d:%02d.%09ldZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ns);
+}
+
+void pf_rfc3339(int64_t unix_s, char *out, size_t outsz)
+{
+	time_t s = (time_t)unix_s;
+	struct tm tm;
+
+	gmtime_r(&s, &tm);
+	snprintf(out, outsz, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+static int64_t clock_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+int64_t pf_now_ns(void)
+{
+	return clock_ns(CLOCK_REALTIME);
+}
+
+int64_t pf_boot_to_real_ns(void)
+{
+	int64_t b = clock_ns(CLOCK_BOOTTIME);
+	int64_t r = clock_ns(CLOCK_REALTIME);
+	int64_t b2 = clock_ns(CLOCK_BOOTTIME);
+
+	return r - (b + (b2 - b) / 2);
+}
+
+char *pf_path_join(const char *dir, const char *name)
+{
+	size_t dl = strlen(dir);
+	char *s;
+
+	while (dl > 0 && dir[dl - 1] == '/')
+		dl--;
+	while (*name == '/')
+		name++;
+	if (asprintf(&s, "%.*s/%s", (int)dl, dir, name) < 0)
+		return NULL;
+	return s;
+}

@@ -1,0 +1,34 @@
+/* Small helpers shared by the agent and the CLI. */
+#ifndef PF_UTIL_H
+#define PF_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define PF_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The kernel's encoding of a device number (sb->s_dev): MAJOR << 20 | MINOR. */
+uint32_t pf_kdev(dev_t d);
+/* "MAJOR:MINOR" for a kernel-encoded device number. */
+void pf_kdev_str(uint32_t kdev, char *out, size_t outsz);
+
+/* Reads a whole file, refusing (-EFBIG) one larger than @cap before
+ * allocating. The buffer is NUL-terminated (not counted in @ret_len). */
+int pf_read_file(const char *path, size_t cap, char **ret_buf, size_t *ret_len);
+/* Writes @path atomically: a temporary file in the same directory, fsync,
+ * rename, fsync of the directory. */
+int pf_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
+/* mkdir -p with @mode for the created components. */
+int pf_mkdir_p(const char *path, mode_t mode);
+/* RFC 3339 UTC with nanoseconds: 2026-11-29T23:18:45.123456789Z */
+void pf_rfc3339_ns(int64_t unix_ns, char *out, size_t outsz);
+/* RFC 3339 UTC, seconds: 2026-11-29T23:18:45Z */
+void pf_rfc3339(int64_t unix_s, char *out, size_t outsz);
+int64_t pf_now_ns(void);
+/* Offset to add to a CLOCK_BOOTTIME value to get CLOCK_REALTIME. */
+int64_t pf_boot_to_real_ns(void);
+/* Joins @dir and @name with exactly one '/'. Caller frees. */
+char *pf_path_join(const char *dir, const char *name);
+
+#endif

@@ -1,0 +1,459 @@
+/* permafrost: the operator's CLI.
+ *
+ * Exit codes (scripts may rely on them):
+ *   0  success (check: the path is not protected)
+ *   1  the agent refused the request, or the input is invalid (a policy
+ *      that does not parse)
+ *   2  usage error
+ *   3  the agent cannot be reached
+ *   4  check: the path is protected (see "write" for what a write gets now)
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "permafrost.h"
+#include "ctl.h"
+#include "event.h"
+#include "json.h"
+#include "policy.h"
+#include "resolve.h"
+#include "util.h"
+
+#define DEFAULT_SOCKET "/run/permafrost/agent.sock"
+
+enum {
+	EXIT_OK = 0,
+	EXIT_REFUSED = 1,
+	EXIT_USAGE = 2,
+	EXIT_UNREACHABLE = 3,
+	EXIT_PROTECTED = 4,
+};
+
+static struct {
+	int json;
+	const char *socket;
+} g = { .socket = DEFAULT_SOCKET };
+
+/* Errors go through one printer: human on stderr, or a JSON object on
+ * stdout with --json. */
+static int fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(int code, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (g.json) {
+		struct pf_buf b;
+		struct pf_json j;
+		pf_buf_init(&b);
+		pf_json_init(&j, &b, 0);
+		pf_json_obj_begin(&j);
+		pf_json_key(&j, "status");
+		pf_json_str(&j, "error");
+		pf_json_key(&j, "error");
+		pf_json_str(&j, msg);
+		pf_json_key(&j, "exit_code");
+		pf_json_int(&j, code);
+		pf_json_obj_end(&j);
+		printf("%s\n", b.data ? b.data : "{}");
+		pf_buf_free(&b);
+	} else {
+		fprintf(stderr, "permafrost: %s\n", msg);
+	}
+	return code;
+}
+
+/* Sends @req, fills @rep. Returns an exit code. */
+static int call(const struct pf_msg *req, struct pf_msg *rep)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = 60 };
+	char err[256];
+	int fd, r;
+
+	if (strlen(g.socket) >= sizeof(sa.sun_path))
+		return fail(EXIT_USAGE, "socket path too long: %s", g.socket);
+	strcpy(sa.sun_path, g.socket);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return fail(EXIT_UNREACHABLE, "socket: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		r = errno;
+		close(fd);
+		return fail(EXIT_UNREACHABLE,
+			    "cannot reach the agent at %s: %s (is permafrostd running? "
+			    "`systemctl status permafrostd`)",
+			    g.socket, strerror(r));
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	r = pf_msg_send(fd, req);
+	if (r == 0)
+		r = pf_msg_recv(fd, rep, err, sizeof(err));
+	else
+		snprintf(err, sizeof(err), "%s", strerror(-r));
+	close(fd);
+	if (r < 0)
+		return fail(EXIT_UNREACHABLE, "talking to the agent at %s: %s", g.socket, err);
+	if (!pf_msg_get(rep, "status"))
+		return fail(EXIT_UNREACHABLE, "the agent sent a reply without a status");
+	if (strcmp(pf_msg_get(rep, "status"), "ok") != 0) {
+		const char *e = pf_msg_get(rep, "error");
+		return fail(EXIT_REFUSED, "%s", e ? e : "the agent refused the request");
+	}
+	return EXIT_OK;
+}
+
+static int numeric_key(const char *k)
+{
+	static const char *const nums[] = { "rules",	   "objects",	   "hardlinks",
+					    "submounts",   "filesystems",  "denied",
+					    "would_deny",  "lost",	   "events_logged",
+					    "agent_pid",   "by_uid" };
+	for (size_t i = 0; i < PF_ARRAY_SIZE(nums); i++)
+		if (strcmp(k, nums[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* The reply as one JSON object: "k[]" items become arrays. */
+static void print_json(const struct pf_msg *m)
+{
+	struct pf_buf b;
+	struct pf_json j;
+
+	pf_buf_init(&b);
+	pf_json_init(&j, &b, 1);
+	pf_json_obj_begin(&j);
+	for (size_t i = 0; i < m->n; i++) {
+		const char *k = m->kv[i].key;
+		size_t kl = strlen(k);
+
+		if (kl > 2 && strcmp(k + kl - 2, "[]") == 0) {
+			char name[PF_MSG_KEY_MAX + 1];
+			int seen = 0;
+			for (size_t x = 0; x < i; x++)
+				if (strcmp(m->kv[x].key, k) == 0)
+					seen = 1;
+			if (seen)
+				continue;
+			snprintf(name, sizeof(name), "%.*s", (int)(kl - 2), k);
+			pf_json_key(&j, name);
+			pf_json_arr_begin(&j);
+			for (size_t x = i; x < m->n; x++)
+				if (strcmp(m->kv[x].key, k) == 0)
+					pf_json_str(&j, m->kv[x].val);
+			pf_json_arr_end(&j);
+		} else if (numeric_key(k)) {
+			pf_json_key(&j, k);
+			pf_json_uint(&j, strtoull(m->kv[i].val, NULL, 10));
+		} else {
+			pf_json_key(&j, k);
+			pf_json_str(&j, m->kv[i].val);
+		}
+	}
+	pf_json_obj_end(&j);
+	printf("%s\n", b.data ? b.data : "{}");
+	pf_buf_free(&b);
+}
+
+static const char *get(const struct pf_msg *m, const char *k)
+{
+	const char *v = pf_msg_get(m, k);
+	return v ? v : "";
+}
+
+/* --- commands ------------------------------------------------------------ */
+
+static int cmd_status(int argc, char **argv)
+{
+	struct pf_msg req, rep;
+	int r;
+
+	if (argc != 1)
+		return fail(EXIT_USAGE, "usage: permafrost status");
+	pf_msg_init(&req);
+	pf_msg_init(&rep);
+	pf_msg_add(&req, "cmd", "status");
+	r = call(&req, &rep);
+	if (r == EXIT_OK) {
+		if (g.json) {
+			print_json(&rep);
+		} else {
+			printf("Mode:       %s", get(&rep, "mode"));
+			if (*get(&rep, "since"))
+				printf(" since %s by uid %s", get(&rep, "since"), get(&rep, "by_uid"));
+			printf("\n");
+			if (*get(&rep, "reason"))
+				printf("Reason:     %s\n", get(&rep, "reason"));
+			printf("Policy:     %s: %s rules, %s objects on %s filesystems "
+			       "(%s hard links, %s submounts)\n",
+			       get(&rep, "policy"), get(&rep, "rules"), get(&rep, "objects"),
+			       get(&rep, "filesystems"), get(&rep, "hardlinks"),
+			       get(&rep, "submounts"));
+			for (size_t i = 0; i < rep.n; i++)
+				if (strcmp(rep.kv[i].key, "missing[]") == 0)
+					printf("Missing:    %s (not protected: absent)\n", rep.kv[i].val);
+			printf("Decisions:  %s denied, %s would-deny, %s lost events\n",
+			       get(&rep, "denied"), get(&rep, "would_deny"), get(&rep, "lost"));
+			printf("Audit log:  %s (%s events this run)\n", get(&rep, "audit_log"),
+			       get(&rep, "events_logged"));
+			printf("Agent:      pid %s, version %s, kernel %s, LSMs %s\n",
+			       get(&rep, "agent_pid"), get(&rep, "version"), get(&rep, "kernel"),
+			       get(&rep, "lsm"));
+		}
+	}
+	pf_msg_free(&req);
+	pf_msg_free(&rep);
+	return r;
+}
+
+static int cmd_freeze(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "audit", no_argument, NULL, 'a' },
+		{ "reason", required_argument, NULL, 'r' },
+		{ 0 },
+	};
+	struct pf_msg req, rep;
+	const char *reason = NULL;
+	int audit = 0, c, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'a')
+			audit = 1;
+		else if (c == 'r')
+			reason = optarg;
+		else
+			return fail(EXIT_USAGE, "usage: permafrost freeze [--audit] [--reason TEXT]");
+	}
+	if (optind != argc)
+		return fail(EXIT_USAGE, "usage: permafrost freeze [--audit] [--reason TEXT]");
+	pf_msg_init(&req);
+	pf_msg_init(&rep);
+	pf_msg_add(&req, "cmd", "freeze");
+	pf_msg_add(&req, "mode", audit ? "audit" : "enforce");
+	if (reason && pf_msg_add(&req, "reason", reason) < 0) {
+		pf_msg_free(&req);
+		return fail(EXIT_USAGE, "invalid --reason");
+	}
+	r = call(&req, &rep);
+	if (r == EXIT_OK) {
+		if (g.json)
+			print_json(&rep);
+		else
+			printf("Frozen (%s): %s objects protected.\n", get(&rep, "mode"),
+			       get(&rep, "objects"));
+	}
+	pf_msg_free(&req);
+	pf_msg_free(&rep);
+	return r;
+}
+
+static int cmd_thaw(int argc, char **argv)
+{
+	struct pf_msg req, rep;
+	int r;
+
+	if (argc != 1)
+		return fail(EXIT_USAGE, "usage: permafrost thaw");
+	pf_msg_init(&req);
+	pf_msg_init(&rep);
+	pf_msg_add(&req, "cmd", "thaw");
+	r = call(&req, &rep);
+	if (r == EXIT_OK) {
+		if (g.json)
+			print_json(&rep);
+		else
+			printf("Thawed: protected paths are writable again.\n");
+	}
+	pf_msg_free(&req);
+	pf_msg_free(&rep);
+	return r;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	struct pf_msg req, rep;
+	char abs[PATH_MAX];
+	int r;
+
+	if (argc != 2)
+		return fail(EXIT_USAGE, "usage: permafrost check PATH");
+	if (argv[1][0] == '/') {
+		snprintf(abs, sizeof(abs), "%s", argv[1]);
+	} else {
+		char cwd[PATH_MAX];
+		if (!getcwd(cwd, sizeof(cwd)) ||
+		    snprintf(abs, sizeof(abs), "%s/%s", cwd, argv[1]) >= (int)sizeof(abs))
+			return fail(EXIT_USAGE, "check: path too long");
+	}
+	pf_msg_init(&req);
+	pf_msg_init(&rep);
+	pf_msg_add(&req, "cmd", "check");
+	if (pf_msg_add(&req, "path", abs) < 0) {
+		pf_msg_free(&req);
+		return fail(EXIT_USAGE, "check: invalid path");
+	}
+	r = call(&req, &rep);
+	if (r == EXIT_OK) {
+		int prot = strcmp(get(&rep, "protected"), "yes") == 0;
+		if (g.json) {
+			print_json(&rep);
+		} else if (pf_msg_get(&rep, "rule")) {
+			printf("%s: %s by '%s %s' (%s, via %s)\n", get(&rep, "path"),
+			       prot ? "protected" : "exempt", get(&rep, "rule_kind"),
+			       get(&rep, "rule"), get(&rep, "rule_line"), get(&rep, "matched_by"));
+			printf("mode %s: a write is %s\n", get(&rep, "mode"),
+			       strcmp(get(&rep, "write"), "deny") == 0	       ? "DENIED"
+			       : strcmp(get(&rep, "write"), "would-deny") == 0 ? "allowed and logged as would-deny"
+									       : "allowed");
+		} else {
+			printf("%s: not protected\n", get(&rep, "path"));
+		}
+		if (prot)
+			r = EXIT_PROTECTED;
+	}
+	pf_msg_free(&req);
+	pf_msg_free(&rep);
+	return r;
+}
+
+static int cmd_policy(int argc, char **argv)
+{
+	struct pf_policy *p = NULL;
+	struct pf_resolved *res = NULL;
+	struct pf_error perr;
+	char err[1024];
+	size_t np = 0, ne = 0;
+	int r;
+
+	if (argc != 3 || strcmp(argv[1], "check") != 0)
+		return fail(EXIT_USAGE, "usage: permafrost policy check FILE");
+	r = pf_policy_load(argv[2], &p, &perr);
+	if (r < 0)
+		return fail(EXIT_REFUSED, "%s", perr.msg);
+	for (size_t i = 0; i < p->n_rules; i++) {
+		if (p->rules[i].kind == PF_POL_PROTECT)
+			np++;
+		else
+			ne++;
+	}
+	r = pf_resolve(p, &res, err, sizeof(err));
+	if (r < 0) {
+		pf_policy_free(p);
+		return fail(EXIT_REFUSED, "%s: %s", argv[2], err);
+	}
+	if (g.json) {
+		struct pf_buf b;
+		struct pf_json j;
+		pf_buf_init(&b);
+		pf_json_init(&j, &b, 1);
+		pf_json_obj_begin(&j);
+		pf_json_key(&j, "status");
+		pf_json_str(&j, "ok");
+		pf_json_key(&j, "file");
+		pf_json_str(&j, argv[2]);
+		pf_json_key(&j, "mode");
+		pf_json_str(&j, pf_mode_name((uint32_t)p->mode));
+		pf_json_key(&j, "protect");
+		pf_json_uint(&j, np);
+		pf_json_key(&j, "exempt");
+		pf_json_uint(&j, ne);
+		pf_json_key(&j, "objects");
+		pf_json_uint(&j, res->n);
+		pf_json_key(&j, "filesystems");
+		pf_json_uint(&j, res->n_sbs);
+		pf_json_key(&j, "missing");
+		pf_json_arr_begin(&j);
+		for (size_t i = 0; i < res->n_missing; i++)
+			pf_json_str(&j, res->missing[i]);
+		pf_json_arr_end(&j);
+		pf_json_obj_end(&j);
+		printf("%s\n", b.data);
+		pf_buf_free(&b);
+	} else {
+		printf("%s: OK: %zu protect and %zu exempt rules; on this host %zu objects on %zu "
+		       "filesystems; initial mode %s\n",
+		       argv[2], np, ne, res->n, res->n_sbs, pf_mode_name((uint32_t)p->mode));
+		for (size_t i = 0; i < res->n_missing; i++)
+			printf("%s: warning: %s does not exist on this host (skipped)\n", argv[2],
+			       res->missing[i]);
+	}
+	pf_resolved_free(res);
+	pf_policy_free(p);
+	return EXIT_OK;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+	if (g.json)
+		printf("{\"version\": \"%s\"}\n", PF_VERSION);
+	else
+		printf("permafrost %s\n", PF_VERSION);
+	return EXIT_OK;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+} commands[] = {
+	{ "status", cmd_status, "status                       mode, policy, counters, agent" },
+	{ "freeze", cmd_freeze, "freeze [--audit] [--reason TEXT]  freeze the host" },
+	{ "thaw", cmd_thaw, "thaw                         lift the freeze (root)" },
+	{ "check", cmd_check, "check PATH                   is PATH protected; what would a write get" },
+	{ "policy", cmd_policy, "policy check FILE            validate a policy and resolve it here" },
+	{ "version", cmd_version, "version" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: permafrost [--json] [--socket PATH] COMMAND [ARGS]\n\ncommands:\n");
+	for (size_t i = 0; i < PF_ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %s\n", commands[i].help);
+	fprintf(f, "\nexit codes: 0 ok, 1 refused/invalid, 2 usage, 3 agent unreachable, "
+		   "4 check: protected\n");
+}
+
+int main(int argc, char **argv)
+{
+	int i = 1;
+
+	while (i < argc && argv[i][0] == '-') {
+		if (strcmp(argv[i], "--json") == 0) {
+			g.json = 1;
+		} else if (strcmp(argv[i], "--socket") == 0 && i + 1 < argc) {
+			g.socket = argv[++i];
+		} else if (strcmp(argv[i], "--version") == 0) {
+			return cmd_version(0, NULL);
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return EXIT_OK;
+		} else {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		i++;
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	for (size_t c = 0; c < PF_ARRAY_SIZE(commands); c++)
+		if (strcmp(argv[i], commands[c].name) == 0)
+			return commands[c].fn(argc - i, argv + i);
+	fail(EXIT_USAGE, "unknown command '%s' (try --help)", argv[i]);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,1045 @@
+/* permafrostd: the Permafrost agent.
+ *
+ * Loads and attaches the LSM programs, resolves the policy into the maps,
+ * applies the persisted freeze state, serves the control socket and writes
+ * every ring-buffer event into the audit log. Runs in the foreground. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/capability.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/utsname.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "permafrost.h"
+#include "permafrost.skel.h"
+#include "ctl.h"
+#include "event.h"
+#include "json.h"
+#include "policy.h"
+#include "resolve.h"
+#include "state.h"
+#include "util.h"
+
+#define DEFAULT_POLICY "/etc/permafrost/permafrost.conf"
+#define DEFAULT_STATE_DIR "/var/lib/permafrost"
+#define DEFAULT_LOG "/var/log/permafrost/audit.log"
+#define DEFAULT_SOCKET "/run/permafrost/agent.sock"
+#define CLIENT_TIMEOUT_S 5
+
+struct agent {
+	const char *policy_path, *state_dir, *log_path, *sock_path;
+	struct pf_policy *pol;
+	struct pf_resolved *res;
+	struct permafrost_bpf *skel;
+	struct ring_buffer *rb;
+	int log_fd, listen_fd, sig_fd, epfd;
+	struct pf_state st;
+	uint64_t seq;
+	char host[256];
+	uint64_t lost_reported;
+	uint64_t events_logged, bad_samples, log_errors;
+	gid_t pf_gid;
+	int have_gid;
+	int64_t started_ns;
+	int dirty; /* log written since last fdatasync */
+};
+
+static int verbose;
+
+static void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void warnx_(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("permafrostd: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && !verbose)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+/* --- audit log -------------------------------------------------------- */
+
+static void log_line(struct agent *a, const struct pf_buf *b)
+{
+	const char *p = b->data;
+	size_t n = b->len;
+
+	while (n) {
+		ssize_t w = write(a->log_fd, p, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			/* Never silent: the line goes to stderr (the journal). */
+			a->log_errors++;
+			warnx_("audit log %s: write failed (%s); line follows", a->log_path,
+			       strerror(errno));
+			fwrite(b->data, 1, b->len, stderr);
+			return;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	a->dirty = 1;
+}
+
+/* Records the agent itself writes: start, mode-change, lost. */
+static void log_record(struct agent *a, const char *decision, const char *k1, const char *v1,
+		       const char *k2, const char *v2)
+{
+	struct pf_buf b;
+	struct pf_json j;
+	char ts[64];
+
+	pf_buf_init(&b);
+	pf_json_init(&j, &b, 0);
+	pf_rfc3339_ns(pf_now_ns(), ts, sizeof(ts));
+	pf_json_obj_begin(&j);
+	pf_json_key(&j, "time");
+	pf_json_str(&j, ts);
+	pf_json_key(&j, "host");
+	pf_json_str(&j, a->host);
+	pf_json_key(&j, "seq");
+	pf_json_uint(&j, ++a->seq);
+	pf_json_key(&j, "decision");
+	pf_json_str(&j, decision);
+	pf_json_key(&j, "mode");
+	pf_json_str(&j, pf_mode_name((uint32_t)a->st.mode));
+	if (k1) {
+		pf_json_key(&j, k1);
+		pf_json_str(&j, v1);
+	}
+	if (k2) {
+		pf_json_key(&j, k2);
+		pf_json_str(&j, v2);
+	}
+	pf_json_key(&j, "pid");
+	pf_json_uint(&j, (uint64_t)getpid());
+	pf_json_obj_end(&j);
+	pf_buf_putc(&b, '\n');
+	if (!b.oom)
+		log_line(a, &b);
+	pf_buf_free(&b);
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct agent *a = ctx;
+	struct pf_event e;
+	struct pf_event_ctx ec;
+	struct pf_buf b;
+
+	if (size < sizeof(e)) {
+		char n[32];
+		a->bad_samples++;
+		snprintf(n, sizeof(n), "%zu", size);
+		log_record(a, "malformed", "bytes", n, NULL, NULL);
+		return 0;
+	}
+	memcpy(&e, data, sizeof(e));
+	ec.boot_to_real_ns = pf_boot_to_real_ns();
+	ec.host = a->host;
+	ec.seq = ++a->seq;
+	pf_buf_init(&b);
+	if (pf_event_to_json(&e, &ec, &b) == 0) {
+		log_line(a, &b);
+		a->events_logged++;
+	} else {
+		a->bad_samples++;
+		warnx_("event %llu could not be formatted", (unsigned long long)ec.seq);
+	}
+	pf_buf_free(&b);
+	return 0;
+}
+
+static uint64_t percpu_sum(int fd, uint32_t key)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t sum = 0;
+	uint64_t *v;
+
+	if (ncpu <= 0)
+		return 0;
+	v = calloc((size_t)ncpu, sizeof(*v));
+	if (!v)
+		return 0;
+	if (bpf_map_lookup_elem(fd, &key, v) == 0)
+		for (int i = 0; i < ncpu; i++)
+			sum += v[i];
+	free(v);
+	return sum;
+}
+
+static void check_lost(struct agent *a)
+{
+	uint64_t lost = percpu_sum(bpf_map__fd(a->skel->maps.lost), 0);
+
+	if (lost > a->lost_reported) {
+		char n[32], total[32];
+		snprintf(n, sizeof(n), "%llu", (unsigned long long)(lost - a->lost_reported));
+		snprintf(total, sizeof(total), "%llu", (unsigned long long)lost);
+		log_record(a, "lost", "count", n, "total", total);
+		warnx_("%s events lost (ring buffer full); total %s", n, total);
+		a->lost_reported = lost;
+	}
+}
+
+/* --- kernel state ------------------------------------------------------ */
+
+static int set_mode_kernel(struct agent *a, int mode)
+{
+	struct pf_config c = { 0 };
+	uint32_t zero = 0;
+	int fd = bpf_map__fd(a->skel->maps.pf_config_map);
+
+	if (bpf_map_lookup_elem(fd, &zero, &c) < 0)
+		return -errno;
+	c.mode = (uint32_t)mode;
+	c.agent_tgid = (uint32_t)getpid();
+	c.policy_gen++;
+	if (bpf_map_update_elem(fd, &zero, &c, BPF_ANY) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Makes the kernel maps hold exactly @r: new entries first, then stale ones
+ * removed, so protection never dips during the change. */
+static int apply_resolved(struct agent *a, const struct pf_resolved *r, char *err,
+			  size_t errsz)
+{
+	int rfd = bpf_map__fd(a->skel->maps.rules);
+	int sfd = bpf_map__fd(a->skel->maps.protected_sbs);
+	struct pf_key k, next, *stale = NULL;
+	size_t n_stale = 0, cap_stale = 0;
+	uint32_t dk, dnext;
+	int ret = 0;
+
+	for (size_t i = 0; i < r->n_sbs; i++) {
+		if (bpf_map_update_elem(sfd, &r->sbs[i].dev, &r->sbs[i].count, BPF_ANY) < 0) {
+			ret = -errno;
+			snprintf(err, errsz, "protected_sbs update: %s", strerror(errno));
+			return ret;
+		}
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		struct pf_rule v = { .kind = r->e[i].kind, .rule_id = r->e[i].rule_id };
+		if (bpf_map_update_elem(rfd, &r->e[i].key, &v, BPF_ANY) < 0) {
+			ret = -errno;
+			snprintf(err, errsz, "rules update (%zu of %zu): %s", i + 1, r->n,
+				 strerror(errno));
+			return ret;
+		}
+	}
+	/* Collect, then delete, the entries no longer wanted. */
+	if (bpf_map_get_next_key(rfd, NULL, &next) == 0) {
+		do {
+			k = next;
+			if (!pf_resolved_find(r, k.dev, k.ino)) {
+				if (n_stale == cap_stale) {
+					size_t c = cap_stale ? cap_stale * 2 : 64;
+					struct pf_key *s = realloc(stale, c * sizeof(*s));
+					if (!s) {
+						free(stale);
+						return -ENOMEM;
+					}
+					stale = s;
+					cap_stale = c;
+				}
+				stale[n_stale++] = k;
+			}
+		} while (bpf_map_get_next_key(rfd, &k, &next) == 0);
+	}
+	for (size_t i = 0; i < n_stale; i++)
+		bpf_map_delete_elem(rfd, &stale[i]);
+	free(stale);
+	if (bpf_map_get_next_key(sfd, NULL, &dnext) == 0) {
+		uint32_t gone[PF_MAX_SBS];
+		size_t ng = 0;
+		do {
+			size_t j;
+			dk = dnext;
+			for (j = 0; j < r->n_sbs; j++)
+				if (r->sbs[j].dev == dk)
+					break;
+			if (j == r->n_sbs && ng < PF_MAX_SBS)
+				gone[ng++] = dk;
+		} while (bpf_map_get_next_key(sfd, &dk, &dnext) == 0);
+		for (size_t i = 0; i < ng; i++)
+			bpf_map_delete_elem(sfd, &gone[i]);
+	}
+	return 0;
+}
+
+/* Re-resolves the policy against the file system and loads the result. */
+static int refresh_rules(struct agent *a, char *err, size_t errsz)
+{
+	struct pf_resolved *r = NULL;
+	int ret;
+
+	ret = pf_resolve(a->pol, &r, err, errsz);
+	if (ret < 0)
+		return ret;
+	ret = apply_resolved(a, r, err, errsz);
+	if (ret < 0) {
+		pf_resolved_free(r);
+		return ret;
+	}
+	pf_resolved_free(a->res);
+	a->res = r;
+	for (size_t i = 0; i < r->n_missing; i++)
+		warnx_("policy: %s does not exist here; not protected until it does and the "
+		       "policy is re-resolved (freeze or SIGHUP)", r->missing[i]);
+	return 0;
+}
+
+/* --- start-up ------------------------------------------------------------ */
+
+static int check_bpf_lsm(char *err, size_t errsz)
+{
+	char *buf = NULL;
+	size_t len;
+	int r;
+
+	r = pf_read_file("/sys/kernel/security/lsm", 4096, &buf, &len);
+	if (r < 0) {
+		snprintf(err, errsz,
+			 "cannot read /sys/kernel/security/lsm (%s): mount securityfs with "
+			 "`mount -t securityfs securityfs /sys/kernel/security`",
+			 strerror(-r));
+		return r;
+	}
+	while (len && (buf[len - 1] == '\n'))
+		buf[--len] = 0;
+	r = 0;
+	{
+		char *save = NULL, *copy = strdup(buf), *tok;
+		int found = 0;
+		for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+			if (strcmp(tok, "bpf") == 0)
+				found = 1;
+		free(copy);
+		if (!found) {
+			snprintf(err, errsz,
+				 "BPF LSM is not active (active LSMs: %s). Add bpf to the kernel "
+				 "command line, e.g. lsm=%s,bpf, and reboot",
+				 buf, buf);
+			r = -ENOTSUP;
+		}
+	}
+	free(buf);
+	if (r == 0 && access("/sys/fs/bpf", F_OK) < 0) {
+		snprintf(err, errsz, "/sys/fs/bpf is missing: mount bpffs with "
+				     "`mount -t bpf bpf /sys/fs/bpf`");
+		r = -ENOENT;
+	}
+	return r;
+}
+
+/* Number of parameters of the kernel's bpf_lsm_<hook>, or -ENOENT. */
+static int lsm_hook_params(const struct btf *btf, const char *hook)
+{
+	char name[128];
+	const struct btf_type *t;
+	int id;
+
+	snprintf(name, sizeof(name), "bpf_lsm_%s", hook);
+	id = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
+	if (id < 0)
+		return -ENOENT;
+	t = btf__type_by_id(btf, id);
+	t = btf__type_by_id(btf, t->type);
+	if (!t || !btf_is_func_proto(t))
+		return -ENOENT;
+	return btf_vlen(t);
+}
+
+static int load_bpf(struct agent *a, char *err, size_t errsz)
+{
+	struct permafrost_bpf *s;
+	struct btf *btf;
+	int np, r;
+
+	btf = btf__load_vmlinux_btf();
+	if (!btf) {
+		snprintf(err, errsz, "cannot load kernel BTF (/sys/kernel/btf/vmlinux): %s; "
+				     "the kernel needs CONFIG_DEBUG_INFO_BTF=y",
+			 strerror(errno));
+		return -errno;
+	}
+	s = permafrost_bpf__open();
+	if (!s) {
+		r = -errno;
+		btf__free(btf);
+		snprintf(err, errsz, "cannot open the BPF object: %s", strerror(-r));
+		return r;
+	}
+	/* Kernel differences: pick the variant that matches this kernel. */
+	np = lsm_hook_params(btf, "inode_setattr");
+	bpf_program__set_autoload(s->progs.inode_setattr_v1, np == 2);
+	bpf_program__set_autoload(s->progs.inode_setattr_v2, np == 3);
+	bpf_program__set_autoload(s->progs.file_truncate,
+				  lsm_hook_params(btf, "file_truncate") > 0);
+	bpf_program__set_autoload(s->progs.inode_set_acl,
+				  lsm_hook_params(btf, "inode_set_acl") > 0);
+	bpf_program__set_autoload(s->progs.inode_remove_acl,
+				  lsm_hook_params(btf, "inode_remove_acl") > 0);
+	btf__free(btf);
+	if (np != 2 && np != 3) {
+		snprintf(err, errsz, "unsupported kernel: bpf_lsm_inode_setattr has %d parameters",
+			 np);
+		permafrost_bpf__destroy(s);
+		return -ENOTSUP;
+	}
+	bpf_map__set_max_entries(s->maps.rules, PF_MAX_ENTRIES);
+	bpf_map__set_max_entries(s->maps.protected_sbs, PF_MAX_SBS);
+	bpf_map__set_max_entries(s->maps.events, (uint32_t)a->pol->ringbuf_size);
+	r = permafrost_bpf__load(s);
+	if (r) {
+		snprintf(err, errsz, "cannot load the BPF programs: %s (run with -v for the "
+				     "verifier log)",
+			 strerror(-r));
+		permafrost_bpf__destroy(s);
+		return r;
+	}
+	a->skel = s;
+	return 0;
+}
+
+static int attach_bpf(struct agent *a, char *err, size_t errsz)
+{
+	int r = permafrost_bpf__attach(a->skel);
+
+	if (r) {
+		snprintf(err, errsz, "cannot attach the LSM programs: %s", strerror(-r));
+		return r;
+	}
+	return 0;
+}
+
+/* Keeps only what the running agent needs: CAP_BPF to use its maps (the
+ * bpf() syscall demands it when unprivileged BPF is disabled) and
+ * CAP_DAC_READ_SEARCH to re-resolve protected trees it does not own. */
+static int drop_capabilities(char *err, size_t errsz)
+{
+	static const cap_value_t keep[] = { CAP_BPF, CAP_DAC_READ_SEARCH };
+	cap_t caps;
+	int r = 0;
+
+	for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++) {
+		int k = 0;
+		for (size_t i = 0; i < PF_ARRAY_SIZE(keep); i++)
+			if (keep[i] == c)
+				k = 1;
+		if (!k && CAP_IS_SUPPORTED(c) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 &&
+		    errno != EINVAL) {
+			snprintf(err, errsz, "dropping capability %d from the bounding set: %s",
+				 (int)c, strerror(errno));
+			return -errno;
+		}
+	}
+	caps = cap_init();
+	if (!caps)
+		return -ENOMEM;
+	if (cap_set_flag(caps, CAP_PERMITTED, PF_ARRAY_SIZE(keep), keep, CAP_SET) ||
+	    cap_set_flag(caps, CAP_EFFECTIVE, PF_ARRAY_SIZE(keep), keep, CAP_SET) ||
+	    cap_set_proc(caps)) {
+		r = -errno;
+		snprintf(err, errsz, "dropping capabilities: %s", strerror(errno));
+	}
+	cap_free(caps);
+	if (r == 0)
+		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	return r;
+}
+
+static int open_socket(struct agent *a, char *err, size_t errsz)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char *dir = strdup(a->sock_path);
+	int fd, r;
+
+	if (!dir)
+		return -ENOMEM;
+	if (strlen(a->sock_path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errsz, "socket path %s is longer than %zu bytes", a->sock_path,
+			 sizeof(sa.sun_path) - 1);
+		free(dir);
+		return -ENAMETOOLONG;
+	}
+	r = pf_mkdir_p(dirname(dir), 0755);
+	free(dir);
+	if (r < 0) {
+		snprintf(err, errsz, "creating the directory of %s: %s", a->sock_path,
+			 strerror(-r));
+		return r;
+	}
+	strcpy(sa.sun_path, a->sock_path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	unlink(a->sock_path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
+		r = -errno;
+		snprintf(err, errsz, "%s: %s", a->sock_path, strerror(errno));
+		close(fd);
+		return r;
+	}
+	chmod(a->sock_path, 0660);
+	if (a->have_gid && chown(a->sock_path, 0, a->pf_gid) < 0)
+		warnx_("chown %s: %s", a->sock_path, strerror(errno));
+	a->listen_fd = fd;
+	return 0;
+}
+
+/* --- control requests ---------------------------------------------------- */
+
+struct peer {
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+};
+
+static int peer_in_group(int fd, const struct peer *p, gid_t g)
+{
+	gid_t groups[256];
+	socklen_t len = sizeof(groups);
+
+	if (p->gid == g)
+		return 1;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == 0)
+		for (size_t i = 0; i < len / sizeof(gid_t); i++)
+			if (groups[i] == g)
+				return 1;
+	return 0;
+}
+
+static void reply_error(struct pf_msg *rep, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void reply_error(struct pf_msg *rep, const char *fmt, ...)
+{
+	va_list ap;
+	char buf[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	pf_msg_free(rep);
+	pf_msg_add(rep, "status", "error");
+	pf_msg_add(rep, "error", buf);
+}
+
+static void cmd_status(struct agent *a, const struct pf_msg *req, struct pf_msg *rep)
+{
+	char ts[64];
+	struct utsname u;
+	char *lsm = NULL;
+	size_t len;
+
+	pf_msg_add(rep, "status", "ok");
+	pf_msg_add(rep, "mode", pf_mode_name((uint32_t)a->st.mode));
+	pf_rfc3339(a->st.since, ts, sizeof(ts));
+	pf_msg_add(rep, "since", a->st.since ? ts : "");
+	pf_msg_addf(rep, "by_uid", "%u", a->st.by_uid);
+	pf_msg_add(rep, "reason", a->st.reason);
+	pf_msg_add(rep, "policy", a->policy_path);
+	pf_msg_addf(rep, "rules", "%zu", a->pol->n_rules);
+	pf_msg_addf(rep, "objects", "%zu", a->res->n);
+	pf_msg_addf(rep, "hardlinks", "%zu", a->res->n_hardlinks);
+	pf_msg_addf(rep, "submounts", "%zu", a->res->n_submounts);
+	pf_msg_addf(rep, "filesystems", "%zu", a->res->n_sbs);
+	for (size_t i = 0; i < a->res->n_missing; i++)
+		pf_msg_add(rep, "missing[]", a->res->missing[i]);
+	pf_msg_addf(rep, "denied", "%llu",
+		    (unsigned long long)percpu_sum(bpf_map__fd(a->skel->maps.counters),
+						   PF_DEC_DENY));
+	pf_msg_addf(rep, "would_deny", "%llu",
+		    (unsigned long long)percpu_sum(bpf_map__fd(a->skel->maps.counters),
+						   PF_DEC_WOULD_DENY));
+	pf_msg_addf(rep, "lost", "%llu",
+		    (unsigned long long)percpu_sum(bpf_map__fd(a->skel->maps.lost), 0));
+	pf_msg_addf(rep, "events_logged", "%llu", (unsigned long long)a->events_logged);
+	pf_msg_add(rep, "audit_log", a->log_path);
+	pf_msg_addf(rep, "agent_pid", "%d", (int)getpid());
+	pf_msg_add(rep, "version", PF_VERSION);
+	if (uname(&u) == 0)
+		pf_msg_add(rep, "kernel", u.release);
+	if (pf_read_file("/sys/kernel/security/lsm", 4096, &lsm, &len) == 0) {
+		pf_msg_add(rep, "lsm", lsm);
+		free(lsm);
+	}
+}
+
+static int change_mode(struct agent *a, int mode, const char *reason, const struct peer *p,
+		       char *err, size_t errsz)
+{
+	struct pf_state ns = a->st;
+	char from[16];
+	int r;
+
+	ns.mode = mode;
+	ns.since = pf_now_ns() / 1000000000LL;
+	ns.by_uid = p->uid;
+	ns.by_pid = (uint32_t)p->pid;
+	snprintf(ns.reason, sizeof(ns.reason), "%s", reason ? reason : "");
+	/* Persist first: a state the kernel holds but the disk does not would
+	 * be lost on restart. */
+	r = pf_state_save(a->state_dir, &ns);
+	if (r < 0) {
+		snprintf(err, errsz, "saving the freeze state in %s: %s", a->state_dir,
+			 strerror(-r));
+		return r;
+	}
+	r = set_mode_kernel(a, mode);
+	if (r < 0) {
+		snprintf(err, errsz, "setting the kernel mode: %s", strerror(-r));
+		pf_state_save(a->state_dir, &a->st);
+		return r;
+	}
+	snprintf(from, sizeof(from), "%s", pf_mode_name((uint32_t)a->st.mode));
+	a->st = ns;
+	{
+		char uid[16];
+		snprintf(uid, sizeof(uid), "%u", p->uid);
+		log_record(a, "mode-change", "from", from, "by_uid", uid);
+	}
+	return 0;
+}
+
+static void cmd_freeze(struct agent *a, const struct pf_msg *req, struct pf_msg *rep,
+		       const struct peer *p)
+{
+	const char *m = pf_msg_get(req, "mode");
+	const char *reason = pf_msg_get(req, "reason");
+	char err[1024];
+	int mode = m ? pf_mode_parse(m) : PF_MODE_ENFORCE;
+
+	if (mode != PF_MODE_ENFORCE && mode != PF_MODE_AUDIT) {
+		reply_error(rep, "freeze: mode must be enforce or audit, got '%s'", m);
+		return;
+	}
+	if (reason && strlen(reason) > PF_REASON_MAX) {
+		reply_error(rep, "freeze: reason longer than %d bytes", PF_REASON_MAX);
+		return;
+	}
+	if (a->st.mode == PF_MODE_ENFORCE && mode == PF_MODE_AUDIT) {
+		reply_error(rep, "freeze: the host is frozen in enforce mode; audit would loosen "
+				 "it (thaw first)");
+		return;
+	}
+	/* The file system may have changed while thawed (new hard links,
+	 * replaced files): resolve again before freezing. */
+	if (refresh_rules(a, err, sizeof(err)) < 0) {
+		reply_error(rep, "freeze: resolving the policy: %s", err);
+		return;
+	}
+	if (change_mode(a, mode, reason, p, err, sizeof(err)) < 0) {
+		reply_error(rep, "freeze: %s", err);
+		return;
+	}
+	pf_msg_add(rep, "status", "ok");
+	pf_msg_add(rep, "mode", pf_mode_name((uint32_t)mode));
+	pf_msg_addf(rep, "objects", "%zu", a->res->n);
+}
+
+static void cmd_thaw(struct agent *a, const struct pf_msg *req, struct pf_msg *rep,
+		     const struct peer *p)
+{
+	char err[1024];
+
+	if (p->uid != 0) {
+		reply_error(rep, "thaw: only root may thaw (uid %u)", p->uid);
+		return;
+	}
+	if (change_mode(a, PF_MODE_OFF, pf_msg_get(req, "reason"), p, err, sizeof(err)) < 0) {
+		reply_error(rep, "thaw: %s", err);
+		return;
+	}
+	pf_msg_add(rep, "status", "ok");
+	pf_msg_add(rep, "mode", "off");
+}
+
+static const char *origin_name(uint32_t o)
+{
+	switch (o) {
+	case PF_ORIGIN_RULE:
+		return "rule";
+	case PF_ORIGIN_TARGET:
+		return "symlink-target";
+	case PF_ORIGIN_HARDLINK:
+		return "hard-link";
+	case PF_ORIGIN_SUBMOUNT:
+		return "submount";
+	}
+	return "unknown";
+}
+
+static void cmd_check(struct agent *a, const struct pf_msg *req, struct pf_msg *rep)
+{
+	const char *path = pf_msg_get(req, "path");
+	struct pf_check_result cr;
+	int r;
+
+	if (!path || path[0] != '/') {
+		reply_error(rep, "check: an absolute path is required");
+		return;
+	}
+	r = pf_resolved_check(a->res, path, &cr);
+	if (r < 0) {
+		reply_error(rep, "check: %s: %s", path, strerror(-r));
+		return;
+	}
+	pf_msg_add(rep, "status", "ok");
+	pf_msg_add(rep, "path", cr.path);
+	pf_msg_add(rep, "exists", cr.exists ? "yes" : "no");
+	pf_msg_add(rep, "protected", cr.protected_ ? "yes" : "no");
+	if (cr.entry) {
+		const struct pf_policy_rule *rule = &a->pol->rules[cr.entry->rule_id];
+		pf_msg_add(rep, "rule", rule->path);
+		pf_msg_add(rep, "rule_kind", cr.entry->kind == PF_RULE_PROTECT ? "protect" : "exempt");
+		pf_msg_addf(rep, "rule_line", "%s:%u", a->policy_path, rule->line);
+		pf_msg_add(rep, "matched_by", origin_name(cr.entry->origin));
+	}
+	pf_msg_add(rep, "mode", pf_mode_name((uint32_t)a->st.mode));
+	pf_msg_add(rep, "write", !cr.protected_ || a->st.mode == PF_MODE_OFF ? "allow"
+				 : a->st.mode == PF_MODE_AUDIT		  ? "would-deny"
+									  : "deny");
+}
+
+static void handle_client(struct agent *a, int fd)
+{
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+	struct timeval tv = { .tv_sec = CLIENT_TIMEOUT_S };
+	struct pf_msg req, rep;
+	struct peer p;
+	char err[256];
+	const char *cmd;
+	int r;
+
+	pf_msg_init(&req);
+	pf_msg_init(&rep);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) < 0) {
+		reply_error(&rep, "cannot read peer credentials");
+		goto send;
+	}
+	p.uid = cred.uid;
+	p.gid = cred.gid;
+	p.pid = cred.pid;
+	if (p.uid != 0 && !(a->have_gid && peer_in_group(fd, &p, a->pf_gid))) {
+		reply_error(&rep, "permission denied: uid %u is neither root nor in the "
+				  "'permafrost' group",
+			    p.uid);
+		goto send;
+	}
+	r = pf_msg_recv(fd, &req, err, sizeof(err));
+	if (r < 0) {
+		warnx_("control: bad request from pid %d uid %u: %s", p.pid, p.uid, err);
+		reply_error(&rep, "bad request: %s", err);
+		goto send;
+	}
+	cmd = req.n ? req.kv[0].val : NULL;
+	if (!req.n || strcmp(req.kv[0].key, "cmd") != 0) {
+		reply_error(&rep, "bad request: the first item must be cmd=");
+	} else if (strcmp(cmd, "status") == 0) {
+		cmd_status(a, &req, &rep);
+	} else if (strcmp(cmd, "freeze") == 0) {
+		cmd_freeze(a, &req, &rep, &p);
+	} else if (strcmp(cmd, "thaw") == 0) {
+		cmd_thaw(a, &req, &rep, &p);
+	} else if (strcmp(cmd, "check") == 0) {
+		cmd_check(a, &req, &rep);
+	} else {
+		reply_error(&rep, "bad request: unknown command '%s'", cmd);
+	}
+send:
+	if (pf_msg_send(fd, &rep) < 0)
+		warnx_("control: reply to pid %d failed: %s", p.pid, strerror(errno));
+	pf_msg_free(&req);
+	pf_msg_free(&rep);
+}
+
+static void accept_clients(struct agent *a)
+{
+	for (;;) {
+		int fd = accept4(a->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		/* Requests are small and bounded by a timeout; serve inline. */
+		{
+			int fl = fcntl(fd, F_GETFL);
+			fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+		}
+		handle_client(a, fd);
+		close(fd);
+	}
+}
+
+static int reload_policy(struct agent *a)
+{
+	struct pf_policy *np = NULL, *old = a->pol;
+	struct pf_error perr;
+	char err[1024];
+	int r;
+
+	r = pf_policy_load(a->policy_path, &np, &perr);
+	if (r < 0) {
+		warnx_("reload: %s; keeping the current policy", perr.msg);
+		return r;
+	}
+	a->pol = np;
+	r = refresh_rules(a, err, sizeof(err));
+	if (r < 0) {
+		warnx_("reload: %s; keeping the current policy", err);
+		a->pol = old;
+		pf_policy_free(np);
+		return r;
+	}
+	pf_policy_free(old);
+	log_record(a, "policy-reload", "policy", a->policy_path, NULL, NULL);
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: permafrostd [--policy FILE] [--state-dir DIR] [--log FILE] [--socket PATH] [-v]\n"
+		"  --policy FILE     policy (default " DEFAULT_POLICY ")\n"
+		"  --state-dir DIR   freeze state (default " DEFAULT_STATE_DIR ")\n"
+		"  --log FILE        audit log (default " DEFAULT_LOG ")\n"
+		"  --socket PATH     control socket (default " DEFAULT_SOCKET ")\n"
+		"  -v, --verbose     libbpf debug output\n"
+		"  --version\n"
+		"Runs in the foreground. SIGHUP re-reads the policy; SIGTERM stops.\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "state-dir", required_argument, NULL, 's' },
+		{ "log", required_argument, NULL, 'l' },
+		{ "socket", required_argument, NULL, 'S' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct agent a = {
+		.policy_path = DEFAULT_POLICY,
+		.state_dir = DEFAULT_STATE_DIR,
+		.log_path = DEFAULT_LOG,
+		.sock_path = DEFAULT_SOCKET,
+		.log_fd = -1,
+		.listen_fd = -1,
+		.sig_fd = -1,
+		.epfd = -1,
+	};
+	struct pf_error perr;
+	struct epoll_event ev;
+	struct group *gr;
+	char err[1024];
+	sigset_t mask;
+	int c, r, ret = 1, running = 1;
+
+	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': a.policy_path = optarg; break;
+		case 's': a.state_dir = optarg; break;
+		case 'l': a.log_path = optarg; break;
+		case 'S': a.sock_path = optarg; break;
+		case 'v': verbose = 1; break;
+		case 'V': printf("permafrostd %s\n", PF_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	libbpf_set_print(libbpf_print);
+	a.started_ns = pf_now_ns();
+	if (gethostname(a.host, sizeof(a.host) - 1) < 0)
+		snprintf(a.host, sizeof(a.host), "unknown");
+	gr = getgrnam("permafrost");
+	if (gr) {
+		a.pf_gid = gr->gr_gid;
+		a.have_gid = 1;
+	}
+
+	r = pf_policy_load(a.policy_path, &a.pol, &perr);
+	if (r < 0) {
+		warnx_("%s", perr.msg);
+		return 2;
+	}
+	if (check_bpf_lsm(err, sizeof(err)) < 0) {
+		warnx_("%s", err);
+		goto out;
+	}
+	r = pf_mkdir_p(a.state_dir, 0700);
+	if (r < 0) {
+		warnx_("state dir %s: %s", a.state_dir, strerror(-r));
+		goto out;
+	}
+	r = pf_state_load(a.state_dir, &a.st, err, sizeof(err));
+	if (r == -ENOENT) {
+		memset(&a.st, 0, sizeof(a.st));
+		a.st.mode = a.pol->mode;
+		a.st.since = pf_now_ns() / 1000000000LL;
+		snprintf(a.st.reason, sizeof(a.st.reason), "initial mode from %s", a.policy_path);
+	} else if (r < 0) {
+		/* Fail closed: a damaged state on a possibly frozen host. */
+		warnx_("%s; starting in enforce mode until an operator thaws", err);
+		memset(&a.st, 0, sizeof(a.st));
+		a.st.mode = PF_MODE_ENFORCE;
+		a.st.since = pf_now_ns() / 1000000000LL;
+		snprintf(a.st.reason, sizeof(a.st.reason), "freeze state damaged");
+	}
+	{
+		char *dir = strdup(a.log_path);
+		r = dir ? pf_mkdir_p(dirname(dir), 0750) : -ENOMEM;
+		free(dir);
+		if (r < 0) {
+			warnx_("audit log directory for %s: %s", a.log_path, strerror(-r));
+			goto out;
+		}
+	}
+	a.log_fd = open(a.log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (a.log_fd < 0) {
+		warnx_("audit log %s: %s", a.log_path, strerror(errno));
+		goto out;
+	}
+	if (load_bpf(&a, err, sizeof(err)) < 0) {
+		warnx_("%s", err);
+		goto out;
+	}
+	if (refresh_rules(&a, err, sizeof(err)) < 0) {
+		warnx_("resolving %s: %s", a.policy_path, err);
+		goto out;
+	}
+	r = set_mode_kernel(&a, a.st.mode);
+	if (r < 0) {
+		warnx_("setting the kernel mode: %s", strerror(-r));
+		goto out;
+	}
+	a.rb = ring_buffer__new(bpf_map__fd(a.skel->maps.events), on_event, &a, NULL);
+	if (!a.rb) {
+		warnx_("ring buffer: %s", strerror(errno));
+		goto out;
+	}
+	if (attach_bpf(&a, err, sizeof(err)) < 0) {
+		warnx_("%s", err);
+		goto out;
+	}
+	if (open_socket(&a, err, sizeof(err)) < 0) {
+		warnx_("control socket: %s", err);
+		goto out;
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	a.sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	a.epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (a.sig_fd < 0 || a.epfd < 0) {
+		warnx_("signalfd/epoll: %s", strerror(errno));
+		goto out;
+	}
+	ev.events = EPOLLIN;
+	ev.data.fd = ring_buffer__epoll_fd(a.rb);
+	epoll_ctl(a.epfd, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	ev.data.fd = a.listen_fd;
+	epoll_ctl(a.epfd, EPOLL_CTL_ADD, a.listen_fd, &ev);
+	ev.data.fd = a.sig_fd;
+	epoll_ctl(a.epfd, EPOLL_CTL_ADD, a.sig_fd, &ev);
+
+	if (drop_capabilities(err, sizeof(err)) < 0) {
+		warnx_("%s", err);
+		goto out;
+	}
+	log_record(&a, "agent-start", "version", PF_VERSION, "policy", a.policy_path);
+	fprintf(stderr,
+		"permafrostd %s: %s mode, %zu objects on %zu filesystems, log %s, socket %s\n",
+		PF_VERSION, pf_mode_name((uint32_t)a.st.mode), a.res->n, a.res->n_sbs,
+		a.log_path, a.sock_path);
+	/* Readiness for supervisors that wait for the socket. */
+	fflush(stderr);
+
+	while (running) {
+		struct epoll_event evs[8];
+		int n = epoll_wait(a.epfd, evs, 8, 1000);
+
+		if (n < 0 && errno != EINTR) {
+			warnx_("epoll_wait: %s", strerror(errno));
+			break;
+		}
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.fd == a.listen_fd) {
+				accept_clients(&a);
+			} else if (evs[i].data.fd == a.sig_fd) {
+				struct signalfd_siginfo si;
+				while (read(a.sig_fd, &si, sizeof(si)) == sizeof(si)) {
+					if (si.ssi_signo == SIGHUP)
+						reload_policy(&a);
+					else
+						running = 0;
+				}
+			}
+		}
+		/* Always drain: events must not wait behind control traffic. */
+		r = ring_buffer__consume(a.rb);
+		if (r < 0 && r != -EINTR)
+			warnx_("ring buffer: %s", strerror(-r));
+		check_lost(&a);
+		if (a.dirty) {
+			fdatasync(a.log_fd);
+			a.dirty = 0;
+		}
+	}
+	ring_buffer__consume(a.rb);
+	check_lost(&a);
+	log_record(&a, "agent-stop", NULL, NULL, NULL, NULL);
+	ret = 0;
+out:
+	if (a.log_fd >= 0)
+		fdatasync(a.log_fd);
+	ring_buffer__free(a.rb);
+	permafrost_bpf__destroy(a.skel);
+	if (a.listen_fd >= 0) {
+		unlink(a.sock_path);
+		close(a.listen_fd);
+	}
+	if (a.log_fd >= 0)
+		close(a.log_fd);
+	pf_resolved_free(a.res);
+	pf_policy_free(a.pol);
+	return ret;
+}
