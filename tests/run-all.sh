@@ -8,17 +8,16 @@ log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 tests/run-unit.sh "$OUT" | tee -a "$log"
-for suite in ${PF_VM_SUITES:-enforce}; do
-	tests/vm/run.sh --suite "$suite" --kernel all | tee -a "$log"
-done
+OUT="$OUT" tests/fuzz/run.sh "${PF_FUZZ_SECONDS:-10}" | tee -a "$log"
+tests/vm/run.sh --suite "${PF_VM_SUITES:-enforce,agent}" --kernel all | tee -a "$log"
 
 # Totals from the section summaries ("unit: N passed, N failed", "vm: ...").
 pass=0 fail=0
 while read -r p f; do
 	pass=$((pass + p)); fail=$((fail + f))
-done < <(sed -n -E 's/^(unit|vm): ([0-9]+) passed, ([0-9]+) failed$/\2 \3/p' "$log")
-sections=$(grep -c -E '^(unit|vm): [0-9]+ passed, [0-9]+ failed$' "$log")
-expected=$((1 + $(wc -w <<<"${PF_VM_SUITES:-enforce}")))
+done < <(sed -n -E 's/^(unit|vm|fuzz): ([0-9]+) passed, ([0-9]+) failed$/\2 \3/p' "$log")
+sections=$(grep -c -E '^(unit|vm|fuzz): [0-9]+ passed, [0-9]+ failed$' "$log")
+expected=3
 if [ "$sections" -ne "$expected" ]; then
 	echo "not ok - only $sections of $expected test sections reported a result"
 	fail=$((fail + 1))

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -97,8 +98,10 @@ static int call(const struct pf_msg *req, struct pf_msg *rep)
 			    g.socket, strerror(r));
 	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	/* The agent may answer (a refusal) before reading the whole request:
+	 * a failed send is not the end, its reply is what matters. */
 	r = pf_msg_send(fd, req);
-	if (r == 0)
+	if (r == 0 || r == -EPIPE || r == -ECONNRESET)
 		r = pf_msg_recv(fd, rep, err, sizeof(err));
 	else
 		snprintf(err, sizeof(err), "%s", strerror(-r));
@@ -431,6 +434,7 @@ int main(int argc, char **argv)
 {
 	int i = 1;
 
+	signal(SIGPIPE, SIG_IGN);
 	while (i < argc && argv[i][0] == '-') {
 		if (strcmp(argv[i], "--json") == 0) {
 			g.json = 1;

@@ -736,6 +736,21 @@ static int op_chroot(char **a)
 	return 0; /* dispatched specially in main */
 }
 
+/* mkfiles DIR N: create DIR/f1 .. DIR/fN (empty), for large policies. */
+static int op_mkfiles(char **a)
+{
+	long n = atol(a[1]);
+	char path[PATH_MAX];
+
+	for (long i = 1; i <= n; i++) {
+		int fd;
+		snprintf(path, sizeof(path), "%s/f%ld", a[0], i);
+		TRY(fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644));
+		close(fd);
+	}
+	return 0;
+}
+
 static int op_umount(char **a) { TRY(umount2(a[0], 0)); return 0; }
 static int op_remount_ro(char **a) { TRY(mount(NULL, a[0], NULL, MS_REMOUNT | MS_RDONLY, NULL)); return 0; }
 
@@ -886,6 +901,7 @@ static const struct op {
 	{ "sock-send", 2, 2, op_sock_send, QUIET, "PATH HEX", "send raw bytes to a Unix socket, print the reply" },
 	{ "chroot", 2, 7, op_chroot, 0, "DIR OP ARGS...", "chroot into DIR, then run OP" },
 	{ "run-as", 3, 7, op_chroot, 0, "UID GID CMD ARGS...", "drop to UID/GID and exec CMD" },
+	{ "mkfiles", 2, 2, op_mkfiles, 0, "DIR N", "create DIR/f1..fN" },
 	{ "sleep-ms", 1, 1, op_sleep_ms, 0, "N", "sleep N milliseconds" },
 	{ "bench", 3, 3, op_bench, QUIET, "OP PATH ITER", "OP: open-close open-close-ro pwrite4k stat create-unlink" },
 };

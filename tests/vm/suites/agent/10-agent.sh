@@ -53,7 +53,13 @@ echo "$out" | grep -q "unknown command 'nuke'" && ok "socket: unknown command re
 out=$(permafrost status)
 echo "$out" | grep -q '^Mode: *enforce' && ok "socket: still frozen after the garbage" || not_ok "socket: still frozen" "$out"
 out=$(pfop run-as 65534 65534 permafrost status 2>&1); rc=$?
-echo "$out" | grep -q "permission denied: uid" && ok "socket: non-root outside the group refused" || not_ok "socket: non-root refused" "$out"
+[ $rc -eq 3 ] && echo "$out" | grep -q "Permission denied" && ok "socket: mode 0660 keeps other users out" || not_ok "socket: mode 0660" "rc=$rc $out"
+chmod 666 "$PF_SOCK"
+out=$(pfop run-as 65534 65534 permafrost status 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -q "permission denied: uid 65534 is neither root nor in the 'permafrost' group" && ok "socket: peer credentials refuse a non-root caller" || not_ok "socket: peer credentials" "rc=$rc $out"
+out=$(pfop run-as 65534 65534 permafrost thaw 2>&1); rc=$?
+[ $rc -eq 1 ] && permafrost status | grep -q '^Mode: *enforce' && ok "socket: a non-root thaw changes nothing" || not_ok "socket: non-root thaw" "rc=$rc $out"
+chmod 660 "$PF_SOCK"
 
 # Restart: the freeze survives it.
 stop_agent
