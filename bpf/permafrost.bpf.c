@@ -90,6 +90,27 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
+/* Per-inode cached verdicts, valid while their generation equals the
+ * config's policy_gen. The agent bumps it on every rules or mode change; the
+ * programs bump it on every rename and link (which change ancestry) and
+ * when a rule dies with its inode. */
+struct verdict {
+	__u64 gen;  /* config.policy_gen (the agent's changes) */
+	__u64 agen; /* ancestry_gen (the kernel's) */
+	__u32 kind; /* 0 (none), PF_RULE_PROTECT or PF_RULE_EXEMPT */
+	__u32 rule_id;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct verdict);
+} verdicts SEC(".maps");
+
+/* Bumped by the programs (only) whenever ancestry may have changed. */
+__u64 ancestry_gen = 0;
+
 static __always_inline struct pf_config *get_config(void)
 {
 	__u32 zero = 0;
@@ -257,11 +278,16 @@ static __always_inline int verdict(struct dentry *d, struct vfsmount *mnt, __u64
 	return 0;
 }
 
-/* The decision for one object (a dentry, positive or negative). */
-static __always_inline int decide(struct dentry *d, struct vfsmount *mnt, __u32 op)
+/* The decision for one object (a dentry, positive or negative). @obj is the
+ * object's inode as the verifier trusts it (NULL for a negative dentry, or
+ * where the hook has none): its cached verdict saves the walk. */
+static __always_inline int decide_obj(struct dentry *d, struct inode *obj, struct vfsmount *mnt,
+				      __u32 op)
 {
 	struct pf_config *cfg = get_config();
+	struct verdict *v = NULL;
 	struct walk w = {};
+	__u64 gen, agen;
 	__u32 dev;
 
 	if (!cfg || cfg->mode == PF_MODE_OFF || !d)
@@ -269,20 +295,51 @@ static __always_inline int decide(struct dentry *d, struct vfsmount *mnt, __u32 
 	dev = BPF_CORE_READ(d, d_sb, s_dev);
 	if (!bpf_map_lookup_elem(&protected_sbs, &dev))
 		return 0;
-
+	gen = cfg->policy_gen;
+	agen = ancestry_gen;
+	if (obj) {
+		v = bpf_inode_storage_get(&verdicts, obj, 0, 0);
+		if (v && v->gen == gen && v->agen == agen) {
+			w.found = v->kind;
+			w.rule_id = v->rule_id;
+			w.obj_ino = BPF_CORE_READ(obj, i_ino);
+			goto decided;
+		}
+	}
 	w.d = d;
 	w.dev = dev;
 	bpf_loop(PF_MAX_DEPTH, walk_step, &w, 0);
-	if (w.found == PF_RULE_EXEMPT)
-		return 0;
-	if (!w.found) {
-		if (w.reached_root)
-			return 0;
+	if (!w.found && !w.reached_root) {
 		/* Deeper than we walk on a filesystem holding protected
 		 * objects: fail closed. */
+		w.found = PF_RULE_PROTECT;
 		w.rule_id = PF_RULEID_TOO_DEEP;
 	}
+	if (obj) {
+		if (!v)
+			v = bpf_inode_storage_get(&verdicts, obj, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (v) {
+			v->kind = w.found;
+			v->rule_id = w.rule_id;
+			v->gen = gen;
+			v->agen = agen;
+		}
+	}
+decided:
+	if (w.found != PF_RULE_PROTECT)
+		return 0;
 	return verdict(d, mnt, dev, w.obj_ino, op, cfg->mode, w.rule_id);
+}
+
+static __always_inline int decide(struct dentry *d, struct vfsmount *mnt, __u32 op)
+{
+	return decide_obj(d, NULL, mnt, op);
+}
+
+/* The generation bump: ancestry changed somewhere. */
+static __always_inline void invalidate(void)
+{
+	__sync_fetch_and_add(&ancestry_gen, 1);
 }
 
 static __always_inline int decide_path(const struct path *p, __u32 op)
@@ -309,11 +366,12 @@ static __always_inline int decide_blkdev(struct file *file, struct inode *inode,
 
 static __always_inline int decide_file(struct file *file, __u32 op)
 {
-	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	struct inode *inode = file->f_inode;
 
-	if (inode && (BPF_CORE_READ(inode, i_mode) & S_IFMT) == S_IFBLK)
+	if (inode && (inode->i_mode & S_IFMT) == S_IFBLK)
 		return decide_blkdev(file, inode, op);
-	return decide(BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt), op);
+	return decide_obj(BPF_CORE_READ(file, f_path.dentry), inode,
+			  BPF_CORE_READ(file, f_path.mnt), op);
 }
 
 /* --- content ------------------------------------------------------------ */
@@ -425,7 +483,7 @@ int BPF_PROG(path_rmdir, const struct path *dir, struct dentry *dentry, int ret)
 {
 	if (ret)
 		return ret;
-	return decide(dentry, BPF_CORE_READ(dir, mnt), PF_OP_RMDIR);
+	return decide_obj(dentry, dentry->d_inode, BPF_CORE_READ(dir, mnt), PF_OP_RMDIR);
 }
 
 SEC("lsm/path_unlink")
@@ -433,7 +491,7 @@ int BPF_PROG(path_unlink, const struct path *dir, struct dentry *dentry, int ret
 {
 	if (ret)
 		return ret;
-	return decide(dentry, BPF_CORE_READ(dir, mnt), PF_OP_UNLINK);
+	return decide_obj(dentry, dentry->d_inode, BPF_CORE_READ(dir, mnt), PF_OP_UNLINK);
 }
 
 SEC("lsm/path_symlink")
@@ -455,6 +513,7 @@ int BPF_PROG(path_link, struct dentry *old_dentry, const struct path *new_dir,
 
 	if (ret)
 		return ret;
+	invalidate();
 	mnt = BPF_CORE_READ(new_dir, mnt);
 	ret = decide(old_dentry, mnt, PF_OP_LINK);
 	if (ret)
@@ -470,6 +529,7 @@ int BPF_PROG(path_rename, const struct path *old_dir, struct dentry *old_dentry,
 {
 	if (ret)
 		return ret;
+	invalidate();
 	ret = decide(old_dentry, BPF_CORE_READ(old_dir, mnt), PF_OP_RENAME);
 	if (ret)
 		return ret;
@@ -654,6 +714,7 @@ int BPF_PROG(inode_free_security, struct inode *inode)
 		return 0;
 	key.dev = dev;
 	key.ino = inode->i_ino;
-	bpf_map_delete_elem(&rules, &key);
+	if (bpf_map_delete_elem(&rules, &key) == 0)
+		invalidate();
 	return 0;
 }

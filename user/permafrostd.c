@@ -226,6 +226,20 @@ static int set_mode_kernel(struct agent *a, int mode)
 	return 0;
 }
 
+static int bump_policy_gen(struct agent *a, char *err, size_t errsz)
+{
+	struct pf_config c = { 0 };
+	uint32_t zero = 0;
+	int fd = bpf_map__fd(a->skel->maps.pf_config_map);
+
+	if (bpf_map_lookup_elem(fd, &zero, &c) < 0 ||
+	    (c.policy_gen++, bpf_map_update_elem(fd, &zero, &c, BPF_ANY) < 0)) {
+		snprintf(err, errsz, "config update: %s", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
 /* Makes the kernel maps hold exactly @r: new entries first, then stale ones
  * removed, so protection never dips during the change. */
 static int apply_resolved(struct agent *a, const struct pf_resolved *r, char *err,
@@ -291,7 +305,8 @@ static int apply_resolved(struct agent *a, const struct pf_resolved *r, char *er
 		for (size_t i = 0; i < ng; i++)
 			bpf_map_delete_elem(sfd, &gone[i]);
 	}
-	return 0;
+	/* Cached verdicts were computed against the old rules. */
+	return bump_policy_gen(a, err, errsz);
 }
 
 /* Re-resolves the policy against the file system and loads the result. */

@@ -6,14 +6,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${PF_VM_OUT:-build/vm}
-tests/vm/run.sh --suite bench --kernel "${PF_BENCH_KERNEL:-all}" --out "$out" >/dev/null || true
+[ -n "${PF_BENCH_PARSE_ONLY:-}" ] ||
+	PF_VM_JOBS=1 tests/vm/run.sh --suite bench --kernel "${PF_BENCH_KERNEL:-all}" --out "$out" >/dev/null || true
 for log in "$out"/bench-*.log; do
 	k=$(sed -n 's/^VMTEST kernel=\([^ ]*\).*/\1/p' "$log" | tr -d '\r')
 	echo "== kernel ${k:-$(basename "$log")} =="
 	grep -a '^# bench| agent start' "$log" | sed 's/^# bench| /   /' | tr -d '\r'
 	grep -a '^# bench| config=' "$log" | tr -d '\r' | sed 's/^# bench| //' | awk '
-	{ split($1, c, "="); split($2, o, "="); split($3, n, "=");
-	  key = o[2] SUBSEP c[2]; v[key, ++cnt[key]] = n[2] + 0; ops[o[2]] = 1; cfgs[c[2]] = 1 }
+	{ split($1, cf, "="); split($2, o, "="); split($3, nv, "=");
+	  key = o[2] SUBSEP cf[2]; v[key, ++cnt[key]] = nv[2] + 0; ops[o[2]] = 1 }
 	function median(key,   i, j, t, m, a) {
 		m = cnt[key]; for (i = 1; i <= m; i++) a[i] = v[key, i]
 		for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }

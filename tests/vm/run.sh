@@ -408,7 +408,7 @@ boot() {
 		-m 1G -smp 2 -nographic -no-reboot -net none
 		-kernel "${VMLINUZ_OF[$label]}" -initrd "$OUT/initrd-$suite-$label.gz"
 		-drive "file=$disk,if=virtio,format=raw"
-		-append "console=ttyS0 lsm=lockdown,capability,landlock,bpf panic=-1 quiet pf.suite=$suite pf.case_timeout=$CASE_TIMEOUT ${PF_VM_APPEND:-}")
+		-append "console=ttyS0 lsm=lockdown,capability,landlock,bpf panic=-1 softlockup_panic=1 quiet pf.suite=$suite pf.case_timeout=$CASE_TIMEOUT ${PF_VM_APPEND:-}")
 	if [ "$VERBOSE" = 1 ] && [ "$JOBS" = 1 ]; then
 		"${qemu[@]}" </dev/null 2>&1 | tee "$log" || qrc=$?
 	else

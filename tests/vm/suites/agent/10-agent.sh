@@ -61,6 +61,21 @@ out=$(pfop run-as 65534 65534 permafrost thaw 2>&1); rc=$?
 [ $rc -eq 1 ] && permafrost status | grep -q '^Mode: *enforce' && ok "socket: a non-root thaw changes nothing" || not_ok "socket: non-root thaw" "rc=$rc $out"
 chmod 660 "$PF_SOCK"
 
+# A policy reload (SIGHUP) takes effect at once, cached verdicts included:
+# /prot/free/b was written (and its verdict cached) while unprotected.
+expect OK "before reload: unprotected file writable while frozen" pfop write /prot/free/b y
+expect OK "before reload: written twice (cached verdict)" pfop write /prot/free/b y
+echo "protect /prot/free/b" >> "$PF_POLICY"
+kill -HUP "$(cat /tmp/permafrostd.pid)"
+i=0; while [ $i -lt 50 ] && ! grep -q '"decision":"policy-reload"' "$PF_LOG"; do sleep 0.1; i=$((i + 1)); done
+expect EPERM "after reload: the newly protected file is refused" pfop write /prot/free/b z
+echo "protect /prot/etc/" >> "$PF_POLICY"
+kill -HUP "$(cat /tmp/permafrostd.pid)"
+sleep 1
+expect EPERM "a broken policy on reload is refused whole: still protected" pfop write /prot/free/b z
+grep -q "reload: .*not normalised.*keeping the current policy" "$PF_AGENT_OUT" && ok "a broken policy on reload is reported with file:line:col" || not_ok "broken reload reported" "$(tail -n 3 $PF_AGENT_OUT)"
+sed -i '$d' "$PF_POLICY"
+
 # Restart: the freeze survives it.
 stop_agent
 require_agent

@@ -16,7 +16,8 @@ pfop mkfiles /prot/many 100000 >/dev/null || not_ok "bench: create 100000 files"
 
 measure() { # CONFIG
 	for op in open-close pwrite4k stat create-unlink; do
-		ns=$(pfop bench $op /prot/free/x $ITER | sed -n 's/.*ns_per_op=//p')
+		f=/prot/free/x; [ $op = create-unlink ] && f=/prot/free/cu
+		ns=$(pfop bench $op $f $ITER | sed -n 's/.*ns_per_op=//p')
 		echo "# bench| config=$1 op=$op ns=$ns"
 	done
 	ns=$(pfop bench open-close-ro /prot/etc/f1 $ITER | sed -n 's/.*ns_per_op=//p')
