@@ -25,8 +25,19 @@ for p in $PKGS; do
 	fi
 done
 
-if [ -z "$missing" ]; then
+# The VM tests resolve Debian's cloud kernels with apt-cache at run time:
+# that needs package lists, which a fresh machine may not have yet.
+lists_ok=yes
+apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-cloud-amd64$' 2>/dev/null | grep -q . || lists_ok=no
+
+if [ -z "$missing" ] && [ "$lists_ok" = yes ]; then
 	echo "install-deps: all dependencies already installed"
+	exit 0
+fi
+if [ -z "$missing" ]; then
+	echo "install-deps: refreshing package lists (the VM kernels are resolved from them)"
+	export DEBIAN_FRONTEND=noninteractive
+	$SUDO apt-get update
 	exit 0
 fi
 

@@ -402,7 +402,7 @@ boot() {
 	init_dir=
 	[ -d "$VMDIR/suites/$suite/disk" ] && init_dir="-d $VMDIR/suites/$suite/disk"
 	# shellcheck disable=SC2086
-	mkfs.ext4 -q -F -L prot $init_dir "$disk" >/dev/null
+	mkfs.ext4 -q -F -L prot -N ${PF_VM_INODES:-160000} $init_dir "$disk" >/dev/null
 	t0=$(date +%s.%N)
 	local qemu=(timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max
 		-m 1G -smp 2 -nographic -no-reboot -net none

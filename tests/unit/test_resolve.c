@@ -1,0 +1,143 @@
+/* Policy resolution and the user-space decision (`permafrost check`) on a
+ * real temporary tree; the freeze state file. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include "permafrost.h"
+#include "policy.h"
+#include "resolve.h"
+#include "state.h"
+#include "util.h"
+#include "tap.h"
+
+static char root[256];
+
+static void mk(const char *rel, int dir)
+{
+	char p[512];
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	if (dir) {
+		mkdir(p, 0755);
+	} else {
+		int fd = open(p, O_CREAT | O_WRONLY, 0644);
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
+static const char *P(const char *rel)
+{
+	static char buf[8][512];
+	static int i;
+	i = (i + 1) % 8;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", root, rel);
+	return buf[i];
+}
+
+static int check(const struct pf_resolved *r, const char *rel, struct pf_check_result *cr)
+{
+	return pf_resolved_check(r, P(rel), cr);
+}
+
+int main(void)
+{
+	struct pf_policy *p = NULL;
+	struct pf_resolved *r = NULL;
+	struct pf_check_result cr;
+	struct pf_error perr;
+	struct stat st;
+	char pol[4096], err[512];
+
+	snprintf(root, sizeof(root), "/tmp/pf-test-resolve.XXXXXX");
+	if (!mkdtemp(root))
+		return 1;
+	mk("etc", 1); mk("etc/ssh", 1); mk("etc/ssh/cache", 1); mk("etc/ssh/cache/x", 0);
+	mk("etc/ssh/sshd_config", 0); mk("etc/other", 0); mk("free", 1); mk("free/file", 0);
+	mk("etc/ssh/linked", 0);
+	if (link(P("etc/ssh/linked"), P("free/hardlink")) || symlink(P("etc/other"), P("free/sym-to-other")) ||
+	    symlink(P("etc/ssh/sshd_config"), P("etc/protected-link")) || symlink("loop", P("loop")))
+		return 1;
+	snprintf(pol, sizeof(pol),
+		 "protect %s %s\nexempt %s\nprotect %s\n", P("etc/ssh"), P("etc/protected-link"),
+		 P("etc/ssh/cache"), P("absent"));
+	TAP_OK(pf_policy_parse("t.conf", pol, strlen(pol), &p, &perr) == 0, "policy parses (%s)", p ? "" : perr.msg);
+	if (!p)
+		return TAP_DONE();
+	TAP_OK(pf_resolve(p, &r, err, sizeof(err)) == 0, "resolves");
+	if (!r)
+		return TAP_DONE();
+	TAP_OK(r->n_missing == 1 && strcmp(r->missing[0], P("absent")) == 0, "the absent path is reported missing");
+	TAP_OK(r->n_hardlinks == 1, "one multiply-linked file found in the tree (%zu)", r->n_hardlinks);
+	TAP_OK(r->n_sbs == 1, "one filesystem");
+	/* etc/ssh, etc/protected-link (the link), its target sshd_config,
+	 * exempt cache, the hard-linked file. */
+	TAP_OK(r->n == 5, "five kernel entries (%zu)", r->n);
+	stat(P("etc/ssh"), &st);
+	TAP_OK(pf_resolved_find(r, pf_kdev(st.st_dev), st.st_ino) != NULL, "etc/ssh is found by identity");
+	TAP_OK(r->sbs[0].dev == pf_kdev(st.st_dev) && r->sbs[0].count == 4, "its filesystem counts 4 protect entries (%u)", r->sbs[0].count);
+
+	TAP_OK(check(r, "etc/ssh/sshd_config", &cr) == 0 && cr.protected_ && cr.exists, "a file in the tree is protected");
+	TAP_OK(cr.entry && cr.entry->origin == PF_ORIGIN_TARGET, "sshd_config itself is the target entry of the protected symlink");
+	TAP_OK(check(r, "etc/ssh/new", &cr) == 0 && cr.protected_ && !cr.exists, "a new name in the tree is protected");
+	TAP_OK(check(r, "etc/ssh/cache/x", &cr) == 0 && !cr.protected_ && cr.entry && cr.entry->kind == PF_RULE_EXEMPT, "the exempt subtree is not");
+	TAP_OK(check(r, "etc/other", &cr) == 0 && !cr.protected_ && !cr.entry, "a neighbour is not");
+	TAP_OK(check(r, "free/hardlink", &cr) == 0 && cr.protected_ && cr.entry->origin == PF_ORIGIN_HARDLINK, "a hard link outside the tree is protected by identity");
+	TAP_OK(check(r, "free/sym-to-other", &cr) == 0 && !cr.protected_, "a symlink is judged by its target (unprotected)");
+	TAP_STREQ(cr.path, P("etc/other"), "check reports the canonical path");
+	TAP_OK(check(r, "free/../etc/ssh/./sshd_config", &cr) == 0 && cr.protected_, "dot-dot paths are canonicalised");
+	TAP_OK(check(r, "nope/nope/x", &cr) == -ENOENT, "a path whose parent is missing is ENOENT");
+	TAP_OK(pf_resolved_check(r, "relative", &cr) == -EINVAL, "a relative path is EINVAL");
+	pf_resolved_free(r);
+	pf_policy_free(p);
+
+	/* A path that cannot be examined is an error, not "missing". */
+	{
+		char dpol[512];
+		snprintf(dpol, sizeof(dpol), "protect %s\n", P("loop/x"));
+		TAP_OK(pf_policy_parse("d.conf", dpol, strlen(dpol), &p, &perr) == 0, "symlink-loop policy parses");
+		TAP_OK(pf_resolve(p, &r, err, sizeof(err)) == -ELOOP, "a symlink loop is an error, not a missing path");
+		TAP_OK(strstr(err, "d.conf:1: ") && strstr(err, "Too many levels of symbolic links"), "naming file:line and the cause (%s)", err);
+		pf_policy_free(p);
+	}
+
+	/* Freeze state. */
+	{
+		struct pf_state s = { .mode = PF_MODE_ENFORCE, .since = 1764460000, .by_uid = 0, .by_pid = 7 }, l;
+		char sd[512], path[600];
+		FILE *f;
+		snprintf(s.reason, sizeof(s.reason), "holiday\nfreeze \\ x");
+		snprintf(sd, sizeof(sd), "%s/state", root);
+		mkdir(sd, 0700);
+		TAP_OK(pf_state_load(sd, &l, err, sizeof(err)) == -ENOENT, "no state yet: ENOENT");
+		TAP_OK(pf_state_save(sd, &s) == 0, "save");
+		memset(&l, 0, sizeof(l));
+		TAP_OK(pf_state_load(sd, &l, err, sizeof(err)) == 0, "load");
+		TAP_OK(l.mode == PF_MODE_ENFORCE && l.since == 1764460000 && l.by_pid == 7, "fields survive");
+		TAP_STREQ(l.reason, "holiday\nfreeze \\ x", "reason survives");
+		snprintf(path, sizeof(path), "%s/freeze", sd);
+		f = fopen(path, "w");
+		fputs("mode=frozen\nsince=1\nby_uid=0\n", f);
+		fclose(f);
+		TAP_OK(pf_state_load(sd, &l, err, sizeof(err)) == -EINVAL, "an invalid mode is refused");
+		TAP_OK(strstr(err, "damaged: missing or invalid 'mode'") != NULL, "naming the field (%s)", err);
+		f = fopen(path, "w");
+		fputs("mode=off\nsince=-1\nby_uid=0\n", f);
+		fclose(f);
+		TAP_OK(pf_state_load(sd, &l, err, sizeof(err)) == -EINVAL && strstr(err, "'since'"), "a negative since is refused (%s)", err);
+		f = fopen(path, "w");
+		fputs("garbage", f);
+		fclose(f);
+		TAP_OK(pf_state_load(sd, &l, err, sizeof(err)) == -EINVAL && strstr(err, "missing final newline"), "garbage is refused (%s)", err);
+	}
+	{
+		char cmd[600];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cleanup failed\n");
+	}
+	return TAP_DONE();
+}
