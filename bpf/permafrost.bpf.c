@@ -74,6 +74,15 @@ struct {
 	__uint(max_entries, 4 * 1024 * 1024);
 } events SEC(".maps");
 
+/* Live approvals, keyed by the identity of their scope (see permafrost.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct pf_akey);
+	__type(value, struct pf_approval_k);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} approvals SEC(".maps");
+
 /* Failed ring-buffer reservations, per CPU. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -216,9 +225,9 @@ static long path_step(__u32 i, void *ctx)
 	return 0;
 }
 
-static __always_inline void emit(struct dentry *d, struct vfsmount *mnt, __u64 dev,
-				 __u64 ino, __u32 op, __u32 decision, __u32 mode,
-				 __u32 rule_id)
+static __always_inline void emit_ex(struct dentry *d, struct vfsmount *mnt, __u64 dev,
+				    __u64 ino, __u32 op, __u32 decision, __u32 mode,
+				    __u32 rule_id, __u32 approval)
 {
 	struct pf_event *e;
 	struct task_struct *task;
@@ -251,7 +260,7 @@ static __always_inline void emit(struct dentry *d, struct vfsmount *mnt, __u64 d
 	e->mode = mode;
 	e->rule_id = rule_id;
 	e->path_flags = mnt ? 0 : PF_PATH_FSROOT;
-	e->_pad = 0;
+	e->approval = approval;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 
 	struct pathbuild pb = { .e = e, .d = d, .mnt = mnt, .off = 0 };
@@ -264,6 +273,160 @@ static __always_inline void emit(struct dentry *d, struct vfsmount *mnt, __u64 d
 	}
 	e->path_len = pb.off;
 	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline void emit(struct dentry *d, struct vfsmount *mnt, __u64 dev,
+				 __u64 ino, __u32 op, __u32 decision, __u32 mode,
+				 __u32 rule_id)
+{
+	emit_ex(d, mnt, dev, ino, op, decision, mode, rule_id, 0xffffffff);
+}
+
+/* --- approvals ----------------------------------------------------------- */
+
+static __always_inline __u32 op_class(__u32 op)
+{
+	switch (op) {
+	case PF_OP_OPEN_WRITE:
+	case PF_OP_OPEN_TRUNC:
+	case PF_OP_WRITE:
+	case PF_OP_TRUNCATE:
+	case PF_OP_MMAP_WRITE:
+		return PF_CLASS_WRITE;
+	case PF_OP_CREATE:
+	case PF_OP_MKNOD:
+	case PF_OP_MKDIR:
+	case PF_OP_LINK:
+	case PF_OP_SYMLINK:
+		return PF_CLASS_CREATE;
+	case PF_OP_RMDIR:
+	case PF_OP_UNLINK:
+		return PF_CLASS_DELETE;
+	case PF_OP_RENAME:
+		return PF_CLASS_RENAME;
+	case PF_OP_CHMOD:
+	case PF_OP_CHOWN:
+	case PF_OP_SETATTR:
+	case PF_OP_SETXATTR:
+	case PF_OP_REMOVEXATTR:
+	case PF_OP_SETACL:
+	case PF_OP_SETFLAGS:
+		return PF_CLASS_METADATA;
+	default:
+		return PF_CLASS_MOUNT;
+	}
+}
+
+struct awalk {
+	struct dentry *d;
+	__u64 dev;
+	__u64 now;
+	__u64 cgroup;
+	__u64 exe_dev, exe_ino;
+	__u32 level;
+	__u32 cls;
+	__u32 uid;
+	__u32 slot;     /* the approving entry's slot, when approved */
+	__u32 approved;
+	__u32 name_hash;
+	char name[PF_APPROVAL_NAME_MAX]; /* the object's last component */
+};
+
+static __always_inline int name_eq(const char *a, const char *b)
+{
+	for (int i = 0; i < PF_APPROVAL_NAME_MAX; i++) {
+		if (a[i] != b[i])
+			return 0;
+		if (!a[i])
+			return 1;
+	}
+	return 0;
+}
+
+static __always_inline int approval_permits(struct awalk *w, struct pf_approval_k *a)
+{
+	if (w->now >= a->expires_boot_ns)
+		return 0;
+	if (!(a->ops & w->cls))
+		return 0;
+	if ((a->flags & PF_APR_UID) && a->uid != w->uid)
+		return 0;
+	if ((a->flags & PF_APR_CGROUP) && a->cgroup_id != w->cgroup)
+		return 0;
+	if ((a->flags & PF_APR_EXE) && (a->exe_dev != w->exe_dev || a->exe_ino != w->exe_ino))
+		return 0;
+	return 1;
+}
+
+static __always_inline int try_approval(struct awalk *w, struct pf_akey *key, int named)
+{
+	struct pf_approval_k *a = bpf_map_lookup_elem(&approvals, key);
+	int applies;
+
+	if (!a)
+		return 0;
+	if (named)
+		applies = (a->flags & PF_APR_NAME) && name_eq(a->name, w->name);
+	else if (a->flags & PF_APR_SUBTREE)
+		applies = 1;
+	else
+		applies = w->level == 0 && !(a->flags & PF_APR_NAME);
+	if (applies && approval_permits(w, a)) {
+		w->approved = 1;
+		w->slot = a->slot;
+		return 1;
+	}
+	return 0;
+}
+
+static long approval_step(__u32 i, void *ctx)
+{
+	struct awalk *w = ctx;
+	struct dentry *d = w->d;
+	struct inode *inode = BPF_CORE_READ(d, d_inode);
+	struct dentry *parent;
+
+	if (inode) {
+		struct pf_akey key = { .dev = w->dev, .ino = BPF_CORE_READ(inode, i_ino) };
+
+		/* exact (level 0) or subtree approvals of this object */
+		if (try_approval(w, &key, 0))
+			return 1;
+		/* a create-style approval for the object's name in its parent */
+		if (w->level == 1) {
+			key.name_hash = w->name_hash;
+			if (try_approval(w, &key, 1))
+				return 1;
+		}
+	}
+	parent = BPF_CORE_READ(d, d_parent);
+	if (!parent || parent == d)
+		return 1;
+	w->d = parent;
+	w->level++;
+	return 0;
+}
+
+/* Does a live approval cover this operation on this object, by this task? */
+static __always_inline int approved(struct dentry *d, __u64 dev, __u32 op, __u32 *ret_slot)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
+	struct awalk w = {};
+
+	w.d = d;
+	w.dev = dev;
+	w.now = bpf_ktime_get_boot_ns();
+	w.cls = op_class(op);
+	w.uid = (__u32)bpf_get_current_uid_gid();
+	w.cgroup = bpf_get_current_cgroup_id();
+	w.exe_ino = BPF_CORE_READ(task, mm, exe_file, f_inode, i_ino);
+	w.exe_dev = BPF_CORE_READ(task, mm, exe_file, f_inode, i_sb, s_dev);
+	bpf_probe_read_kernel_str(w.name, sizeof(w.name), BPF_CORE_READ(d, d_name.name));
+	w.name_hash = pf_name_hash(w.name);
+	bpf_loop(PF_MAX_DEPTH, approval_step, &w, 0);
+	if (w.approved)
+		*ret_slot = w.slot;
+	return w.approved;
 }
 
 /* Apply the mode to a protected hit: log, and deny in enforce. */
@@ -328,6 +491,15 @@ static __always_inline int decide_obj(struct dentry *d, struct inode *obj, struc
 decided:
 	if (w.found != PF_RULE_PROTECT)
 		return 0;
+	if (cfg->n_approvals) {
+		__u32 slot = 0;
+
+		if (approved(d, dev, op, &slot)) {
+			emit_ex(d, mnt, dev, w.obj_ino, op, PF_DEC_APPROVED, cfg->mode, w.rule_id,
+				slot);
+			return 0;
+		}
+	}
 	return verdict(d, mnt, dev, w.obj_ino, op, cfg->mode, w.rule_id);
 }
 

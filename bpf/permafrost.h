@@ -97,6 +97,56 @@ struct pf_config {
 	__u32 mode;        /* enum pf_mode */
 	__u32 agent_tgid;  /* the agent's tgid (for self-identification) */
 	__u64 policy_gen;  /* bumped by the agent on every policy change */
+	__u32 n_approvals; /* live entries in `approvals` (0: skip the lookup) */
+	__u32 _pad;
+};
+
+/* Longest last component an approval for a not-yet-existing file names. */
+#define PF_APPROVAL_NAME_MAX 128
+
+enum pf_approval_flags {
+	PF_APR_SUBTREE = 1 << 0, /* the object and everything below it */
+	PF_APR_NAME = 1 << 1,    /* key is the parent dir; only the child `name` */
+	PF_APR_UID = 1 << 2,
+	PF_APR_CGROUP = 1 << 3,
+	PF_APR_EXE = 1 << 4,
+};
+
+/* Key of the `approvals` map: the scope's identity; for PF_APR_NAME entries
+ * (a named child of the directory dev/ino) name_hash = pf_name_hash(name),
+ * else 0. */
+struct pf_akey {
+	__u64 dev;
+	__u64 ino;
+	__u32 name_hash;
+	__u32 _pad;
+};
+
+/* FNV-1a over at most PF_APPROVAL_NAME_MAX bytes up to the NUL; never 0. */
+static inline __u32 pf_name_hash(const char *s)
+{
+	__u32 h = 2166136261u;
+
+	for (int i = 0; i < PF_APPROVAL_NAME_MAX && s[i]; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 16777619u;
+	}
+	return h ? h : 1;
+}
+
+/* Value of the `approvals` map, keyed by the scope's identity (struct
+ * pf_akey). The kernel checks the expiry itself: an approval dies on time
+ * even if the agent is dead. */
+struct pf_approval_k {
+	__u64 expires_boot_ns; /* CLOCK_BOOTTIME */
+	__u32 ops;             /* PF_CLASS_* mask */
+	__u32 flags;           /* PF_APR_* */
+	__u32 uid;
+	__u32 slot;            /* the agent's index of the token (for events) */
+	__u64 cgroup_id;
+	__u64 exe_dev;
+	__u64 exe_ino;
+	char name[PF_APPROVAL_NAME_MAX];
 };
 
 /* One ring-buffer record. */
@@ -116,7 +166,7 @@ struct pf_event {
 	__u32 rule_id;
 	__u32 path_len;     /* bytes used in path[] */
 	__u32 path_flags;   /* PF_PATH_* */
-	__u32 _pad;
+	__u32 approval;     /* PF_DEC_APPROVED: the approval's slot */
 	char comm[PF_COMM_LEN];
 	/* Names from the object up to the root, each NUL-terminated:
 	 * "passwd\0etc\0" means /etc/passwd. */

@@ -27,6 +27,10 @@
 #include "policy.h"
 #include "resolve.h"
 #include "util.h"
+#include "approve.h"
+#include "apstore.h"
+#include "signers.h"
+#include "token.h"
 
 #define DEFAULT_SOCKET "/run/permafrost/agent.sock"
 
@@ -211,6 +215,9 @@ static int cmd_status(int argc, char **argv)
 			       get(&rep, "denied"), get(&rep, "would_deny"), get(&rep, "lost"));
 			printf("Audit log:  %s (%s events this run)\n", get(&rep, "audit_log"),
 			       get(&rep, "events_logged"));
+			for (size_t i = 0; i < rep.n; i++)
+				if (strcmp(rep.kv[i].key, "approvals[]") == 0)
+					printf("Approval:   %s\n", rep.kv[i].val);
 			printf("Agent:      pid %s, version %s, kernel %s, LSMs %s\n",
 			       get(&rep, "agent_pid"), get(&rep, "version"), get(&rep, "kernel"),
 			       get(&rep, "lsm"));
@@ -264,26 +271,354 @@ static int cmd_freeze(int argc, char **argv)
 	return r;
 }
 
+/* Adds the bundle and signature files to a request (read here, verified by
+ * the agent: it never opens files on a caller's behalf). */
+static int add_token_files(struct pf_msg *req, int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++) {
+		char *buf = NULL;
+		size_t len;
+		int r = pf_read_file(argv[i], PF_BUNDLE_MAX_SIZE, &buf, &len);
+
+		if (r < 0)
+			return fail(EXIT_REFUSED, "%s: %s", argv[i],
+				    r == -EFBIG ? "larger than a token bundle may be" : strerror(-r));
+		if (memchr(buf, 0, len)) {
+			free(buf);
+			return fail(EXIT_REFUSED, "%s: contains a NUL byte: not a token", argv[i]);
+		}
+		r = pf_msg_add(req, i == 0 ? "bundle" : "sig[]", buf);
+		free(buf);
+		if (r < 0)
+			return fail(EXIT_REFUSED, "%s: %s", argv[i], strerror(-r));
+	}
+	return EXIT_OK;
+}
+
 static int cmd_thaw(int argc, char **argv)
 {
 	struct pf_msg req, rep;
 	int r;
 
-	if (argc != 1)
-		return fail(EXIT_USAGE, "usage: permafrost thaw");
+	if (argc < 2)
+		return fail(EXIT_USAGE, "usage: permafrost thaw TOKEN [SIG...]  (a signed token "
+					"with ops: thaw)");
 	pf_msg_init(&req);
 	pf_msg_init(&rep);
 	pf_msg_add(&req, "cmd", "thaw");
+	r = add_token_files(&req, argc - 1, argv + 1);
+	if (r == EXIT_OK)
+		r = call(&req, &rep);
+	if (r == EXIT_OK) {
+		if (g.json)
+			print_json(&rep);
+		else
+			printf("Thawed with token %s: protected paths are writable again.\n",
+			       get(&rep, "token"));
+	}
+	pf_msg_free(&req);
+	pf_msg_free(&rep);
+	return r;
+}
+
+static int cmd_approve(int argc, char **argv)
+{
+	struct pf_msg req, rep;
+	int r;
+
+	if (argc < 2)
+		return fail(EXIT_USAGE, "usage: permafrost approve BUNDLE [SIG...]");
+	pf_msg_init(&req);
+	pf_msg_init(&rep);
+	pf_msg_add(&req, "cmd", "approve");
+	r = add_token_files(&req, argc - 1, argv + 1);
+	if (r == EXIT_OK)
+		r = call(&req, &rep);
+	if (r == EXIT_OK) {
+		if (g.json)
+			print_json(&rep);
+		else
+			printf("Approved: token %s (%s) by %s for %s; expires in %ss.\n",
+			       get(&rep, "token"), get(&rep, "ticket"), get(&rep, "approvers"),
+			       get(&rep, "paths"), get(&rep, "expires_in_s"));
+	}
+	pf_msg_free(&req);
+	pf_msg_free(&rep);
+	return r;
+}
+
+static int cmd_revoke(int argc, char **argv)
+{
+	struct pf_msg req, rep;
+	int r;
+
+	if (argc != 2)
+		return fail(EXIT_USAGE, "usage: permafrost revoke TOKEN-ID");
+	pf_msg_init(&req);
+	pf_msg_init(&rep);
+	pf_msg_add(&req, "cmd", "revoke");
+	if (pf_msg_add(&req, "token", argv[1]) < 0) {
+		pf_msg_free(&req);
+		return fail(EXIT_USAGE, "revoke: invalid token id");
+	}
 	r = call(&req, &rep);
 	if (r == EXIT_OK) {
 		if (g.json)
 			print_json(&rep);
 		else
-			printf("Thawed: protected paths are writable again.\n");
+			printf("Revoked %s.\n", get(&rep, "token"));
 	}
 	pf_msg_free(&req);
 	pf_msg_free(&rep);
 	return r;
+}
+
+static int token_new(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "ticket", required_argument, NULL, 't' }, { "requester", required_argument, NULL, 'r' },
+		{ "host", required_argument, NULL, 'H' },   { "path", required_argument, NULL, 'p' },
+		{ "ops", required_argument, NULL, 'o' },    { "uid", required_argument, NULL, 'u' },
+		{ "unit", required_argument, NULL, 'U' },   { "exe", required_argument, NULL, 'e' },
+		{ "ttl", required_argument, NULL, 'T' },    { "reason", required_argument, NULL, 'R' },
+		{ "thaw", no_argument, NULL, 'z' },	    { 0 },
+	};
+	const char *hosts[PF_TOKEN_MAX_HOSTS], *paths[PF_TOKEN_MAX_PATHS];
+	struct pf_token_spec spec = { 0 };
+	struct pf_errbuf e = { { 0 } };
+	char host[256], *body = NULL;
+	uint64_t ttl = 3600;
+	size_t len;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 't': spec.ticket = optarg; break;
+		case 'r': spec.requester = optarg; break;
+		case 'H':
+			if (spec.n_hosts >= PF_TOKEN_MAX_HOSTS)
+				return fail(EXIT_USAGE, "more than %d --host", PF_TOKEN_MAX_HOSTS);
+			hosts[spec.n_hosts++] = optarg;
+			break;
+		case 'p':
+			if (spec.n_paths >= PF_TOKEN_MAX_PATHS)
+				return fail(EXIT_USAGE, "more than %d --path", PF_TOKEN_MAX_PATHS);
+			paths[spec.n_paths++] = optarg;
+			break;
+		case 'o': {
+			char buf[256], *save = NULL, *tok;
+			static const char *const names[] = { "write", "create", "delete", "rename",
+							     "metadata", "mount", "thaw" };
+			snprintf(buf, sizeof(buf), "%s", optarg);
+			for (tok = strtok_r(buf, " ,", &save); tok; tok = strtok_r(NULL, " ,", &save)) {
+				size_t k;
+				for (k = 0; k < PF_ARRAY_SIZE(names); k++)
+					if (strcmp(tok, names[k]) == 0)
+						break;
+				if (k == PF_ARRAY_SIZE(names))
+					return fail(EXIT_USAGE, "--ops: unknown op '%s' (expected write, "
+								"create, delete, rename, metadata, mount or thaw)", tok);
+				spec.ops |= 1u << k;
+			}
+			break;
+		}
+		case 'u': spec.has_uid = true; spec.uid = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'U': spec.unit = optarg; break;
+		case 'e': spec.exe = optarg; break;
+		case 'T':
+			if (pf_parse_duration(optarg, &ttl) < 0)
+				return fail(EXIT_USAGE, "--ttl: expected a duration such as 30m or 2h, got '%s'", optarg);
+			break;
+		case 'R': spec.reason = optarg; break;
+		case 'z': spec.ops = PF_TOKEN_OP_THAW; break;
+		default:
+			return fail(EXIT_USAGE, "usage: permafrost token new --ticket T --requester R "
+						"[--host H]... (--path P... | --thaw) [--ops OPS] [--uid U] "
+						"[--unit U] [--exe PATH] [--ttl D] --reason TEXT");
+		}
+	}
+	if (!spec.n_hosts) {
+		if (gethostname(host, sizeof(host)) < 0)
+			return fail(EXIT_USAGE, "--host is required (gethostname failed)");
+		hosts[spec.n_hosts++] = host;
+	}
+	spec.hosts = hosts;
+	spec.paths = paths;
+	spec.now = pf_now_ns() / 1000000000LL;
+	spec.ttl = (int64_t)ttl;
+	if (pf_token_new(&spec, &body, &len, &e) < 0)
+		return fail(EXIT_REFUSED, "token new: %s", e.msg);
+	fwrite(body, 1, len, stdout);
+	free(body);
+	return EXIT_OK;
+}
+
+struct verify_policy {
+	struct pf_policy *pol;
+};
+
+static int cli_threshold(const char *path, bool subtree, void *data, unsigned *ret)
+{
+	struct verify_policy *vp = data;
+	char norm[PF_TOKEN_MAX_PATH + 1];
+	size_t n = strlen(path);
+	ssize_t idx;
+	int found = 0;
+	unsigned best = 0;
+
+	if (n >= sizeof(norm))
+		return -ENAMETOOLONG;
+	memcpy(norm, path, n + 1);
+	if (n > 1 && norm[n - 1] == '/')
+		norm[--n] = 0;
+	for (size_t i = 0; i < vp->pol->n_rules; i++) {
+		const struct pf_policy_rule *r = &vp->pol->rules[i];
+		size_t rl = strlen(r->path);
+		unsigned t = r->approvals ? r->approvals : vp->pol->approvals;
+		int encloses = strncmp(norm, r->path, rl) == 0 && (norm[rl] == '/' || norm[rl] == 0 || rl == 1);
+		int inside = subtree && strncmp(r->path, norm, n) == 0 && (r->path[n] == '/' || n == 1);
+		if (r->kind != PF_POL_PROTECT || !(encloses || inside))
+			continue;
+		found = 1;
+		if (t > best)
+			best = t;
+	}
+	idx = pf_policy_match(vp->pol, norm);
+	if (!subtree && (idx < 0 || vp->pol->rules[idx].kind != PF_POL_PROTECT))
+		found = 0;
+	if (!found)
+		return -ENOENT;
+	*ret = best;
+	return 0;
+}
+
+static int cli_used(const char *id, void *data)
+{
+	return pf_used_has(data, id);
+}
+
+static int token_verify(int argc, char **argv)
+{
+	const char *policy = "/etc/permafrost/permafrost.conf", *state = "/var/lib/permafrost";
+	struct pf_text sigs[PF_TOKEN_MAX_SIGS];
+	struct pf_approve_input in = { 0 };
+	struct pf_approve_ctx ctx = { 0 };
+	struct pf_explanation *ex = NULL;
+	struct pf_signers *signers = NULL;
+	struct pf_used used = { 0 };
+	struct verify_policy vp = { 0 };
+	struct pf_error perr;
+	struct pf_errbuf e = { { 0 } };
+	char *bufs[1 + PF_TOKEN_MAX_SIGS] = { 0 }, host[256], err[512];
+	const char *files[1 + PF_TOKEN_MAX_SIGS];
+	int nf = 0, r = EXIT_OK;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--policy") == 0 && i + 1 < argc)
+			policy = argv[++i];
+		else if (strcmp(argv[i], "--state-dir") == 0 && i + 1 < argc)
+			state = argv[++i];
+		else if (nf < 1 + PF_TOKEN_MAX_SIGS)
+			files[nf++] = argv[i];
+		else
+			return fail(EXIT_USAGE, "too many signature files");
+	}
+	if (nf < 1)
+		return fail(EXIT_USAGE, "usage: permafrost token verify [--policy FILE] [--state-dir DIR] BUNDLE [SIG...]");
+	if (pf_policy_load(policy, &vp.pol, &perr) < 0)
+		return fail(EXIT_REFUSED, "%s", perr.msg);
+	if (!vp.pol->allowed_signers) {
+		r = fail(EXIT_REFUSED, "%s names no allowed-signers file", policy);
+		goto out;
+	}
+	if (pf_signers_load(vp.pol->allowed_signers, &signers, &e) < 0) {
+		r = fail(EXIT_REFUSED, "%s", e.msg);
+		goto out;
+	}
+	if (pf_used_load(state, &used, err, sizeof(err)) < 0)
+		fprintf(stderr, "permafrost: warning: %s (replay not checked)\n", err);
+	for (int i = 0; i < nf; i++) {
+		size_t len;
+		int rr = pf_read_file(files[i], PF_BUNDLE_MAX_SIZE, &bufs[i], &len);
+		if (rr < 0) {
+			r = fail(EXIT_REFUSED, "%s: %s", files[i], strerror(-rr));
+			goto out;
+		}
+		if (i == 0) {
+			in.bundle.data = bufs[0];
+			in.bundle.len = len;
+		} else {
+			sigs[i - 1].data = bufs[i];
+			sigs[i - 1].len = len;
+		}
+	}
+	in.sigfiles = sigs;
+	in.n_sigfiles = (size_t)nf - 1;
+	gethostname(host, sizeof(host));
+	ctx.signers = signers;
+	ctx.ns = PF_APPROVAL_NAMESPACE;
+	ctx.hostname = host;
+	ctx.now = pf_now_ns() / 1000000000LL;
+	ctx.threshold = cli_threshold;
+	ctx.threshold_data = &vp;
+	ctx.thaw_threshold = vp.pol->thaw_approvals;
+	ctx.max_ttl = (int64_t)vp.pol->max_token_ttl_s;
+	ctx.is_used = cli_used;
+	ctx.used_data = &used;
+	if (pf_approve_explain(&ctx, &in, &ex) < 0) {
+		r = fail(EXIT_REFUSED, "token verify: out of memory");
+		goto out;
+	}
+	if (g.json) {
+		struct pf_buf b;
+		struct pf_json j;
+		pf_buf_init(&b);
+		pf_json_init(&j, &b, 1);
+		pf_json_obj_begin(&j);
+		pf_json_key(&j, "accepted");
+		pf_json_bool(&j, ex->accepted);
+		pf_json_key(&j, "rules");
+		pf_json_arr_begin(&j);
+		for (size_t i = 0; i < ex->n_rules; i++) {
+			pf_json_obj_begin(&j);
+			pf_json_key(&j, "rule");
+			pf_json_str(&j, ex->rules[i].rule);
+			pf_json_key(&j, "ok");
+			pf_json_bool(&j, ex->rules[i].ok);
+			pf_json_key(&j, "message");
+			pf_json_str(&j, ex->rules[i].message);
+			pf_json_obj_end(&j);
+		}
+		pf_json_arr_end(&j);
+		pf_json_obj_end(&j);
+		printf("%s\n", b.data);
+		pf_buf_free(&b);
+	} else {
+		for (size_t i = 0; i < ex->n_rules; i++)
+			printf("%-4s %-11s %s\n", ex->rules[i].ok ? "ok" : "FAIL", ex->rules[i].rule,
+			       ex->rules[i].message);
+		printf("%s\n", ex->accepted ? "accepted: this host would load the token"
+					    : "refused: this host would not load the token");
+	}
+	r = ex->accepted ? EXIT_OK : EXIT_REFUSED;
+out:
+	pf_explanation_free(ex);
+	pf_signers_free(signers);
+	pf_used_free(&used);
+	pf_policy_free(vp.pol);
+	for (int i = 0; i < nf; i++)
+		free(bufs[i]);
+	return r;
+}
+
+static int cmd_token(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "new") == 0)
+		return token_new(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "verify") == 0)
+		return token_verify(argc - 1, argv + 1);
+	return fail(EXIT_USAGE, "usage: permafrost token new ... | permafrost token verify BUNDLE [SIG...]");
 }
 
 static int cmd_check(int argc, char **argv)
@@ -415,7 +750,10 @@ static const struct {
 } commands[] = {
 	{ "status", cmd_status, "status                       mode, policy, counters, agent" },
 	{ "freeze", cmd_freeze, "freeze [--audit] [--reason TEXT]  freeze the host" },
-	{ "thaw", cmd_thaw, "thaw                         lift the freeze (root)" },
+	{ "thaw", cmd_thaw, "thaw TOKEN [SIG...]          lift the freeze with a signed thaw token" },
+	{ "approve", cmd_approve, "approve BUNDLE [SIG...]      load a signed approval for one change" },
+	{ "revoke", cmd_revoke, "revoke TOKEN-ID              withdraw a live approval" },
+	{ "token", cmd_token, "token new|verify ...         write a token body; explain a bundle rule by rule" },
 	{ "check", cmd_check, "check PATH                   is PATH protected; what would a write get" },
 	{ "policy", cmd_policy, "policy check FILE            validate a policy and resolve it here" },
 	{ "version", cmd_version, "version" },

@@ -3,7 +3,9 @@
  * Loads and attaches the LSM programs, resolves the policy into the maps,
  * applies the persisted freeze state, serves the control socket and writes
  * every ring-buffer event into the audit log. Runs in the foreground. */
+#include <dirent.h>
 #include <errno.h>
+#include <time.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
@@ -36,12 +38,31 @@
 #include "resolve.h"
 #include "state.h"
 #include "util.h"
+#include "approve.h"
+#include "apstore.h"
+#include "signers.h"
+#include "token.h"
 
 #define DEFAULT_POLICY "/etc/permafrost/permafrost.conf"
 #define DEFAULT_STATE_DIR "/var/lib/permafrost"
 #define DEFAULT_LOG "/var/log/permafrost/audit.log"
 #define DEFAULT_SOCKET "/run/permafrost/agent.sock"
 #define CLIENT_TIMEOUT_S 5
+
+#define PF_MAX_APPROVALS 256
+
+struct live_approval {
+	int used;
+	char id[33];
+	char *ticket;
+	char *approvers; /* space-separated */
+	char *paths;     /* space-separated, as in the token */
+	unsigned ops;
+	int64_t not_after;
+	uint64_t expires_boot;
+	struct pf_akey *keys;
+	size_t n_keys;
+};
 
 struct agent {
 	const char *policy_path, *state_dir, *log_path, *sock_path;
@@ -59,6 +80,9 @@ struct agent {
 	int have_gid;
 	int64_t started_ns;
 	int dirty; /* log written since last fdatasync */
+	int need_refresh; /* an approved change may have replaced a protected object */
+	struct pf_used used;
+	struct live_approval ap[PF_MAX_APPROVALS];
 };
 
 static int verbose;
@@ -166,6 +190,20 @@ static int on_event(void *ctx, void *data, size_t size)
 	ec.seq = ++a->seq;
 	pf_buf_init(&b);
 	if (pf_event_to_json(&e, &ec, &b) == 0) {
+		if (e.decision == PF_DEC_APPROVED && e.approval < PF_MAX_APPROVALS &&
+		    a->ap[e.approval].used && b.len >= 2 && b.data[b.len - 2] == '}') {
+			/* name the token and ticket that let it through */
+			b.len -= 2;
+			pf_buf_puts(&b, ",\"token\":");
+			pf_json_escape(&b, a->ap[e.approval].id, strlen(a->ap[e.approval].id));
+			pf_buf_puts(&b, ",\"ticket\":");
+			pf_json_escape(&b, a->ap[e.approval].ticket, strlen(a->ap[e.approval].ticket));
+			pf_buf_puts(&b, "}\n");
+		}
+		if (e.decision == PF_DEC_APPROVED &&
+		    (e.op == PF_OP_RENAME || e.op == PF_OP_UNLINK || e.op == PF_OP_RMDIR ||
+		     e.op == PF_OP_CREATE || e.op == PF_OP_LINK || e.op == PF_OP_MKDIR))
+			a->need_refresh = 1;
 		log_line(a, &b);
 		a->events_logged++;
 	} else {
@@ -567,6 +605,561 @@ static void reply_error(struct pf_msg *rep, const char *fmt, ...)
 	pf_msg_add(rep, "error", buf);
 }
 
+/* --- approvals ------------------------------------------------------------ */
+
+static int read_boot_id(char out[64])
+{
+	char *buf = NULL;
+	size_t len;
+
+	if (pf_read_file("/proc/sys/kernel/random/boot_id", 128, &buf, &len) < 0)
+		return -ENOENT;
+	while (len && buf[len - 1] == '\n')
+		buf[--len] = 0;
+	snprintf(out, 64, "%s", buf);
+	free(buf);
+	return 0;
+}
+
+static int64_t boot_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* The policy's threshold for a token path: the highest `approvals` of every
+ * protect rule the path is in (and, for a subtree, every rule below it). */
+static int threshold_cb(const char *path, bool subtree, void *data, unsigned *ret)
+{
+	struct agent *a = data;
+	const struct pf_policy *p = a->pol;
+	char norm[PF_TOKEN_MAX_PATH + 1];
+	size_t n = strlen(path);
+	unsigned best = 0;
+	int found = 0;
+	ssize_t idx;
+
+	if (n >= sizeof(norm))
+		return -ENAMETOOLONG;
+	memcpy(norm, path, n + 1);
+	if (n > 1 && norm[n - 1] == '/')
+		norm[--n] = 0;
+	idx = pf_policy_match(p, norm);
+	if (idx >= 0 && p->rules[idx].kind == PF_POL_PROTECT) {
+		found = 1;
+		best = p->rules[idx].approvals ? p->rules[idx].approvals : p->approvals;
+		/* every enclosing protect rule counts too */
+		for (size_t i = 0; i < p->n_rules; i++) {
+			size_t rl = strlen(p->rules[i].path);
+			if (p->rules[i].kind != PF_POL_PROTECT)
+				continue;
+			if ((strncmp(norm, p->rules[i].path, rl) == 0 &&
+			     (norm[rl] == '/' || norm[rl] == 0 || rl == 1))) {
+				unsigned t = p->rules[i].approvals ? p->rules[i].approvals : p->approvals;
+				if (t > best)
+					best = t;
+			}
+		}
+	}
+	if (subtree) {
+		for (size_t i = 0; i < p->n_rules; i++) {
+			const char *rp = p->rules[i].path;
+			if (p->rules[i].kind != PF_POL_PROTECT)
+				continue;
+			if (strncmp(rp, norm, n) == 0 && (rp[n] == '/' || n == 1)) {
+				unsigned t = p->rules[i].approvals ? p->rules[i].approvals : p->approvals;
+				found = 1;
+				if (t > best)
+					best = t;
+			}
+		}
+	}
+	if (!found)
+		return -ENOENT;
+	*ret = best;
+	return 0;
+}
+
+struct used_ctx {
+	struct agent *a;
+	const char *allow_id; /* reloading this token: its own record is fine */
+};
+
+static int used_cb(const char *id, void *data)
+{
+	struct used_ctx *u = data;
+
+	if (u->allow_id && strcmp(id, u->allow_id) == 0)
+		return 0;
+	return pf_used_has(&u->a->used, id);
+}
+
+static int read_machine_id(char out[33])
+{
+	char *buf = NULL;
+	size_t len;
+
+	out[0] = 0;
+	if (pf_read_file("/etc/machine-id", 128, &buf, &len) < 0)
+		return -ENOENT;
+	if (len >= 32)
+		snprintf(out, 33, "%.32s", buf);
+	free(buf);
+	return 0;
+}
+
+/* Verifies a token. @allow_id: see used_ctx. */
+static int verify_token(struct agent *a, const struct pf_approve_input *in, const char *allow_id,
+			struct pf_approval **ret, char *err, size_t errsz)
+{
+	struct pf_signers *signers = NULL;
+	struct pf_errbuf e = { { 0 } };
+	struct used_ctx uc = { .a = a, .allow_id = allow_id };
+	struct pf_approve_ctx ctx = { 0 };
+	char machine_id[33];
+	const char *rule = NULL;
+	int r;
+
+	if (!a->pol->allowed_signers) {
+		snprintf(err, errsz, "the policy names no allowed-signers file: no token can be "
+				     "verified");
+		return -EACCES;
+	}
+	r = pf_signers_load(a->pol->allowed_signers, &signers, &e);
+	if (r < 0) {
+		snprintf(err, errsz, "%s", e.msg);
+		return r;
+	}
+	read_machine_id(machine_id);
+	ctx.signers = signers;
+	ctx.ns = PF_APPROVAL_NAMESPACE;
+	ctx.hostname = a->host;
+	ctx.machine_id = machine_id[0] ? machine_id : NULL;
+	ctx.now = pf_now_ns() / 1000000000LL; /* the clock, read once */
+	ctx.threshold = threshold_cb;
+	ctx.threshold_data = a;
+	ctx.thaw_threshold = a->pol->thaw_approvals;
+	ctx.max_ttl = (int64_t)a->pol->max_token_ttl_s;
+	ctx.is_used = used_cb;
+	ctx.used_data = &uc;
+	r = pf_approve_verify(&ctx, in, ret, &rule, &e);
+	if (r < 0)
+		snprintf(err, errsz, "%s%s%s", rule ? rule : "", rule ? ": " : "", e.msg);
+	pf_signers_free(signers);
+	return r;
+}
+
+static void live_free(struct live_approval *l)
+{
+	free(l->keys);
+	free(l->ticket);
+	free(l->approvers);
+	free(l->paths);
+	memset(l, 0, sizeof(*l));
+}
+
+static int set_n_approvals(struct agent *a)
+{
+	struct pf_config c = { 0 };
+	uint32_t zero = 0;
+	int fd = bpf_map__fd(a->skel->maps.pf_config_map);
+
+	if (bpf_map_lookup_elem(fd, &zero, &c) < 0)
+		return -errno;
+	c.n_approvals = 0;
+	for (int i = 0; i < PF_MAX_APPROVALS; i++)
+		c.n_approvals += (uint32_t)a->ap[i].n_keys;
+	if (bpf_map_update_elem(fd, &zero, &c, BPF_ANY) < 0)
+		return -errno;
+	return 0;
+}
+
+static void remove_kernel_entries(struct agent *a, struct live_approval *l)
+{
+	int fd = bpf_map__fd(a->skel->maps.approvals);
+
+	for (size_t i = 0; i < l->n_keys; i++)
+		bpf_map_delete_elem(fd, &l->keys[i]);
+}
+
+static char *bundle_path(struct agent *a, const char *id)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/%s/%s.bundle", a->state_dir, PF_APPROVALS_DIR, id) < 0)
+		return NULL;
+	return p;
+}
+
+/* Builds the kernel entries of an accepted token and loads them. Nothing
+ * is left behind on failure. */
+static int install_approval(struct agent *a, const struct pf_approval *ap, uint64_t expires_boot,
+			    int *ret_slot, char *err, size_t errsz)
+{
+	const struct pf_token *t = ap->token;
+	struct live_approval l = { 0 };
+	struct pf_approval_k v = { 0 };
+	struct stat st;
+	int fd = bpf_map__fd(a->skel->maps.approvals), slot = -1, r = 0;
+	size_t done = 0;
+
+	for (int i = 0; i < PF_MAX_APPROVALS; i++)
+		if (!a->ap[i].used) {
+			slot = i;
+			break;
+		}
+	if (slot < 0) {
+		snprintf(err, errsz, "%d approvals are live already (the limit)", PF_MAX_APPROVALS);
+		return -E2BIG;
+	}
+	l.keys = calloc(t->n_paths * 2 + 1, sizeof(*l.keys));
+	if (!l.keys)
+		return -ENOMEM;
+	v.expires_boot_ns = expires_boot;
+	v.ops = t->ops & PF_TOKEN_OPS_DEFAULT;
+	v.slot = (uint32_t)slot;
+	if (t->has_uid) {
+		v.flags |= PF_APR_UID;
+		v.uid = t->uid;
+	}
+	if (t->exe) {
+		if (stat(t->exe, &st) < 0) {
+			snprintf(err, errsz, "exe %s: %s", t->exe, strerror(errno));
+			r = -errno;
+			goto fail;
+		}
+		v.flags |= PF_APR_EXE;
+		v.exe_dev = pf_kdev(st.st_dev);
+		v.exe_ino = st.st_ino;
+	}
+	if (t->unit) {
+		char cg[512];
+		int found = 0;
+		const char *roots[] = { "/sys/fs/cgroup/system.slice", "/sys/fs/cgroup" };
+		for (size_t i = 0; i < 2 && !found; i++) {
+			snprintf(cg, sizeof(cg), "%s/%s", roots[i], t->unit);
+			if (stat(cg, &st) == 0 && S_ISDIR(st.st_mode))
+				found = 1;
+		}
+		if (!found) {
+			snprintf(err, errsz, "unit %s has no cgroup (is it running?)", t->unit);
+			r = -ENOENT;
+			goto fail;
+		}
+		v.flags |= PF_APR_CGROUP;
+		v.cgroup_id = st.st_ino; /* cgroup v2: the directory's inode is the id */
+	}
+	for (size_t i = 0; i < t->n_paths; i++) {
+		const char *p = t->paths[i].path;
+		char path[PF_TOKEN_MAX_PATH + 1];
+		size_t n = strlen(p);
+		struct pf_approval_k e = v;
+		struct pf_akey keys[2];
+		int nk = 0;
+
+		memcpy(path, p, n + 1);
+		if (t->paths[i].subtree) {
+			if (n > 1)
+				path[n - 1] = 0;
+			if (lstat(path, &st) < 0) {
+				snprintf(err, errsz, "path %s: %s", p, strerror(errno));
+				r = -errno;
+				goto fail;
+			}
+			e.flags |= PF_APR_SUBTREE;
+			keys[nk++] = (struct pf_akey){ .dev = pf_kdev(st.st_dev), .ino = st.st_ino };
+		} else {
+			char *slash = strrchr(path, '/');
+			const char *name = slash + 1;
+
+			if (lstat(path, &st) == 0)
+				keys[nk++] = (struct pf_akey){ .dev = pf_kdev(st.st_dev),
+							       .ino = st.st_ino };
+			/* The name in its parent too: a replacement (delete and
+			 * create, rename over) is covered. */
+			if (strlen(name) >= PF_APPROVAL_NAME_MAX) {
+				snprintf(err, errsz, "path %s: last component longer than %d bytes",
+					 p, PF_APPROVAL_NAME_MAX - 1);
+				r = -ENAMETOOLONG;
+				goto fail;
+			}
+			*slash = 0;
+			if (lstat(path[0] ? path : "/", &st) < 0) {
+				snprintf(err, errsz, "path %s: parent: %s", p, strerror(errno));
+				r = -errno;
+				goto fail;
+			}
+			keys[nk] = (struct pf_akey){ .dev = pf_kdev(st.st_dev), .ino = st.st_ino };
+			keys[nk].name_hash = pf_name_hash(name);
+			nk++;
+			snprintf(e.name, sizeof(e.name), "%s", name);
+		}
+		for (int k = 0; k < nk; k++) {
+			struct pf_approval_k old, ek = e;
+			int named = !t->paths[i].subtree && k == nk - 1;
+
+			if (named)
+				ek.flags |= PF_APR_NAME;
+			else
+				ek.name[0] = 0;
+			if (bpf_map_lookup_elem(fd, &keys[k], &old) == 0) {
+				snprintf(err, errsz, "path %s is already covered by live approval %s; "
+						     "revoke it first",
+					 p, old.slot < PF_MAX_APPROVALS ? a->ap[old.slot].id : "?");
+				r = -EEXIST;
+				goto fail;
+			}
+			if (bpf_map_update_elem(fd, &keys[k], &ek, BPF_NOEXIST) < 0) {
+				snprintf(err, errsz, "approvals map: %s", strerror(errno));
+				r = -errno;
+				goto fail;
+			}
+			l.keys[done++] = keys[k];
+			l.n_keys = done;
+		}
+	}
+	l.used = 1;
+	snprintf(l.id, sizeof(l.id), "%s", t->id);
+	l.ticket = strdup(t->ticket);
+	l.expires_boot = expires_boot;
+	l.not_after = t->not_after;
+	{
+		struct pf_buf b;
+		pf_buf_init(&b);
+		for (size_t i = 0; i < ap->n_approvers; i++)
+			pf_buf_printf(&b, "%s%s", i ? " " : "", ap->approvers[i]);
+		l.approvers = b.data ? b.data : strdup("");
+		pf_buf_init(&b);
+		for (size_t i = 0; i < t->n_paths; i++)
+			pf_buf_printf(&b, "%s%s", i ? " " : "", t->paths[i].path);
+		l.paths = b.data ? b.data : strdup("");
+	}
+	l.ops = t->ops;
+	a->ap[slot] = l;
+	set_n_approvals(a);
+	*ret_slot = slot;
+	return 0;
+fail:
+	remove_kernel_entries(a, &l);
+	live_free(&l);
+	return r;
+}
+
+/* expiry on the boot clock: immune to the wall clock moving later. */
+static uint64_t expiry_boot(int64_t not_after)
+{
+	int64_t left = not_after - pf_now_ns() / 1000000000LL;
+
+	if (left < 0)
+		left = 0;
+	return (uint64_t)boot_now_ns() + (uint64_t)left * 1000000000ULL;
+}
+
+static void drop_approval(struct agent *a, int slot, const char *decision, const char *why)
+{
+	struct live_approval *l = &a->ap[slot];
+	char *bp = bundle_path(a, l->id);
+
+	remove_kernel_entries(a, l);
+	if (bp) {
+		unlink(bp);
+		free(bp);
+	}
+	log_record(a, decision, "token", l->id, "reason", why);
+	live_free(l);
+	set_n_approvals(a);
+}
+
+static void expire_approvals(struct agent *a)
+{
+	uint64_t now = (uint64_t)boot_now_ns();
+
+	for (int i = 0; i < PF_MAX_APPROVALS; i++)
+		if (a->ap[i].used && a->ap[i].expires_boot <= now)
+			drop_approval(a, i, "approval-expired", "not-after reached");
+}
+
+/* Collects the bundle and signature files of a request. */
+static int request_input(const struct pf_msg *req, struct pf_approve_input *in,
+			 struct pf_text *sigs, size_t max_sigs)
+{
+	const char *b = pf_msg_get(req, "bundle");
+	size_t n = 0;
+
+	if (!b)
+		return -EINVAL;
+	in->bundle.data = b;
+	in->bundle.len = strlen(b);
+	for (size_t i = 0; i < req->n; i++)
+		if (strcmp(req->kv[i].key, "sig[]") == 0) {
+			if (n >= max_sigs)
+				return -E2BIG;
+			sigs[n].data = req->kv[i].val;
+			sigs[n].len = strlen(req->kv[i].val);
+			n++;
+		}
+	in->sigfiles = sigs;
+	in->n_sigfiles = n;
+	return 0;
+}
+
+/* The bytes to keep for a restart: the bundle, then every signature file. */
+static int persist_bundle(struct agent *a, const char *id, const struct pf_approve_input *in)
+{
+	struct pf_buf b;
+	char *dir, *path;
+	int r;
+
+	if (asprintf(&dir, "%s/%s", a->state_dir, PF_APPROVALS_DIR) < 0)
+		return -ENOMEM;
+	r = pf_mkdir_p(dir, 0700);
+	free(dir);
+	if (r < 0)
+		return r;
+	pf_buf_init(&b);
+	pf_buf_putn(&b, in->bundle.data, in->bundle.len);
+	for (size_t i = 0; i < in->n_sigfiles; i++) {
+		if (b.len && b.data[b.len - 1] != '\n')
+			pf_buf_putc(&b, '\n');
+		pf_buf_putn(&b, in->sigfiles[i].data, in->sigfiles[i].len);
+	}
+	path = bundle_path(a, id);
+	r = b.oom || !path ? -ENOMEM : pf_write_file_atomic(path, b.data, b.len, 0600);
+	free(path);
+	pf_buf_free(&b);
+	return r;
+}
+
+static void cmd_approve(struct agent *a, const struct pf_msg *req, struct pf_msg *rep)
+{
+	struct pf_text sigs[PF_TOKEN_MAX_SIGS];
+	struct pf_approve_input in = { 0 };
+	struct pf_approval *ap = NULL;
+	char err[1024], left[32];
+	int slot, r;
+
+	if (request_input(req, &in, sigs, PF_TOKEN_MAX_SIGS) < 0) {
+		reply_error(rep, "approve: a token bundle and at most %d signature files are "
+				 "required",
+			    PF_TOKEN_MAX_SIGS);
+		return;
+	}
+	r = verify_token(a, &in, NULL, &ap, err, sizeof(err));
+	if (r < 0) {
+		reply_error(rep, "approve: refused: %s", err);
+		log_record(a, "approval-refused", "reason", err, NULL, NULL);
+		return;
+	}
+	if (ap->token->ops & PF_TOKEN_OP_THAW) {
+		reply_error(rep, "approve: token %s is a thaw token: use `permafrost thaw`",
+			    ap->token->id);
+		pf_approval_free(ap);
+		return;
+	}
+	/* Durably used before the kernel sees it: a crash can lose an
+	 * approval, never replay one. */
+	r = pf_used_add(a->state_dir, &a->used, ap->token->id);
+	if (r < 0) {
+		reply_error(rep, "approve: recording token id %s: %s", ap->token->id,
+			    r == -EEXIST ? "already used" : strerror(-r));
+		pf_approval_free(ap);
+		return;
+	}
+	r = install_approval(a, ap, expiry_boot(ap->token->not_after), &slot, err, sizeof(err));
+	if (r == 0) {
+		r = persist_bundle(a, ap->token->id, &in);
+		if (r < 0) {
+			snprintf(err, sizeof(err), "saving the approval: %s", strerror(-r));
+			remove_kernel_entries(a, &a->ap[slot]);
+			live_free(&a->ap[slot]);
+			set_n_approvals(a);
+		}
+	}
+	if (r < 0) {
+		reply_error(rep, "approve: %s (token id %s is now spent)", err, ap->token->id);
+		pf_approval_free(ap);
+		return;
+	}
+	log_record(a, "approval-loaded", "token", ap->token->id, "ticket", ap->token->ticket);
+	pf_msg_add(rep, "status", "ok");
+	pf_msg_add(rep, "token", ap->token->id);
+	pf_msg_add(rep, "ticket", ap->token->ticket);
+	pf_msg_add(rep, "approvers", a->ap[slot].approvers);
+	pf_msg_add(rep, "paths", a->ap[slot].paths);
+	snprintf(left, sizeof(left), "%lld",
+		 (long long)((a->ap[slot].expires_boot - (uint64_t)boot_now_ns()) / 1000000000ULL));
+	pf_msg_add(rep, "expires_in_s", left);
+	pf_approval_free(ap);
+}
+
+static void cmd_revoke(struct agent *a, const struct pf_msg *req, struct pf_msg *rep)
+{
+	const char *id = pf_msg_get(req, "token");
+
+	for (int i = 0; id && i < PF_MAX_APPROVALS; i++)
+		if (a->ap[i].used && strcmp(a->ap[i].id, id) == 0) {
+			drop_approval(a, i, "approval-revoked", "revoked by an operator");
+			pf_msg_add(rep, "status", "ok");
+			pf_msg_add(rep, "token", id);
+			return;
+		}
+	reply_error(rep, "revoke: no live approval has token id '%s'", id ? id : "");
+}
+
+/* At start: live approvals come back, re-verified (an approver removed from
+ * allowed_signers since, or an expiry, drops them, logged). */
+static void reload_approvals(struct agent *a)
+{
+	char *dir;
+	DIR *d;
+	struct dirent *de;
+	char boot_id[64];
+
+	read_boot_id(boot_id);
+	if (asprintf(&dir, "%s/%s", a->state_dir, PF_APPROVALS_DIR) < 0)
+		return;
+	d = opendir(dir);
+	while (d && (de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		char id[33], *path = NULL, *buf = NULL, err[1024];
+		struct pf_approve_input in = { 0 };
+		struct pf_approval *ap = NULL;
+		size_t len;
+		int slot;
+
+		if (n != 32 + 7 || strcmp(de->d_name + 32, ".bundle") != 0)
+			continue;
+		snprintf(id, sizeof(id), "%.32s", de->d_name);
+		if (asprintf(&path, "%s/%s", dir, de->d_name) < 0)
+			break;
+		if (pf_read_file(path, PF_BUNDLE_MAX_SIZE + PF_TOKEN_MAX_SIGS * PF_SSHSIG_MAX_ARMOR,
+				 &buf, &len) < 0) {
+			free(path);
+			continue;
+		}
+		in.bundle.data = buf;
+		in.bundle.len = len;
+		if (verify_token(a, &in, id, &ap, err, sizeof(err)) < 0) {
+			unlink(path);
+			log_record(a, "approval-expired", "token", id, "reason", err);
+		} else if (install_approval(a, ap, expiry_boot(ap->token->not_after), &slot, err,
+					    sizeof(err)) < 0) {
+			unlink(path);
+			log_record(a, "approval-expired", "token", id, "reason", err);
+		} else {
+			log_record(a, "approval-loaded", "token", id, "ticket", ap->token->ticket);
+		}
+		pf_approval_free(ap);
+		free(buf);
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+}
+
 static void cmd_status(struct agent *a, const struct pf_msg *req, struct pf_msg *rep)
 {
 	char ts[64];
@@ -598,6 +1191,19 @@ static void cmd_status(struct agent *a, const struct pf_msg *req, struct pf_msg 
 		    (unsigned long long)percpu_sum(bpf_map__fd(a->skel->maps.lost), 0));
 	pf_msg_addf(rep, "events_logged", "%llu", (unsigned long long)a->events_logged);
 	pf_msg_add(rep, "audit_log", a->log_path);
+	for (int i = 0; i < PF_MAX_APPROVALS; i++) {
+		struct live_approval *l = &a->ap[i];
+		int64_t left;
+		char ops[128];
+
+		if (!l->used)
+			continue;
+		left = ((int64_t)l->expires_boot - boot_now_ns()) / 1000000000LL;
+		pf_token_format_ops(l->ops, ops, sizeof(ops));
+		pf_msg_addf(rep, "approvals[]", "%s ticket=%s left=%llds ops=%s approvers=%s paths=%s",
+			    l->id, l->ticket, (long long)(left > 0 ? left : 0), ops, l->approvers,
+			    l->paths);
+	}
 	pf_msg_addf(rep, "agent_pid", "%d", (int)getpid());
 	pf_msg_add(rep, "version", PF_VERSION);
 	if (uname(&u) == 0)
@@ -680,21 +1286,56 @@ static void cmd_freeze(struct agent *a, const struct pf_msg *req, struct pf_msg 
 	pf_msg_addf(rep, "objects", "%zu", a->res->n);
 }
 
+/* Lifting a freeze needs a signed token with `ops: thaw` meeting the
+ * policy's thaw-approvals; freezing stays open (it only tightens). */
 static void cmd_thaw(struct agent *a, const struct pf_msg *req, struct pf_msg *rep,
 		     const struct peer *p)
 {
-	char err[1024];
+	struct pf_text sigs[PF_TOKEN_MAX_SIGS];
+	struct pf_approve_input in = { 0 };
+	struct pf_approval *ap = NULL;
+	char err[1024], reason[PF_REASON_MAX + 1];
+	int r;
 
-	if (p->uid != 0) {
-		reply_error(rep, "thaw: only root may thaw (uid %u)", p->uid);
+	if (request_input(req, &in, sigs, PF_TOKEN_MAX_SIGS) < 0) {
+		reply_error(rep, "thaw: a signed thaw token is required (`permafrost thaw TOKEN "
+				 "[SIG...]`, token ops: thaw, %u approvals)",
+			    a->pol->thaw_approvals);
 		return;
 	}
-	if (change_mode(a, PF_MODE_OFF, pf_msg_get(req, "reason"), p, err, sizeof(err)) < 0) {
+	r = verify_token(a, &in, NULL, &ap, err, sizeof(err));
+	if (r < 0) {
+		reply_error(rep, "thaw: refused: %s", err);
+		log_record(a, "thaw-refused", "reason", err, NULL, NULL);
+		return;
+	}
+	if (ap->token->ops != PF_TOKEN_OP_THAW) {
+		reply_error(rep, "thaw: token %s is not a thaw token (its ops must be exactly "
+				 "'thaw')",
+			    ap->token->id);
+		pf_approval_free(ap);
+		return;
+	}
+	r = pf_used_add(a->state_dir, &a->used, ap->token->id);
+	if (r < 0) {
+		reply_error(rep, "thaw: recording token id %s: %s", ap->token->id,
+			    r == -EEXIST ? "already used" : strerror(-r));
+		pf_approval_free(ap);
+		return;
+	}
+	snprintf(reason, sizeof(reason), "token %s (%s): %s", ap->token->id, ap->token->ticket,
+		 ap->token->reason);
+	if (change_mode(a, PF_MODE_OFF, reason, p, err, sizeof(err)) < 0) {
 		reply_error(rep, "thaw: %s", err);
+		pf_approval_free(ap);
 		return;
 	}
 	pf_msg_add(rep, "status", "ok");
 	pf_msg_add(rep, "mode", "off");
+	pf_msg_add(rep, "token", ap->token->id);
+	for (size_t i = 0; i < ap->n_approvers; i++)
+		pf_msg_add(rep, "approvers[]", ap->approvers[i]);
+	pf_approval_free(ap);
 }
 
 static const char *origin_name(uint32_t o)
@@ -789,6 +1430,10 @@ static void handle_client(struct agent *a, int fd)
 		cmd_thaw(a, &req, &rep, &p);
 	} else if (strcmp(cmd, "check") == 0) {
 		cmd_check(a, &req, &rep);
+	} else if (strcmp(cmd, "approve") == 0) {
+		cmd_approve(a, &req, &rep);
+	} else if (strcmp(cmd, "revoke") == 0) {
+		cmd_revoke(a, &req, &rep);
 	} else {
 		reply_error(&rep, "bad request: unknown command '%s'", cmd);
 	}
@@ -958,6 +1603,10 @@ int main(int argc, char **argv)
 		warnx_("resolving %s: %s", a.policy_path, err);
 		goto out;
 	}
+	if (pf_used_load(a.state_dir, &a.used, err, sizeof(err)) < 0) {
+		warnx_("%s", err);
+		goto out;
+	}
 	r = set_mode_kernel(&a, a.st.mode);
 	if (r < 0) {
 		warnx_("setting the kernel mode: %s", strerror(-r));
@@ -1001,6 +1650,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	log_record(&a, "agent-start", "version", PF_VERSION, "policy", a.policy_path);
+	reload_approvals(&a);
 	fprintf(stderr,
 		"permafrostd %s: %s mode, %zu objects on %zu filesystems, log %s, socket %s\n",
 		PF_VERSION, pf_mode_name((uint32_t)a.st.mode), a.res->n, a.res->n_sbs,
@@ -1034,6 +1684,14 @@ int main(int argc, char **argv)
 		if (r < 0 && r != -EINTR)
 			warnx_("ring buffer: %s", strerror(-r));
 		check_lost(&a);
+		expire_approvals(&a);
+		if (a.need_refresh) {
+			/* An approved change replaced a protected object: find
+			 * the new one, so it is protected again. */
+			a.need_refresh = 0;
+			if (refresh_rules(&a, err, sizeof(err)) < 0)
+				warnx_("re-resolving after an approved change: %s", err);
+		}
 		if (a.dirty) {
 			fdatasync(a.log_fd);
 			a.dirty = 0;
@@ -1054,6 +1712,9 @@ out:
 	}
 	if (a.log_fd >= 0)
 		close(a.log_fd);
+	for (int i = 0; i < PF_MAX_APPROVALS; i++)
+		live_free(&a.ap[i]);
+	pf_used_free(&a.used);
 	pf_resolved_free(a.res);
 	pf_policy_free(a.pol);
 	return ret;

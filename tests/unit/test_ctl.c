@@ -93,7 +93,7 @@ int main(void)
 		size_t n = (size_t)PF_MSG_MAX + 1;
 		char *big = malloc(n);
 		memset(big, 'a', n);
-		TAP_STREQ(decode_err(big, n), "message of 65537 bytes exceeds the 65536-byte limit",
+		TAP_STREQ(decode_err(big, n), "message of 1048577 bytes exceeds the 1048576-byte limit",
 			  "oversized body");
 		free(big);
 	}
@@ -110,10 +110,10 @@ int main(void)
 
 	/* Framing over a socket. */
 	{
-		unsigned char big[4] = { 0x00, 0x01, 0x00, 0x01 }; /* 65537 */
+		unsigned char big[4] = { 0x00, 0x10, 0x00, 0x01 }; /* 1048577 */
 		r = frame_recv(big, 4, err, sizeof(err));
-		TAP_OK(r == -EMSGSIZE, "frame announcing 65537 bytes refused before reading (%d)", r);
-		TAP_STREQ(err, "frame of 65537 bytes exceeds the 65536-byte limit", "oversized frame message");
+		TAP_OK(r == -EMSGSIZE, "frame announcing 1048577 bytes refused before reading (%d)", r);
+		TAP_STREQ(err, "frame of 1048577 bytes exceeds the 1048576-byte limit", "oversized frame message");
 		r = frame_recv("\0\0", 2, err, sizeof(err));
 		TAP_OK(r == -EPROTO, "2-byte header refused (%d)", r);
 		TAP_STREQ(err, "short frame header", "short header message");

@@ -176,3 +176,48 @@ no_event() {
 	sleep 1
 	_n=$1; shift; log_lacks "$_n" "$PF_LOG" "$@"
 }
+
+# --- signed tokens -------------------------------------------------------------
+# Approvers alice, bob and carol (ed25519 keys made in the VM) are trusted in
+# $PF_SIGNERS; "ops" requests. Policies add: allowed-signers $PF_SIGNERS
+PF_KEYS=/tmp/pf-keys
+PF_SIGNERS=$PF_KEYS/allowed_signers
+
+pf_keys_setup() {
+	[ -f "$PF_SIGNERS" ] && return 0
+	mkdir -p "$PF_KEYS"
+	: > "$PF_SIGNERS"
+	for who in alice bob carol mallory; do
+		ssh-keygen -q -t ed25519 -N '' -C "$who" -f "$PF_KEYS/$who" || return 1
+		[ "$who" = mallory ] && continue # not trusted
+		printf '%s namespaces="permafrost-approval-v1" %s\n' "$who" "$(cat "$PF_KEYS/$who.pub")" >> "$PF_SIGNERS"
+	done
+}
+
+# sign_token FILE SIGNER... — append each signer's armored SSHSIG to FILE.
+sign_token() {
+	_f=$1
+	shift
+	cp "$_f" "$_f.body"
+	for _who in "$@"; do
+		rm -f "$_f.body.sig"
+		ssh-keygen -q -Y sign -n permafrost-approval-v1 -f "$PF_KEYS/$_who" "$_f.body" >/dev/null 2>&1 || return 1
+		cat "$_f.body.sig" >> "$_f"
+	done
+	rm -f "$_f.body" "$_f.body.sig"
+}
+
+# new_token FILE TOKEN-NEW-ARGS... — a token body from `permafrost token new`.
+new_token() {
+	_f=$1
+	shift
+	permafrost token new --ticket CHG-1 --requester ops --host pfvm --reason "test change" "$@" > "$_f"
+}
+
+# pf_thaw — thaw with a thaw token signed by alice and bob.
+pf_thaw() {
+	pf_keys_setup || return 1
+	new_token /tmp/thaw.tok --thaw --ttl 10m || return 1
+	sign_token /tmp/thaw.tok alice bob || return 1
+	permafrost thaw /tmp/thaw.tok
+}

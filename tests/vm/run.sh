@@ -279,7 +279,7 @@ stage_base() {
 	# after mounting devtmpfs in case this node could not be made.
 	mknod -m 0600 "$stage/dev/console" c 5 1 2>/dev/null || true
 	# Host tools the cases may use (e2fsprogs, attr); busybox lacks them.
-	for b in lsattr chattr getfattr setfattr; do
+	for b in lsattr chattr getfattr setfattr ssh-keygen; do
 		p=$(command -v "$b" || true)
 		[ -z "$p" ] || copy_with_libs "$p" "/usr/bin/$b" "$stage"
 	done
@@ -309,6 +309,7 @@ export HOME=/root TMPDIR=/tmp
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+hostname pfvm
 exec </dev/console >/dev/console 2>&1
 R=/tmp/pf-results
 setup_fail() { echo "not ok - vm setup: $1"; echo "not ok - vm setup: $1" >>$R; }

@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include "json.h"
 
-#define PF_MSG_MAX (64 * 1024)
+#define PF_MSG_MAX (1024 * 1024)
 #define PF_MSG_MAX_ITEMS 4096
 #define PF_MSG_KEY_MAX 32
 

@@ -5,7 +5,9 @@
 mkdir -p /prot/etc/sub /prot/free
 printf 'a\n' > /prot/etc/a.conf
 printf 'b\n' > /prot/free/b
+pf_keys_setup
 cat > "$PF_POLICY" <<POL
+allowed-signers $PF_SIGNERS
 protect /prot/etc
 protect /prot/not-here
 exempt  /prot/etc/sub
@@ -45,7 +47,7 @@ expect_event "mode-change line in the audit log" '"decision":"mode-change"' '"mo
 out=$(pfop sock-send "$PF_SOCK" 0000000568656c6c6f)
 echo "$out" | grep -q 'status=error' && echo "$out" | grep -q 'missing final newline' && ok "socket: garbage gets an error naming it" || not_ok "socket: garbage" "$out"
 out=$(pfop sock-send "$PF_SOCK" ffffffff)
-echo "$out" | grep -q 'exceeds the 65536-byte limit' && ok "socket: oversized frame refused" || not_ok "socket: oversized frame" "$out"
+echo "$out" | grep -q 'exceeds the 1048576-byte limit' && ok "socket: oversized frame refused" || not_ok "socket: oversized frame" "$out"
 out=$(pfop sock-send "$PF_SOCK" 0000000b636d643d74686177)
 echo "$out" | grep -q 'status=error' && ok "socket: truncated frame refused" || not_ok "socket: truncated frame" "$out"
 out=$(pfop sock-send "$PF_SOCK" 00000009636d643d6e756b650a)
@@ -57,7 +59,7 @@ out=$(pfop run-as 65534 65534 permafrost status 2>&1); rc=$?
 chmod 666 "$PF_SOCK"
 out=$(pfop run-as 65534 65534 permafrost status 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q "permission denied: uid 65534 is neither root nor in the 'permafrost' group" && ok "socket: peer credentials refuse a non-root caller" || not_ok "socket: peer credentials" "rc=$rc $out"
-out=$(pfop run-as 65534 65534 permafrost thaw 2>&1); rc=$?
+out=$(pfop run-as 65534 65534 permafrost thaw /dev/null 2>&1); rc=$?
 [ $rc -eq 1 ] && permafrost status | grep -q '^Mode: *enforce' && ok "socket: a non-root thaw changes nothing" || not_ok "socket: non-root thaw" "rc=$rc $out"
 chmod 660 "$PF_SOCK"
 
@@ -83,7 +85,15 @@ expect EPERM "after restart: still frozen" pfop write /prot/etc/a.conf x
 permafrost status | grep -q '^Mode: *enforce' && ok "after restart: status enforce" || not_ok "after restart: status enforce" "$(permafrost status)"
 expect_content "after restart: content unchanged" /prot/etc/a.conf "a
 "
-check "thaw" permafrost thaw
+out=$(permafrost thaw 2>&1); rc=$?
+[ $rc -eq 2 ] && echo "$out" | grep -q "a signed token with ops: thaw" && ok "thaw without a token: usage error naming what is needed" || not_ok "thaw without a token" "rc=$rc $out"
+new_token /tmp/t1.tok --thaw --ttl 10m && sign_token /tmp/t1.tok alice
+out=$(permafrost thaw /tmp/t1.tok 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -q "threshold" && ok "thaw with one approver (policy wants 2) refused, naming the threshold" || not_ok "thaw one approver" "rc=$rc $out"
+permafrost status | grep -q '^Mode: *enforce' && ok "still frozen after the refused thaw" || not_ok "still frozen" "$(permafrost status)"
+check "thaw with alice and bob" pf_thaw
+out=$(permafrost thaw /tmp/thaw.tok 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -q "already used" && ok "a thaw token cannot be replayed" || not_ok "thaw replay" "rc=$rc $out"
 expect OK "thawed: write allowed" pfop write /prot/etc/a.conf x
 stop_agent
 

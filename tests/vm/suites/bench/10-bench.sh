@@ -11,8 +11,9 @@ for i in 1 2 3 4 5 6 7 8 9 10; do printf 'x\n' > /prot/etc/f$i; done
 printf 'x\n' > /prot/free/x
 printf 'x\n' > /tmp/x
 pfop mkfiles /prot/many 100000 >/dev/null || not_ok "bench: create 100000 files" "mkfiles failed"
-{ for i in 1 2 3 4 5 6 7 8 9 10; do echo "protect /prot/etc/f$i"; done; } > /tmp/p10.conf
-{ echo "protect /prot/etc"; seq 1 100000 | sed 's|^|protect /prot/many/f|'; } > /tmp/p100k.conf
+pf_keys_setup
+{ echo "allowed-signers $PF_SIGNERS"; for i in 1 2 3 4 5 6 7 8 9 10; do echo "protect /prot/etc/f$i"; done; } > /tmp/p10.conf
+{ echo "allowed-signers $PF_SIGNERS"; echo "protect /prot/etc"; seq 1 100000 | sed 's|^|protect /prot/many/f|'; } > /tmp/p100k.conf
 
 measure() { # CONFIG
 	for op in open-close pwrite4k stat create-unlink; do
@@ -36,7 +37,7 @@ while [ $r -lt $ROUNDS ]; do
 	measure off
 	permafrost freeze --reason bench >/dev/null
 	measure frozen-10
-	permafrost thaw >/dev/null
+	pf_thaw >/dev/null
 	stop_agent
 	use_policy /tmp/p100k.conf
 	t0=$(cut -d' ' -f1 /proc/uptime)
@@ -46,7 +47,7 @@ while [ $r -lt $ROUNDS ]; do
 	permafrost freeze --reason bench >/dev/null
 	[ $r -eq 0 ] && expect EPERM "bench: the 100k policy is enforced" pfop write /prot/many/f99999 x
 	measure frozen-100k
-	permafrost thaw >/dev/null
+	pf_thaw >/dev/null
 	stop_agent
 	r=$((r + 1))
 done

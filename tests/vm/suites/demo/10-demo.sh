@@ -8,7 +8,9 @@ run() { say "\$ $*"; "$@" 2>&1 | sed 's/^/# demo| /'; }
 mkdir -p /prot/etc/nginx /prot/usr/bin
 printf 'worker_processes 4;\n' > /prot/etc/nginx/nginx.conf
 printf '#!/bin/sh\necho v1\n' > /prot/usr/bin/deploy-tool
+pf_keys_setup
 cat > "$PF_POLICY" <<POL
+allowed-signers $PF_SIGNERS
 mode    off
 protect /prot/etc/nginx /prot/usr/bin
 POL
@@ -25,7 +27,11 @@ run permafrost check /prot/etc/nginx/nginx.conf
 say "" "# the audit log:"
 sleep 1
 run tail -n 4 "$PF_LOG"
-run permafrost thaw
+say "" "# lifting the freeze needs a thaw token signed by two approvers:"
+new_token /tmp/thaw.tok --thaw --ttl 10m
+sign_token /tmp/thaw.tok alice bob
+run sh -c "head -n 9 /tmp/thaw.tok; grep -c BEGIN /tmp/thaw.tok | sed 's/$/ signatures/'"
+run permafrost thaw /tmp/thaw.tok
 run sh -c 'echo "worker_processes 8;" > /prot/etc/nginx/nginx.conf && cat /prot/etc/nginx/nginx.conf'
 expect_content "demo: the thawed write landed" /prot/etc/nginx/nginx.conf "worker_processes 8;
 "
