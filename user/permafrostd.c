@@ -47,6 +47,7 @@
 #define DEFAULT_STATE_DIR "/var/lib/permafrost"
 #define DEFAULT_LOG "/var/log/permafrost/audit.log"
 #define DEFAULT_SOCKET "/run/permafrost/agent.sock"
+#define DEFAULT_PIN_DIR "/sys/fs/bpf/permafrost"
 #define CLIENT_TIMEOUT_S 5
 
 #define PF_MAX_APPROVALS 256
@@ -65,7 +66,10 @@ struct live_approval {
 };
 
 struct agent {
-	const char *policy_path, *state_dir, *log_path, *sock_path;
+	const char *policy_path, *state_dir, *log_path, *sock_path, *pin_dir;
+	char old_sets[8][512]; /* previous agents' pinned link sets */
+	size_t n_old_sets;
+	char pin_set[512];     /* ours: pin_dir/links-<pid> (bpffs refuses dots) */
 	struct pf_policy *pol;
 	struct pf_resolved *res;
 	struct permafrost_bpf *skel;
@@ -482,14 +486,80 @@ static int load_bpf(struct agent *a, char *err, size_t errsz)
 	return 0;
 }
 
+/* Links are pinned in bpffs so that enforcement, and the kernel's own
+ * approval expiry, outlive the agent: a crash or kill fails closed. A
+ * previous agent's pins are moved aside at start and removed only after the
+ * new programs are attached and their maps filled: no window in which
+ * nothing is enforced. */
+static int find_old_pins(struct agent *a, char *err, size_t errsz)
+{
+	DIR *d = opendir(a->pin_dir);
+	struct dirent *de;
+
+	a->n_old_sets = 0;
+	while (d && (de = readdir(d))) {
+		if (strncmp(de->d_name, "links-", 6) != 0 || a->n_old_sets >= PF_ARRAY_SIZE(a->old_sets))
+			continue;
+		snprintf(a->old_sets[a->n_old_sets++], sizeof(a->old_sets[0]), "%s/%s", a->pin_dir,
+			 de->d_name);
+	}
+	if (d)
+		closedir(d);
+	snprintf(a->pin_set, sizeof(a->pin_set), "%s/links-%d", a->pin_dir, (int)getpid());
+	return 0;
+}
+
+static void remove_pins(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		char *p;
+		if (de->d_name[0] == '.')
+			continue;
+		if (asprintf(&p, "%s/%s", dir, de->d_name) >= 0) {
+			unlink(p);
+			free(p);
+		}
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
 static int attach_bpf(struct agent *a, char *err, size_t errsz)
 {
+	struct bpf_object_skeleton *sk = a->skel->skeleton;
 	int r = permafrost_bpf__attach(a->skel);
 
 	if (r) {
 		snprintf(err, errsz, "cannot attach the LSM programs: %s", strerror(-r));
 		return r;
 	}
+	r = pf_mkdir_p(a->pin_set, 0700);
+	if (r < 0) {
+		snprintf(err, errsz, "%s: %s (is bpffs mounted on /sys/fs/bpf?)", a->pin_set,
+			 strerror(-r));
+		return r;
+	}
+	for (int i = 0; i < sk->prog_cnt; i++) {
+		struct bpf_link *l = *sk->progs[i].link;
+		char path[600];
+
+		if (!l)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", a->pin_set, sk->progs[i].name);
+		r = bpf_link__pin(l, path);
+		if (r) {
+			snprintf(err, errsz, "pinning %s: %s", path, strerror(-r));
+			return r;
+		}
+	}
+	/* Ours are in force: the previous sets can go. */
+	for (size_t i = 0; i < a->n_old_sets; i++)
+		remove_pins(a->old_sets[i]);
+	a->n_old_sets = 0;
 	return 0;
 }
 
@@ -1493,6 +1563,7 @@ static void usage(FILE *f)
 		"  --state-dir DIR   freeze state (default " DEFAULT_STATE_DIR ")\n"
 		"  --log FILE        audit log (default " DEFAULT_LOG ")\n"
 		"  --socket PATH     control socket (default " DEFAULT_SOCKET ")\n"
+		"  --pin-dir DIR     bpffs directory for the pinned links (default " DEFAULT_PIN_DIR ")\n"
 		"  -v, --verbose     libbpf debug output\n"
 		"  --version\n"
 		"Runs in the foreground. SIGHUP re-reads the policy; SIGTERM stops.\n");
@@ -1505,6 +1576,7 @@ int main(int argc, char **argv)
 		{ "state-dir", required_argument, NULL, 's' },
 		{ "log", required_argument, NULL, 'l' },
 		{ "socket", required_argument, NULL, 'S' },
+		{ "pin-dir", required_argument, NULL, 'P' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -1515,6 +1587,7 @@ int main(int argc, char **argv)
 		.state_dir = DEFAULT_STATE_DIR,
 		.log_path = DEFAULT_LOG,
 		.sock_path = DEFAULT_SOCKET,
+		.pin_dir = DEFAULT_PIN_DIR,
 		.log_fd = -1,
 		.listen_fd = -1,
 		.sig_fd = -1,
@@ -1533,6 +1606,7 @@ int main(int argc, char **argv)
 		case 's': a.state_dir = optarg; break;
 		case 'l': a.log_path = optarg; break;
 		case 'S': a.sock_path = optarg; break;
+		case 'P': a.pin_dir = optarg; break;
 		case 'v': verbose = 1; break;
 		case 'V': printf("permafrostd %s\n", PF_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
@@ -1593,6 +1667,10 @@ int main(int argc, char **argv)
 	a.log_fd = open(a.log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
 	if (a.log_fd < 0) {
 		warnx_("audit log %s: %s", a.log_path, strerror(errno));
+		goto out;
+	}
+	if (find_old_pins(&a, err, sizeof(err)) < 0) {
+		warnx_("%s", err);
 		goto out;
 	}
 	if (load_bpf(&a, err, sizeof(err)) < 0) {
@@ -1699,9 +1777,21 @@ int main(int argc, char **argv)
 	}
 	ring_buffer__consume(a.rb);
 	check_lost(&a);
-	log_record(&a, "agent-stop", NULL, NULL, NULL, NULL);
+	if (a.st.mode == PF_MODE_OFF) {
+		remove_pins(a.pin_set);
+		log_record(&a, "agent-stop", "enforcement", "off (thawed): programs detached", NULL,
+			   NULL);
+	} else {
+		log_record(&a, "agent-stop", "enforcement",
+			   "continues: the host is frozen and the programs stay pinned", NULL, NULL);
+	}
 	ret = 0;
 out:
+	if (ret != 0 && a.n_old_sets > 0)
+		/* Ours never took over: the previous set is untouched and
+		 * keeps enforcing. (Once ours took over, they stay: fail
+		 * closed.) */
+		remove_pins(a.pin_set);
 	if (a.log_fd >= 0)
 		fdatasync(a.log_fd);
 	ring_buffer__free(a.rb);

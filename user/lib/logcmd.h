@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* `permafrost log`: show, follow and verify the audit log.
+ *
+ *   permafrost log [--file PATH] [-f] [--json] [--since T] [--until T]
+ *                  [--decision D] [--path PREFIX] [--op OP] [--uid U]
+ *                  [--pid P] [--token ID]
+ *   permafrost log verify [--file PATH] [--json]
+ *
+ * Exit codes: 0 ok (verify: the chain is intact), 1 invalid input or a
+ * damaged log (verify names the first bad line), 2 usage. Errors go to stderr,
+ * or with --json to stdout as {"status":"error","error":...,"exit_code":N}. */
+#ifndef PF_LOGCMD_H
+#define PF_LOGCMD_H
+
+/* argv[0] is "log". @json is the CLI's global --json. @default_path is the
+ * log read when --file is not given. Returns the exit code. */
+int pf_cli_log(int argc, char **argv, int json, const char *default_path);
+
+#endif
