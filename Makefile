@@ -126,3 +126,6 @@ install: all
 
 clean:
 	rm -rf $(OUT)
+
+# make deb, make rpm (packaging/README.md)
+include packaging/packaging.mk

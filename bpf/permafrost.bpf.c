@@ -693,6 +693,35 @@ int BPF_PROG(path_link, struct dentry *old_dentry, const struct path *new_dir,
 	return decide(new_dentry, mnt, PF_OP_LINK);
 }
 
+/* A rename over an object that has a rule of its own (an approved
+ * replacement while frozen) hands the rule to the object taking the name,
+ * at once: the new file is protected from its first moment, without
+ * waiting for the agent to re-resolve. (If the rename then fails, the extra
+ * entry only protects more; the agent's next resolution drops it.) */
+static __always_inline void carry_rule(struct dentry *from, struct dentry *to)
+{
+	struct pf_config *cfg = get_config();
+	struct inode *to_inode = BPF_CORE_READ(to, d_inode);
+	struct inode *from_inode = BPF_CORE_READ(from, d_inode);
+	struct pf_key key, nkey;
+	struct pf_rule *r, copy;
+
+	if (!cfg || cfg->mode == PF_MODE_OFF || !to_inode || !from_inode)
+		return;
+	key.dev = BPF_CORE_READ(to, d_sb, s_dev);
+	key.ino = BPF_CORE_READ(to_inode, i_ino);
+	r = bpf_map_lookup_elem(&rules, &key);
+	if (!r)
+		return;
+	copy = *r;
+	nkey.dev = BPF_CORE_READ(from, d_sb, s_dev);
+	nkey.ino = BPF_CORE_READ(from_inode, i_ino);
+	if (nkey.dev != key.dev)
+		return;
+	bpf_map_update_elem(&rules, &nkey, &copy, BPF_NOEXIST);
+	__sync_fetch_and_add(&ancestry_gen, 1);
+}
+
 /* Covers rename away, rename over, directory renames and RENAME_EXCHANGE:
  * each end's walk includes the object itself and its ancestors. */
 SEC("lsm/path_rename")
@@ -705,7 +734,11 @@ int BPF_PROG(path_rename, const struct path *old_dir, struct dentry *old_dentry,
 	ret = decide(old_dentry, BPF_CORE_READ(old_dir, mnt), PF_OP_RENAME);
 	if (ret)
 		return ret;
-	return decide(new_dentry, BPF_CORE_READ(new_dir, mnt), PF_OP_RENAME);
+	ret = decide(new_dentry, BPF_CORE_READ(new_dir, mnt), PF_OP_RENAME);
+	if (ret)
+		return ret;
+	carry_rule(old_dentry, new_dentry);
+	return 0;
 }
 
 /* --- metadata ---------------------------------------------------------- */

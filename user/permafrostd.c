@@ -84,7 +84,8 @@ struct agent {
 	int have_gid;
 	int64_t started_ns;
 	int dirty; /* log written since last fdatasync */
-	int need_refresh; /* an approved change may have replaced a protected object */
+	int64_t refresh_at; /* boot ns: re-resolve then (an approved change may have
+			       replaced a protected object; 0: none pending) */
 	struct pf_used used;
 	struct live_approval ap[PF_MAX_APPROVALS];
 };
@@ -174,6 +175,8 @@ static void log_record(struct agent *a, const char *decision, const char *k1, co
 	pf_buf_free(&b);
 }
 
+static int64_t boot_now_ns(void);
+
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct agent *a = ctx;
@@ -207,7 +210,9 @@ static int on_event(void *ctx, void *data, size_t size)
 		if (e.decision == PF_DEC_APPROVED &&
 		    (e.op == PF_OP_RENAME || e.op == PF_OP_UNLINK || e.op == PF_OP_RMDIR ||
 		     e.op == PF_OP_CREATE || e.op == PF_OP_LINK || e.op == PF_OP_MKDIR))
-			a->need_refresh = 1;
+			/* after the change completes: the event is sent
+			 * from the hook, before the kernel performs it */
+			a->refresh_at = boot_now_ns() + 1000000000LL;
 		log_line(a, &b);
 		a->events_logged++;
 	} else {
@@ -1763,10 +1768,10 @@ int main(int argc, char **argv)
 			warnx_("ring buffer: %s", strerror(-r));
 		check_lost(&a);
 		expire_approvals(&a);
-		if (a.need_refresh) {
+		if (a.refresh_at && boot_now_ns() >= a.refresh_at) {
 			/* An approved change replaced a protected object: find
 			 * the new one, so it is protected again. */
-			a.need_refresh = 0;
+			a.refresh_at = 0;
 			if (refresh_rules(&a, err, sizeof(err)) < 0)
 				warnx_("re-resolving after an approved change: %s", err);
 		}

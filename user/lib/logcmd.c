@@ -246,6 +246,9 @@ struct shower {
 	int keep_last;
 	struct pf_buf ring[FOLLOW_HISTORY];
 	size_t ring_n, ring_i;
+	/* the last line seen, to pick up lines rotated away unseen */
+	int have_last;
+	uint8_t last[PF_SHA256_LEN];
 };
 
 /* Renders one line if it passes the filters; 0, or -1 if it is not a record. */
@@ -315,6 +318,8 @@ static int show_history(struct shower *s, uint64_t *ret_off)
 		}
 		if (strcmp(pf_log_reader_file(rd), s->c->path) == 0)
 			off += len; /* the active file is listed last, by its own name */
+		pf_sha256(line, len, s->last);
+		s->have_last = 1;
 		if (show_line(s, line, len) < 0)
 			warn_line(pf_log_reader_file(rd), pf_log_reader_lineno(rd),
 				  "not a JSON record; skipped (see `permafrost log verify`)");
@@ -353,6 +358,8 @@ static void tail_lines(struct shower *s, struct tailer *t)
 	while ((nl = memchr(p, '\n', t->len - (size_t)(p - t->buf)))) {
 		size_t len = (size_t)(nl - p) + 1;
 
+		pf_sha256(p, len, s->last);
+		s->have_last = 1;
 		if (t->skipping)
 			t->skipping = 0;
 		else if (len > PF_LOG_LINE_MAX)
@@ -369,6 +376,71 @@ static void tail_lines(struct shower *s, struct tailer *t)
 	}
 	memmove(t->buf, p, left);
 	t->len = left;
+}
+
+/* After the active file was replaced: shows the lines that were rotated
+ * into path.N.gz after the last line seen (more than one rotation between
+ * two polls). Normally the last line seen is the last of path.1.gz and
+ * nothing is shown. */
+static void catch_up(struct shower *s)
+{
+	struct pf_log_reader *rd;
+	const char *line;
+	size_t len, nf = 0, found = 0, i;
+	char **files = NULL;
+	uint64_t at = 0;
+
+	if (!s->have_last)
+		return;
+	/* a rotation may be under way: its file may be missing for a moment */
+	for (int attempt = 0; attempt < 5 && !found; attempt++) {
+		if (attempt)
+			poll(NULL, 0, 50);
+		pf_log_files_free(files, NULL, nf);
+		files = NULL;
+		nf = 0;
+		if (pf_log_files(s->c->path, &files, NULL, &nf) < 0)
+			return;
+		/* files: path.N.gz ... path.1.gz, path; look from the newest */
+		for (i = nf - 1; i-- > 0 && !found;) {
+			uint64_t n = 0;
+
+			if (pf_log_reader_open(files[i], 0, &rd) < 0)
+				continue;
+			while (pf_log_reader_next(rd, &line, &len) == 1) {
+				uint8_t h[PF_SHA256_LEN];
+				n++;
+				pf_sha256(line, len, h);
+				if (memcmp(h, s->last, PF_SHA256_LEN) == 0) {
+					found = i + 1;
+					at = n;
+				}
+			}
+			pf_log_reader_close(rd);
+		}
+	}
+	if (!found) {
+		warn_line(s->c->path, 0, "rotated more than once since the last poll; some lines were not shown");
+		pf_log_files_free(files, NULL, nf);
+		return;
+	}
+	for (i = found - 1; i + 1 < nf; i++) {
+		uint64_t n = 0;
+
+		if (pf_log_reader_open(files[i], 0, &rd) < 0)
+			break;
+		while (pf_log_reader_next(rd, &line, &len) == 1) {
+			if (i == found - 1 && ++n <= at)
+				continue;
+			if (len && line[len - 1] == '\n') {
+				pf_sha256(line, len, s->last);
+				show_line(s, line, len);
+			}
+		}
+		pf_log_reader_close(rd);
+	}
+	pf_log_files_free(files, NULL, nf);
+	fflush(stdout);
 }
 
 /* Follows the active file from @off (if it is still the file @dev0/@ino0),
@@ -425,6 +497,7 @@ static int follow(struct shower *s, uint64_t off, dev_t dev0, ino_t ino0)
 		if (replaced) {
 			close(fd);
 			fd = -1;
+			catch_up(s);
 			continue;
 		}
 		if (stat(s->c->path, &st) == 0 && fstat(fd, &fst) == 0) {

@@ -293,19 +293,23 @@ static int rd_fill(struct pf_log_reader *r)
 		return 0;
 	}
 	if (r->gz) {
-		int zerr = Z_OK;
+		int zerr = Z_OK, k = gzread(r->gz, r->buf + r->end, (unsigned)room);
 		const char *msg;
-		int k = gzread(r->gz, r->buf + r->end, (unsigned)room);
 
-		msg = gzerror(r->gz, &zerr);
-		if (k < 0 || (zerr != Z_OK && zerr != Z_STREAM_END)) {
-			char what[256];
+		/* data decompressed before a problem is used; the problem is
+		 * reported at the next read, at the line it cut */
+		if (k <= 0) {
+			msg = gzerror(r->gz, &zerr);
 			if (zerr == Z_ERRNO)
 				return rd_fail(r, -EIO, strerror(errno));
-			snprintf(what, sizeof(what), "compressed data %s (%s)",
-				 zerr == Z_BUF_ERROR ? "ends early" : "is corrupt",
-				 msg ? msg : "zlib error");
-			return rd_fail(r, -EBADMSG, what);
+			if (zerr == Z_BUF_ERROR)
+				return rd_fail(r, -EBADMSG, "compressed data ends early (the .gz file was cut)");
+			if (k < 0 || (zerr != Z_OK && zerr != Z_STREAM_END)) {
+				char what[256];
+				snprintf(what, sizeof(what), "compressed data is corrupt (%s)",
+					 msg ? msg : "zlib error");
+				return rd_fail(r, -EBADMSG, what);
+			}
 		}
 		n = k;
 	} else {
