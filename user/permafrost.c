@@ -31,6 +31,7 @@
 #include "apstore.h"
 #include "signers.h"
 #include "token.h"
+#include "logcmd.h"
 
 #define DEFAULT_SOCKET "/run/permafrost/agent.sock"
 
@@ -734,6 +735,11 @@ static int cmd_policy(int argc, char **argv)
 	return EXIT_OK;
 }
 
+static int cmd_log(int argc, char **argv)
+{
+	return pf_cli_log(argc, argv, g.json, "/var/log/permafrost/audit.log");
+}
+
 static int cmd_version(int argc, char **argv)
 {
 	if (g.json)
@@ -756,6 +762,7 @@ static const struct {
 	{ "token", cmd_token, "token new|verify ...         write a token body; explain a bundle rule by rule" },
 	{ "check", cmd_check, "check PATH                   is PATH protected; what would a write get" },
 	{ "policy", cmd_policy, "policy check FILE            validate a policy and resolve it here" },
+	{ "log", cmd_log, "log [-f] [filters] | log verify  read or verify the audit log" },
 	{ "version", cmd_version, "version" },
 };
 

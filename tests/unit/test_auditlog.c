@@ -516,6 +516,8 @@ static void test_tamper(void)
 		read_lines(orig, &l2);
 		ls.l[ls.n++] = l2.l[0];
 		ls.l[ls.n++] = l2.l[1];
+		for (size_t k = 2; k < l2.n; k++)
+			free(l2.l[k]);
 	}
 	tamper_check(p, &ls, &(struct tamper_case){ "a second chain-start in mid-log",
 						    PF_LOG_RESTARTED, 11, "new chain starts" });

@@ -3,7 +3,7 @@
 . "$PF_LIB"
 pf_keys_setup || { not_ok "ssh-keygen keys" "ssh-keygen failed"; exit 1; }
 mkdir -p /prot/etc/sub /prot/bin /prot/free
-for f in app.conf other.conf uidfile secret; do printf 'orig %s\n' $f > /prot/etc/$f; done
+for f in app.conf other.conf uidfile secret unitfile; do printf 'orig %s\n' $f > /prot/etc/$f; done
 chmod 666 /prot/etc/uidfile
 printf 'tool v1\n' > /prot/bin/tool
 printf 'single\n' > /prot/single.conf
@@ -70,6 +70,15 @@ new_token /tmp/x.tok --path /prot/etc/short --ops write --exe /tmp/pfop-approved
 approve_ok /tmp/x.tok "approve short for one executable"
 expect EPERM "exe constraint: another program is refused" pfop write /prot/etc/short x
 expect OK "exe constraint: the approved program may write" /tmp/pfop-approved write /prot/etc/short x
+
+# 4b. Constraint: unit (its cgroup). A cgroup named like a unit stands in
+# for systemd's (the VM has no systemd).
+mkdir -p /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null
+mkdir -p /sys/fs/cgroup/deploy.service
+new_token /tmp/n.tok --path /prot/etc/unitfile --ops write --unit deploy.service --ttl 10m && sign_token /tmp/n.tok bob
+approve_ok /tmp/n.tok "approve unitfile for deploy.service only"
+expect EPERM "unit constraint: a process outside the unit is refused" pfop write /prot/etc/unitfile x
+expect OK "unit constraint: a process in the unit's cgroup may write" sh -c 'echo $$ > /sys/fs/cgroup/deploy.service/cgroup.procs && exec pfop write /prot/etc/unitfile x'
 
 # 5. Subtree: create, replace a binary (write new, rename over).
 new_token /tmp/t.tok --path /prot/bin/ --ops "write create rename" --ttl 10m && sign_token /tmp/t.tok carol
