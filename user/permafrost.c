@@ -455,43 +455,9 @@ static int token_new(int argc, char **argv)
 	return EXIT_OK;
 }
 
-struct verify_policy {
-	struct pf_policy *pol;
-};
-
 static int cli_threshold(const char *path, bool subtree, void *data, unsigned *ret)
 {
-	struct verify_policy *vp = data;
-	char norm[PF_TOKEN_MAX_PATH + 1];
-	size_t n = strlen(path);
-	ssize_t idx;
-	int found = 0;
-	unsigned best = 0;
-
-	if (n >= sizeof(norm))
-		return -ENAMETOOLONG;
-	memcpy(norm, path, n + 1);
-	if (n > 1 && norm[n - 1] == '/')
-		norm[--n] = 0;
-	for (size_t i = 0; i < vp->pol->n_rules; i++) {
-		const struct pf_policy_rule *r = &vp->pol->rules[i];
-		size_t rl = strlen(r->path);
-		unsigned t = r->approvals ? r->approvals : vp->pol->approvals;
-		int encloses = strncmp(norm, r->path, rl) == 0 && (norm[rl] == '/' || norm[rl] == 0 || rl == 1);
-		int inside = subtree && strncmp(r->path, norm, n) == 0 && (r->path[n] == '/' || n == 1);
-		if (r->kind != PF_POL_PROTECT || !(encloses || inside))
-			continue;
-		found = 1;
-		if (t > best)
-			best = t;
-	}
-	idx = pf_policy_match(vp->pol, norm);
-	if (!subtree && (idx < 0 || vp->pol->rules[idx].kind != PF_POL_PROTECT))
-		found = 0;
-	if (!found)
-		return -ENOENT;
-	*ret = best;
-	return 0;
+	return pf_policy_threshold(data, path, subtree, ret);
 }
 
 static int cli_used(const char *id, void *data)
@@ -508,7 +474,7 @@ static int token_verify(int argc, char **argv)
 	struct pf_explanation *ex = NULL;
 	struct pf_signers *signers = NULL;
 	struct pf_used used = { 0 };
-	struct verify_policy vp = { 0 };
+	struct pf_policy *pol = NULL;
 	struct pf_error perr;
 	struct pf_errbuf e = { { 0 } };
 	char *bufs[1 + PF_TOKEN_MAX_SIGS] = { 0 }, host[256], err[512];
@@ -527,13 +493,13 @@ static int token_verify(int argc, char **argv)
 	}
 	if (nf < 1)
 		return fail(EXIT_USAGE, "usage: permafrost token verify [--policy FILE] [--state-dir DIR] BUNDLE [SIG...]");
-	if (pf_policy_load(policy, &vp.pol, &perr) < 0)
+	if (pf_policy_load(policy, &pol, &perr) < 0)
 		return fail(EXIT_REFUSED, "%s", perr.msg);
-	if (!vp.pol->allowed_signers) {
+	if (!pol->allowed_signers) {
 		r = fail(EXIT_REFUSED, "%s names no allowed-signers file", policy);
 		goto out;
 	}
-	if (pf_signers_load(vp.pol->allowed_signers, &signers, &e) < 0) {
+	if (pf_signers_load(pol->allowed_signers, &signers, &e) < 0) {
 		r = fail(EXIT_REFUSED, "%s", e.msg);
 		goto out;
 	}
@@ -562,9 +528,9 @@ static int token_verify(int argc, char **argv)
 	ctx.hostname = host;
 	ctx.now = pf_now_ns() / 1000000000LL;
 	ctx.threshold = cli_threshold;
-	ctx.threshold_data = &vp;
-	ctx.thaw_threshold = vp.pol->thaw_approvals;
-	ctx.max_ttl = (int64_t)vp.pol->max_token_ttl_s;
+	ctx.threshold_data = pol;
+	ctx.thaw_threshold = pol->thaw_approvals;
+	ctx.max_ttl = (int64_t)pol->max_token_ttl_s;
 	ctx.is_used = cli_used;
 	ctx.used_data = &used;
 	if (pf_approve_explain(&ctx, &in, &ex) < 0) {
@@ -607,7 +573,7 @@ out:
 	pf_explanation_free(ex);
 	pf_signers_free(signers);
 	pf_used_free(&used);
-	pf_policy_free(vp.pol);
+	pf_policy_free(pol);
 	for (int i = 0; i < nf; i++)
 		free(bufs[i]);
 	return r;

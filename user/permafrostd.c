@@ -704,57 +704,12 @@ static int64_t boot_now_ns(void)
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* The policy's threshold for a token path: the highest `approvals` of every
- * protect rule the path is in (and, for a subtree, every rule below it). */
+/* The policy's threshold for a token path (see pf_policy_threshold). */
 static int threshold_cb(const char *path, bool subtree, void *data, unsigned *ret)
 {
 	struct agent *a = data;
-	const struct pf_policy *p = a->pol;
-	char norm[PF_TOKEN_MAX_PATH + 1];
-	size_t n = strlen(path);
-	unsigned best = 0;
-	int found = 0;
-	ssize_t idx;
 
-	if (n >= sizeof(norm))
-		return -ENAMETOOLONG;
-	memcpy(norm, path, n + 1);
-	if (n > 1 && norm[n - 1] == '/')
-		norm[--n] = 0;
-	idx = pf_policy_match(p, norm);
-	if (idx >= 0 && p->rules[idx].kind == PF_POL_PROTECT) {
-		found = 1;
-		best = p->rules[idx].approvals ? p->rules[idx].approvals : p->approvals;
-		/* every enclosing protect rule counts too */
-		for (size_t i = 0; i < p->n_rules; i++) {
-			size_t rl = strlen(p->rules[i].path);
-			if (p->rules[i].kind != PF_POL_PROTECT)
-				continue;
-			if ((strncmp(norm, p->rules[i].path, rl) == 0 &&
-			     (norm[rl] == '/' || norm[rl] == 0 || rl == 1))) {
-				unsigned t = p->rules[i].approvals ? p->rules[i].approvals : p->approvals;
-				if (t > best)
-					best = t;
-			}
-		}
-	}
-	if (subtree) {
-		for (size_t i = 0; i < p->n_rules; i++) {
-			const char *rp = p->rules[i].path;
-			if (p->rules[i].kind != PF_POL_PROTECT)
-				continue;
-			if (strncmp(rp, norm, n) == 0 && (rp[n] == '/' || n == 1)) {
-				unsigned t = p->rules[i].approvals ? p->rules[i].approvals : p->approvals;
-				found = 1;
-				if (t > best)
-					best = t;
-			}
-		}
-	}
-	if (!found)
-		return -ENOENT;
-	*ret = best;
-	return 0;
+	return pf_policy_threshold(a->pol, path, subtree, ret);
 }
 
 struct used_ctx {

@@ -19,7 +19,7 @@ mkdir -p "$DIR"
 TARGETS="
 policy:user/lib/policy.c
 event_json:user/lib/event.c user/lib/json.c
-ctl:user/lib/ctl.c user/lib/json.c
+ctl:user/lib/ctl.c user/lib/json.c user/lib/util.c
 logverify:user/lib/logread.c user/lib/json.c user/lib/util.c -lcrypto -lz
 token:user/lib/sshbuf.c user/lib/sshsig.c user/lib/token.c user/lib/signers.c user/lib/approve.c -lcrypto
 sshsig:user/lib/sshbuf.c user/lib/sshsig.c -lcrypto

@@ -104,6 +104,28 @@ int main(void)
 		pf_policy_free(p);
 	}
 
+	/* Approval thresholds from the policy. */
+	{
+		static const char tp[] = "approvals 1\nprotect /etc\nprotect /etc/sudoers approvals=2\n"
+					 "exempt /etc/cache\nprotect /etc/cache/keep approvals=3\n";
+		static const struct { const char *path; int subtree; int ret; unsigned want; } c[] = {
+			{ "/etc/hosts", 0, 0, 1 },         { "/etc/sudoers", 0, 0, 2 },
+			{ "/etc/", 1, 0, 3 },              { "/etc/cache/x", 0, -ENOENT, 0 },
+			{ "/etc/cache/", 1, 0, 3 },        { "/etc/cache/keep/a", 0, 0, 3 },
+			{ "/var/x", 0, -ENOENT, 0 },       { "/", 1, 0, 3 },
+			{ "/etc/sudoers.d/x", 0, 0, 1 },
+		};
+		struct pf_policy *tpol = NULL;
+		TAP_OK(pf_policy_parse("t.conf", tp, sizeof(tp) - 1, &tpol, &perr) == 0, "threshold policy parses");
+		for (size_t i = 0; tpol && i < sizeof(c) / sizeof(c[0]); i++) {
+			unsigned t = 0;
+			int r = pf_policy_threshold(tpol, c[i].path, c[i].subtree, &t);
+			TAP_OK(r == c[i].ret && (r < 0 || t == c[i].want),
+			       "threshold of %s: %d/%u (got %d/%u)", c[i].path, c[i].ret, c[i].want, r, t);
+		}
+		pf_policy_free(tpol);
+	}
+
 	/* Freeze state. */
 	{
 		struct pf_state s = { .mode = PF_MODE_ENFORCE, .since = 1764460000, .by_uid = 0, .by_pid = 7 }, l;

@@ -81,23 +81,6 @@ static void fsync_dir(const struct pf_auditlog *l)
 	}
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-
-	while (n) {
-		ssize_t w = write(fd, c, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static int pread_all(int fd, void *p, size_t n, off_t off)
 {
 	char *c = p;
@@ -484,7 +467,7 @@ static int start_new_active(struct pf_auditlog *l, uint64_t lines, uint64_t byte
 	if (fchmod(fd, l->mode) < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
 		r = -errno;
 	if (r == 0)
-		r = write_all(fd, l->line.data, l->line.len);
+		r = pf_write_all(fd, l->line.data, l->line.len);
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
 	if (r == 0 && rename(l->tmp_new, l->path) < 0)

@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include "ctl.h"
+#include "util.h"
 
 void pf_msg_init(struct pf_msg *m)
 {
@@ -226,23 +227,6 @@ out:
 	return r;
 }
 
-static int write_all(int fd, const void *p, size_t n)
-{
-	const char *c = p;
-
-	while (n) {
-		ssize_t w = write(fd, c, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		c += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static int read_all(int fd, void *p, size_t n)
 {
 	char *c = p;
@@ -272,9 +256,9 @@ int pf_msg_send(int fd, const struct pf_msg *m)
 	r = pf_msg_encode(m, &b);
 	if (r == 0) {
 		len = htonl((uint32_t)b.len);
-		r = write_all(fd, &len, 4);
+		r = pf_write_all(fd, &len, 4);
 		if (r == 0)
-			r = write_all(fd, b.data, b.len);
+			r = pf_write_all(fd, b.data, b.len);
 	}
 	pf_buf_free(&b);
 	return r;

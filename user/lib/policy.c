@@ -907,3 +907,44 @@ ssize_t pf_policy_match(const struct pf_policy *p, const char *path)
 	}
 	return best;
 }
+
+static unsigned rule_threshold(const struct pf_policy *p, const struct pf_policy_rule *r)
+{
+	return r->approvals ? r->approvals : p->approvals;
+}
+
+int pf_policy_threshold(const struct pf_policy *p, const char *path, int subtree,
+			unsigned *ret_threshold)
+{
+	char norm[PF_POLICY_MAX_PATH + 2];
+	size_t n = strlen(path);
+	unsigned best = 0;
+	int found = 0;
+	ssize_t idx;
+
+	if (n >= sizeof(norm))
+		return -ENAMETOOLONG;
+	memcpy(norm, path, n + 1);
+	if (n > 1 && norm[n - 1] == '/')
+		norm[--n] = 0;
+	idx = pf_policy_match(p, norm);
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct pf_policy_rule *r = &p->rules[i];
+		size_t rl = strlen(r->path);
+		int encloses = idx >= 0 && p->rules[idx].kind == PF_POL_PROTECT &&
+			       strncmp(norm, r->path, rl) == 0 &&
+			       (norm[rl] == '/' || norm[rl] == 0 || rl == 1);
+		int below = subtree && strncmp(r->path, norm, n) == 0 &&
+			    (r->path[n] == '/' || n == 1);
+
+		if (r->kind != PF_POL_PROTECT || !(encloses || below))
+			continue;
+		found = 1;
+		if (rule_threshold(p, r) > best)
+			best = rule_threshold(p, r);
+	}
+	if (!found)
+		return -ENOENT;
+	*ret_threshold = best;
+	return 0;
+}

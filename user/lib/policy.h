@@ -59,6 +59,15 @@ void pf_policy_free(struct pf_policy *p);
  * ancestor, or -1. Used by `policy check` and tests. */
 ssize_t pf_policy_match(const struct pf_policy *p, const char *path);
 
+/* The number of approvers a change to @path needs: the highest `approvals`
+ * (or the policy default) of every protect rule enclosing it, and with
+ * @subtree of every protect rule below it too. @path may end in '/'. The
+ * path must be protected — its nearest rule a protect — or, with @subtree,
+ * hold a protect rule below it; else -ENOENT (outside every protected
+ * tree). -ENAMETOOLONG beyond PF_POLICY_MAX_PATH. */
+int pf_policy_threshold(const struct pf_policy *p, const char *path, int subtree,
+			unsigned *ret_threshold);
+
 /* "90s", "30m", "24h", "7d": digits and exactly one unit. 0, -EINVAL
  * (syntax) or -ERANGE (overflow); *ret_seconds untouched on failure. */
 int pf_parse_duration(const char *s, uint64_t *ret_seconds);

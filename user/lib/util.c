@@ -91,10 +91,26 @@ out:
 	return r;
 }
 
+int pf_write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+
+	while (n) {
+		ssize_t w = write(fd, c, n);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
 int pf_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
 	char *tmp = NULL, *dcopy = NULL;
-	const char *p = data;
 	int fd = -1, dfd = -1, r = 0;
 
 	if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0)
@@ -104,17 +120,9 @@ int pf_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
 		r = -errno;
 		goto out;
 	}
-	while (len) {
-		ssize_t w = write(fd, p, len);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			goto out;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
+	r = pf_write_all(fd, data, len);
+	if (r < 0)
+		goto out;
 	if (fsync(fd) < 0 || close(fd) < 0) {
 		r = -errno;
 		fd = -1;

@@ -19,6 +19,8 @@ int pf_read_file(const char *path, size_t cap, char **ret_buf, size_t *ret_len);
 /* Writes @path atomically: a temporary file in the same directory, fsync,
  * rename, fsync of the directory. */
 int pf_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
+/* write(2) until all @n bytes are written, retrying on EINTR. 0 or -errno. */
+int pf_write_all(int fd, const void *p, size_t n);
 /* mkdir -p with @mode for the created components. */
 int pf_mkdir_p(const char *path, mode_t mode);
 /* RFC 3339 UTC with nanoseconds: 2026-11-29T23:18:45.123456789Z */
