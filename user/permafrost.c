@@ -32,6 +32,7 @@
 #include "signers.h"
 #include "token.h"
 #include "logcmd.h"
+#include "cli.h"
 
 #define DEFAULT_SOCKET "/run/permafrost/agent.sock"
 
@@ -59,24 +60,7 @@ static int fail(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (g.json) {
-		struct pf_buf b;
-		struct pf_json j;
-		pf_buf_init(&b);
-		pf_json_init(&j, &b, 0);
-		pf_json_obj_begin(&j);
-		pf_json_key(&j, "status");
-		pf_json_str(&j, "error");
-		pf_json_key(&j, "error");
-		pf_json_str(&j, msg);
-		pf_json_key(&j, "exit_code");
-		pf_json_int(&j, code);
-		pf_json_obj_end(&j);
-		printf("%s\n", b.data ? b.data : "{}");
-		pf_buf_free(&b);
-	} else {
-		fprintf(stderr, "permafrost: %s\n", msg);
-	}
+	pf_cli_print_error(g.json, code, msg);
 	return code;
 }
 

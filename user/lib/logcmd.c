@@ -12,6 +12,7 @@
 
 #include "json.h"
 #include "logcmd.h"
+#include "cli.h"
 #include "logread.h"
 #include "util.h"
 
@@ -42,27 +43,7 @@ static int fail(const struct cmd *c, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fflush(stdout);
-	if (c->json) {
-		struct pf_buf b;
-		struct pf_json j;
-
-		pf_buf_init(&b);
-		pf_json_init(&j, &b, 0);
-		pf_json_obj_begin(&j);
-		pf_json_key(&j, "status");
-		pf_json_str(&j, "error");
-		pf_json_key(&j, "error");
-		pf_json_str(&j, msg);
-		pf_json_key(&j, "exit_code");
-		pf_json_int(&j, code);
-		pf_json_obj_end(&j);
-		printf("%s\n", b.data ? b.data : "{}");
-		fflush(stdout);
-		pf_buf_free(&b);
-	} else {
-		fprintf(stderr, "permafrost: %s\n", msg);
-	}
+	pf_cli_print_error(c->json, code, msg);
 	return code;
 }
 

@@ -1,0 +1,28 @@
+#include <stdio.h>
+#include "cli.h"
+#include "json.h"
+
+void pf_cli_print_error(int json, int code, const char *msg)
+{
+	struct pf_buf b;
+	struct pf_json j;
+
+	fflush(stdout); /* keep earlier output before the error */
+	if (!json) {
+		fprintf(stderr, "permafrost: %s\n", msg);
+		return;
+	}
+	pf_buf_init(&b);
+	pf_json_init(&j, &b, 0);
+	pf_json_obj_begin(&j);
+	pf_json_key(&j, "status");
+	pf_json_str(&j, "error");
+	pf_json_key(&j, "error");
+	pf_json_str(&j, msg);
+	pf_json_key(&j, "exit_code");
+	pf_json_int(&j, code);
+	pf_json_obj_end(&j);
+	printf("%s\n", b.data ? b.data : "{}");
+	fflush(stdout);
+	pf_buf_free(&b);
+}
