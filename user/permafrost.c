@@ -167,50 +167,71 @@ static const char *get(const struct pf_msg *m, const char *k)
 
 /* --- commands ------------------------------------------------------------ */
 
+/* Sends @req (and frees it); on success prints the reply: as JSON with
+ * --json, else through @show, which also picks the exit code (show may be
+ * called with --json too, for the exit code only: it prints nothing then). */
+static int send_request(struct pf_msg *req, int (*show)(const struct pf_msg *rep))
+{
+	struct pf_msg rep;
+	int r;
+
+	pf_msg_init(&rep);
+	r = call(req, &rep);
+	if (r == EXIT_OK) {
+		if (g.json)
+			print_json(&rep);
+		r = show(&rep);
+	}
+	pf_msg_free(req);
+	pf_msg_free(&rep);
+	return r;
+}
+
+static int show_status(const struct pf_msg *rep)
+{
+	if (g.json)
+		return EXIT_OK;
+	printf("Mode:       %s", get(rep, "mode"));
+	if (*get(rep, "since"))
+		printf(" since %s by uid %s", get(rep, "since"), get(rep, "by_uid"));
+	printf("\n");
+	if (*get(rep, "reason"))
+		printf("Reason:     %s\n", get(rep, "reason"));
+	printf("Policy:     %s: %s rules, %s objects on %s filesystems "
+	       "(%s hard links, %s submounts)\n",
+	       get(rep, "policy"), get(rep, "rules"), get(rep, "objects"), get(rep, "filesystems"),
+	       get(rep, "hardlinks"), get(rep, "submounts"));
+	for (size_t i = 0; i < rep->n; i++)
+		if (strcmp(rep->kv[i].key, "missing[]") == 0)
+			printf("Missing:    %s (not protected: absent)\n", rep->kv[i].val);
+	printf("Decisions:  %s denied, %s would-deny, %s lost events\n", get(rep, "denied"),
+	       get(rep, "would_deny"), get(rep, "lost"));
+	printf("Audit log:  %s (%s events this run)\n", get(rep, "audit_log"),
+	       get(rep, "events_logged"));
+	for (size_t i = 0; i < rep->n; i++)
+		if (strcmp(rep->kv[i].key, "approvals[]") == 0)
+			printf("Approval:   %s\n", rep->kv[i].val);
+	printf("Agent:      pid %s, version %s, kernel %s, LSMs %s\n", get(rep, "agent_pid"),
+	       get(rep, "version"), get(rep, "kernel"), get(rep, "lsm"));
+	return EXIT_OK;
+}
+
 static int cmd_status(int argc, char **argv)
 {
-	struct pf_msg req, rep;
-	int r;
+	struct pf_msg req;
 
 	if (argc != 1)
 		return fail(EXIT_USAGE, "usage: permafrost status");
 	pf_msg_init(&req);
-	pf_msg_init(&rep);
 	pf_msg_add(&req, "cmd", "status");
-	r = call(&req, &rep);
-	if (r == EXIT_OK) {
-		if (g.json) {
-			print_json(&rep);
-		} else {
-			printf("Mode:       %s", get(&rep, "mode"));
-			if (*get(&rep, "since"))
-				printf(" since %s by uid %s", get(&rep, "since"), get(&rep, "by_uid"));
-			printf("\n");
-			if (*get(&rep, "reason"))
-				printf("Reason:     %s\n", get(&rep, "reason"));
-			printf("Policy:     %s: %s rules, %s objects on %s filesystems "
-			       "(%s hard links, %s submounts)\n",
-			       get(&rep, "policy"), get(&rep, "rules"), get(&rep, "objects"),
-			       get(&rep, "filesystems"), get(&rep, "hardlinks"),
-			       get(&rep, "submounts"));
-			for (size_t i = 0; i < rep.n; i++)
-				if (strcmp(rep.kv[i].key, "missing[]") == 0)
-					printf("Missing:    %s (not protected: absent)\n", rep.kv[i].val);
-			printf("Decisions:  %s denied, %s would-deny, %s lost events\n",
-			       get(&rep, "denied"), get(&rep, "would_deny"), get(&rep, "lost"));
-			printf("Audit log:  %s (%s events this run)\n", get(&rep, "audit_log"),
-			       get(&rep, "events_logged"));
-			for (size_t i = 0; i < rep.n; i++)
-				if (strcmp(rep.kv[i].key, "approvals[]") == 0)
-					printf("Approval:   %s\n", rep.kv[i].val);
-			printf("Agent:      pid %s, version %s, kernel %s, LSMs %s\n",
-			       get(&rep, "agent_pid"), get(&rep, "version"), get(&rep, "kernel"),
-			       get(&rep, "lsm"));
-		}
-	}
-	pf_msg_free(&req);
-	pf_msg_free(&rep);
-	return r;
+	return send_request(&req, show_status);
+}
+
+static int show_freeze(const struct pf_msg *rep)
+{
+	if (!g.json)
+		printf("Frozen (%s): %s objects protected.\n", get(rep, "mode"), get(rep, "objects"));
+	return EXIT_OK;
 }
 
 static int cmd_freeze(int argc, char **argv)
@@ -220,9 +241,9 @@ static int cmd_freeze(int argc, char **argv)
 		{ "reason", required_argument, NULL, 'r' },
 		{ 0 },
 	};
-	struct pf_msg req, rep;
+	struct pf_msg req;
 	const char *reason = NULL;
-	int audit = 0, c, r;
+	int audit = 0, c;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -236,24 +257,13 @@ static int cmd_freeze(int argc, char **argv)
 	if (optind != argc)
 		return fail(EXIT_USAGE, "usage: permafrost freeze [--audit] [--reason TEXT]");
 	pf_msg_init(&req);
-	pf_msg_init(&rep);
 	pf_msg_add(&req, "cmd", "freeze");
 	pf_msg_add(&req, "mode", audit ? "audit" : "enforce");
 	if (reason && pf_msg_add(&req, "reason", reason) < 0) {
 		pf_msg_free(&req);
 		return fail(EXIT_USAGE, "invalid --reason");
 	}
-	r = call(&req, &rep);
-	if (r == EXIT_OK) {
-		if (g.json)
-			print_json(&rep);
-		else
-			printf("Frozen (%s): %s objects protected.\n", get(&rep, "mode"),
-			       get(&rep, "objects"));
-	}
-	pf_msg_free(&req);
-	pf_msg_free(&rep);
-	return r;
+	return send_request(&req, show_freeze);
 }
 
 /* Adds the bundle and signature files to a request (read here, verified by
@@ -280,82 +290,75 @@ static int add_token_files(struct pf_msg *req, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int cmd_thaw(int argc, char **argv)
+static int show_thaw(const struct pf_msg *rep)
 {
-	struct pf_msg req, rep;
+	if (!g.json)
+		printf("Thawed with token %s: protected paths are writable again.\n",
+		       get(rep, "token"));
+	return EXIT_OK;
+}
+
+static int show_approve(const struct pf_msg *rep)
+{
+	if (!g.json)
+		printf("Approved: token %s (%s) by %s for %s; expires in %ss.\n", get(rep, "token"),
+		       get(rep, "ticket"), get(rep, "approvers"), get(rep, "paths"),
+		       get(rep, "expires_in_s"));
+	return EXIT_OK;
+}
+
+/* thaw and approve: a request carrying a token bundle and signatures. */
+static int token_request(const char *cmd, int argc, char **argv,
+			 int (*show)(const struct pf_msg *rep))
+{
+	struct pf_msg req;
 	int r;
 
+	pf_msg_init(&req);
+	pf_msg_add(&req, "cmd", cmd);
+	r = add_token_files(&req, argc - 1, argv + 1);
+	if (r != EXIT_OK) {
+		pf_msg_free(&req);
+		return r;
+	}
+	return send_request(&req, show);
+}
+
+static int cmd_thaw(int argc, char **argv)
+{
 	if (argc < 2)
 		return fail(EXIT_USAGE, "usage: permafrost thaw TOKEN [SIG...]  (a signed token "
 					"with ops: thaw)");
-	pf_msg_init(&req);
-	pf_msg_init(&rep);
-	pf_msg_add(&req, "cmd", "thaw");
-	r = add_token_files(&req, argc - 1, argv + 1);
-	if (r == EXIT_OK)
-		r = call(&req, &rep);
-	if (r == EXIT_OK) {
-		if (g.json)
-			print_json(&rep);
-		else
-			printf("Thawed with token %s: protected paths are writable again.\n",
-			       get(&rep, "token"));
-	}
-	pf_msg_free(&req);
-	pf_msg_free(&rep);
-	return r;
+	return token_request("thaw", argc, argv, show_thaw);
 }
 
 static int cmd_approve(int argc, char **argv)
 {
-	struct pf_msg req, rep;
-	int r;
-
 	if (argc < 2)
 		return fail(EXIT_USAGE, "usage: permafrost approve BUNDLE [SIG...]");
-	pf_msg_init(&req);
-	pf_msg_init(&rep);
-	pf_msg_add(&req, "cmd", "approve");
-	r = add_token_files(&req, argc - 1, argv + 1);
-	if (r == EXIT_OK)
-		r = call(&req, &rep);
-	if (r == EXIT_OK) {
-		if (g.json)
-			print_json(&rep);
-		else
-			printf("Approved: token %s (%s) by %s for %s; expires in %ss.\n",
-			       get(&rep, "token"), get(&rep, "ticket"), get(&rep, "approvers"),
-			       get(&rep, "paths"), get(&rep, "expires_in_s"));
-	}
-	pf_msg_free(&req);
-	pf_msg_free(&rep);
-	return r;
+	return token_request("approve", argc, argv, show_approve);
+}
+
+static int show_revoke(const struct pf_msg *rep)
+{
+	if (!g.json)
+		printf("Revoked %s.\n", get(rep, "token"));
+	return EXIT_OK;
 }
 
 static int cmd_revoke(int argc, char **argv)
 {
-	struct pf_msg req, rep;
-	int r;
+	struct pf_msg req;
 
 	if (argc != 2)
 		return fail(EXIT_USAGE, "usage: permafrost revoke TOKEN-ID");
 	pf_msg_init(&req);
-	pf_msg_init(&rep);
 	pf_msg_add(&req, "cmd", "revoke");
 	if (pf_msg_add(&req, "token", argv[1]) < 0) {
 		pf_msg_free(&req);
 		return fail(EXIT_USAGE, "revoke: invalid token id");
 	}
-	r = call(&req, &rep);
-	if (r == EXIT_OK) {
-		if (g.json)
-			print_json(&rep);
-		else
-			printf("Revoked %s.\n", get(&rep, "token"));
-	}
-	pf_msg_free(&req);
-	pf_msg_free(&rep);
-	return r;
+	return send_request(&req, show_revoke);
 }
 
 static int token_new(int argc, char **argv)
@@ -572,11 +575,31 @@ static int cmd_token(int argc, char **argv)
 	return fail(EXIT_USAGE, "usage: permafrost token new ... | permafrost token verify BUNDLE [SIG...]");
 }
 
+/* Exit code 4 when the path is protected, whatever the output mode. */
+static int show_check(const struct pf_msg *rep)
+{
+	int prot = strcmp(get(rep, "protected"), "yes") == 0;
+
+	if (g.json) {
+		/* printed by send_request */
+	} else if (pf_msg_get(rep, "rule")) {
+		printf("%s: %s by '%s %s' (%s, via %s)\n", get(rep, "path"),
+		       prot ? "protected" : "exempt", get(rep, "rule_kind"), get(rep, "rule"),
+		       get(rep, "rule_line"), get(rep, "matched_by"));
+		printf("mode %s: a write is %s\n", get(rep, "mode"),
+		       strcmp(get(rep, "write"), "deny") == 0	      ? "DENIED"
+		       : strcmp(get(rep, "write"), "would-deny") == 0 ? "allowed and logged as would-deny"
+								      : "allowed");
+	} else {
+		printf("%s: not protected\n", get(rep, "path"));
+	}
+	return prot ? EXIT_PROTECTED : EXIT_OK;
+}
+
 static int cmd_check(int argc, char **argv)
 {
-	struct pf_msg req, rep;
+	struct pf_msg req;
 	char abs[PATH_MAX];
-	int r;
 
 	if (argc != 2)
 		return fail(EXIT_USAGE, "usage: permafrost check PATH");
@@ -589,34 +612,12 @@ static int cmd_check(int argc, char **argv)
 			return fail(EXIT_USAGE, "check: path too long");
 	}
 	pf_msg_init(&req);
-	pf_msg_init(&rep);
 	pf_msg_add(&req, "cmd", "check");
 	if (pf_msg_add(&req, "path", abs) < 0) {
 		pf_msg_free(&req);
 		return fail(EXIT_USAGE, "check: invalid path");
 	}
-	r = call(&req, &rep);
-	if (r == EXIT_OK) {
-		int prot = strcmp(get(&rep, "protected"), "yes") == 0;
-		if (g.json) {
-			print_json(&rep);
-		} else if (pf_msg_get(&rep, "rule")) {
-			printf("%s: %s by '%s %s' (%s, via %s)\n", get(&rep, "path"),
-			       prot ? "protected" : "exempt", get(&rep, "rule_kind"),
-			       get(&rep, "rule"), get(&rep, "rule_line"), get(&rep, "matched_by"));
-			printf("mode %s: a write is %s\n", get(&rep, "mode"),
-			       strcmp(get(&rep, "write"), "deny") == 0	       ? "DENIED"
-			       : strcmp(get(&rep, "write"), "would-deny") == 0 ? "allowed and logged as would-deny"
-									       : "allowed");
-		} else {
-			printf("%s: not protected\n", get(&rep, "path"));
-		}
-		if (prot)
-			r = EXIT_PROTECTED;
-	}
-	pf_msg_free(&req);
-	pf_msg_free(&rep);
-	return r;
+	return send_request(&req, show_check);
 }
 
 static int cmd_policy(int argc, char **argv)
