@@ -131,6 +131,11 @@ static const struct ecase ecases[] = {
 	  "p.conf:1:13: expected yes or no after 'lock-kernel', got 'true'" },
 	{ "lock-kernel twice", "lock-kernel yes\nlock-kernel no", EINVAL,
 	  "p.conf:2:1: duplicate 'lock-kernel' (already set on line 1)" },
+	/* syslog */
+	{ "syslog bad", "syslog on", EINVAL,
+	  "p.conf:1:8: expected yes or no after 'syslog', got 'on'" },
+	{ "syslog twice", "syslog no\nsyslog no", EINVAL,
+	  "p.conf:2:1: duplicate 'syslog' (already set on line 1)" },
 	/* allowed-signers, metrics-file */
 	{ "allowed-signers relative", "allowed-signers keys", EINVAL,
 	  "p.conf:1:17: expected an absolute path after 'allowed-signers', got 'keys'" },
@@ -271,6 +276,7 @@ static void test_valid(void)
 		"ring-buffer-size 256M\n"
 		"metrics-file /var/lib/permafrost/metrics.prom\n"
 		"lock-kernel no\n"
+		"syslog no\n"
 		"# end";
 	struct pf_policy *p = NULL;
 	struct pf_error e;
@@ -310,6 +316,7 @@ static void test_valid(void)
 	TAP_OK(p->ringbuf_size == 256u << 20, "full: ring-buffer-size 256M");
 	TAP_STREQ(p->metrics_file, "/var/lib/permafrost/metrics.prom", "full: metrics-file");
 	TAP_OK(p->lock_kernel == 0, "full: lock-kernel no");
+	TAP_OK(p->syslog == 0, "full: syslog no");
 	pf_policy_free(p);
 }
 
@@ -327,7 +334,8 @@ static void test_valid_small(void)
 		TAP_OK(p->mode == PF_MODE_OFF && p->n_rules == 0 && !p->allowed_signers &&
 		       p->approvals == 1 && p->thaw_approvals == 2 && p->max_token_ttl_s == 86400 &&
 		       p->log_max_size == 64u << 20 && p->log_keep == 10 &&
-		       p->ringbuf_size == 4u << 20 && !p->metrics_file && p->lock_kernel == 1,
+		       p->ringbuf_size == 4u << 20 && !p->metrics_file && p->lock_kernel == 1 &&
+		       p->syslog == 1,
 		       "empty: all defaults");
 		pf_policy_free(p);
 	}

@@ -43,6 +43,7 @@ struct pf_policy {
 	uint64_t ringbuf_size;
 	char *metrics_file; /* NULL if not set */
 	int lock_kernel;
+	int syslog; /* copy each audit record to syslog (default 1) */
 };
 
 /* Parses buf[0..len) (need not be NUL-terminated); file names it in errors
