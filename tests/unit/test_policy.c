@@ -12,7 +12,7 @@
 
 #define DIRS "(expected one of: mode, protect, exempt, allowed-signers, approvals, " \
 	     "thaw-approvals, max-token-ttl, log-max-size, log-keep, ring-buffer-size, " \
-	     "metrics-file, lock-kernel)"
+	     "metrics-file, lock-kernel, syslog)"
 #define TTL "a duration 1s..30d (e.g. 90s, 30m, 24h, 7d)"
 #define LOGSZ "a size 64K..16G (e.g. 512K, 64M, 1G)"
 #define RBSZ "a power of two 64K..256M (e.g. 4M)"
