@@ -184,9 +184,11 @@ struct pathbuild {
 	__u32 off;
 };
 
-static long path_step(__u32 i, void *ctx)
+/* One step of a name walk from a dentry towards the root, crossing mounts
+ * upwards. @buf (of @size bytes, a power of two) is filled leaf first. */
+static __always_inline long name_step(struct pathbuild *pb, char *buf, __u32 size,
+				      __u32 name_max, __u32 *flags)
 {
-	struct pathbuild *pb = ctx;
 	struct dentry *d = pb->d, *parent;
 	struct vfsmount *vmnt = pb->mnt;
 	const unsigned char *name;
@@ -211,18 +213,31 @@ static long path_step(__u32 i, void *ctx)
 	parent = BPF_CORE_READ(d, d_parent);
 	if (!parent || parent == d)
 		return 1;
-	if (pb->off > PF_PATH_BYTES - NAME_READ_MAX) {
-		pb->e->path_flags |= PF_PATH_TRUNCATED;
+	if (pb->off > size - name_max) {
+		*flags |= PF_PATH_TRUNCATED;
 		return 1;
 	}
 	name = BPF_CORE_READ(d, d_name.name);
-	n = bpf_probe_read_kernel_str(&pb->e->path[pb->off & (PF_PATH_BYTES - 1)],
-				      NAME_READ_MAX, name);
+	n = bpf_probe_read_kernel_str(&buf[pb->off & (size - 1)], name_max, name);
 	if (n <= 0)
 		return 1;
 	pb->off += n;
 	pb->d = parent;
 	return 0;
+}
+
+static long path_step(__u32 i, void *ctx)
+{
+	struct pathbuild *pb = ctx;
+
+	return name_step(pb, pb->e->path, PF_PATH_BYTES, NAME_READ_MAX, &pb->e->path_flags);
+}
+
+static long exe_step(__u32 i, void *ctx)
+{
+	struct pathbuild *pb = ctx;
+
+	return name_step(pb, pb->e->exe, PF_EXE_BYTES, PF_EXE_NAME_MAX, &pb->e->exe_flags);
 }
 
 static __always_inline void emit_ex(struct dentry *d, struct vfsmount *mnt, __u64 dev,
@@ -272,6 +287,19 @@ static __always_inline void emit_ex(struct dentry *d, struct vfsmount *mnt, __u6
 			e->path_flags |= PF_PATH_TRUNCATED;
 	}
 	e->path_len = pb.off;
+
+	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
+	struct pathbuild xb = { .e = e, .off = 0 };
+
+	e->exe_flags = 0;
+	e->exe[0] = 0;
+	if (exe) {
+		xb.d = BPF_CORE_READ(exe, f_path.dentry);
+		xb.mnt = BPF_CORE_READ(exe, f_path.mnt);
+		if (xb.d)
+			bpf_loop(PF_EXE_COMPONENTS, exe_step, &xb, 0);
+	}
+	e->exe_len = xb.off;
 	bpf_ringbuf_submit(e, 0);
 }
 

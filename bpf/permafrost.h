@@ -17,6 +17,11 @@
 /* Components collected for an event's path. */
 #define PF_PATH_COMPONENTS 32
 #define PF_COMM_LEN 16
+/* The caller's executable in an event: components of at most
+ * PF_EXE_NAME_MAX - 1 bytes, PF_EXE_BYTES in all. */
+#define PF_EXE_BYTES 256
+#define PF_EXE_NAME_MAX 64
+#define PF_EXE_COMPONENTS 16
 
 enum pf_mode {
 	PF_MODE_OFF = 0,
@@ -171,6 +176,10 @@ struct pf_event {
 	/* Names from the object up to the root, each NUL-terminated:
 	 * "passwd\0etc\0" means /etc/passwd. */
 	char path[PF_PATH_BYTES];
+	/* The caller's executable (mm->exe_file), encoded like path. */
+	__u32 exe_len;      /* bytes used in exe[] (0: none, a kernel thread) */
+	__u32 exe_flags;    /* PF_PATH_* */
+	char exe[PF_EXE_BYTES];
 };
 
 #define PF_PATH_TRUNCATED (1U << 0) /* more components than we carried */

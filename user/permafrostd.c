@@ -23,8 +23,11 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <sys/un.h>
 #include <sys/utsname.h>
+#include <syslog.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -40,6 +43,8 @@
 #include "util.h"
 #include "approve.h"
 #include "apstore.h"
+#include "auditlog.h"
+#include "metrics.h"
 #include "signers.h"
 #include "token.h"
 
@@ -65,6 +70,14 @@ struct live_approval {
 	size_t n_keys;
 };
 
+/* The systemd unit of recent callers' cgroups. A cgroup v2 id names one
+ * cgroup for the life of the boot, so entries never go stale. */
+#define UNIT_CACHE 64
+struct unit_info {
+	uint64_t cgroup_id; /* 0: empty */
+	char unit[128];
+};
+
 struct agent {
 	const char *policy_path, *state_dir, *log_path, *sock_path, *pin_dir;
 	char old_sets[8][512]; /* previous agents' pinned link sets */
@@ -74,16 +87,18 @@ struct agent {
 	struct pf_resolved *res;
 	struct permafrost_bpf *skel;
 	struct ring_buffer *rb;
-	int log_fd, listen_fd, sig_fd, epfd;
+	struct pf_auditlog *log;
+	int listen_fd, sig_fd, epfd, heartbeat_fd;
 	struct pf_state st;
-	uint64_t seq;
 	char host[256];
 	uint64_t lost_reported;
 	uint64_t events_logged, bad_samples, log_errors;
+	int64_t heartbeat_at, metrics_at; /* boot ns of the next heartbeat / metrics write */
+	int cgroot_fd; /* /sys/fs/cgroup (cgroup2) for unit names, or -1 */
+	struct unit_info units[UNIT_CACHE];
 	gid_t pf_gid;
 	int have_gid;
 	int64_t started_ns;
-	int dirty; /* log written since last fdatasync */
 	int64_t refresh_at; /* boot ns: re-resolve then (an approved change may have
 			       replaced a protected object; 0: none pending) */
 	struct pf_used used;
@@ -113,49 +128,45 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 
 /* --- audit log -------------------------------------------------------- */
 
-static void log_line(struct agent *a, const struct pf_buf *b)
+static int syslog_priority(const char *decision)
 {
-	const char *p = b->data;
-	size_t n = b->len;
-
-	while (n) {
-		ssize_t w = write(a->log_fd, p, n);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			/* Never silent: the line goes to stderr (the journal). */
-			a->log_errors++;
-			warnx_("audit log %s: write failed (%s); line follows", a->log_path,
-			       strerror(errno));
-			fwrite(b->data, 1, b->len, stderr);
-			return;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	a->dirty = 1;
+	if (!strcmp(decision, "deny") || !strcmp(decision, "tamper") ||
+	    !strcmp(decision, "lost") || !strcmp(decision, "malformed"))
+		return LOG_WARNING;
+	if (!strcmp(decision, "would-deny") || !strcmp(decision, "approved") ||
+	    !strcmp(decision, "mode-change") || !strcmp(decision, "gap") ||
+	    !strncmp(decision, "approval-", 9) || !strcmp(decision, "thaw-refused"))
+		return LOG_NOTICE;
+	return LOG_INFO;
 }
 
-/* Records the agent itself writes: start, mode-change, lost. */
+/* One line to the audit log. A line that cannot be written is never
+ * dropped silently: it goes whole to stderr (the journal) and is counted. */
+static void log_append(struct agent *a, const struct pf_buf *b)
+{
+	char why[512];
+	int r = pf_auditlog_append(a->log, b->data, b->len);
+
+	if (r < 0) {
+		a->log_errors++;
+		warnx_("audit log %s: append failed (%s); line follows", a->log_path,
+		       strerror(-r));
+		fwrite(b->data, 1, b->len, stderr);
+	}
+	if (pf_auditlog_take_error(a->log, why, sizeof(why)))
+		warnx_("audit log %s: %s", a->log_path, why);
+}
+
+/* Records the agent itself writes: start, mode-change, lost, approvals. */
 static void log_record(struct agent *a, const char *decision, const char *k1, const char *v1,
 		       const char *k2, const char *v2)
 {
-	struct pf_buf b;
+	struct pf_buf b, t;
 	struct pf_json j;
-	char ts[64];
+	uint64_t seq = pf_auditlog_next_seq(a->log);
 
 	pf_buf_init(&b);
-	pf_json_init(&j, &b, 0);
-	pf_rfc3339_ns(pf_now_ns(), ts, sizeof(ts));
-	pf_json_obj_begin(&j);
-	pf_json_key(&j, "time");
-	pf_json_str(&j, ts);
-	pf_json_key(&j, "host");
-	pf_json_str(&j, a->host);
-	pf_json_key(&j, "seq");
-	pf_json_uint(&j, ++a->seq);
-	pf_json_key(&j, "decision");
-	pf_json_str(&j, decision);
+	pf_auditlog_record_begin(a->log, &j, &b, decision);
 	pf_json_key(&j, "mode");
 	pf_json_str(&j, pf_mode_name((uint32_t)a->st.mode));
 	if (k1) {
@@ -168,11 +179,90 @@ static void log_record(struct agent *a, const char *decision, const char *k1, co
 	}
 	pf_json_key(&j, "pid");
 	pf_json_uint(&j, (uint64_t)getpid());
-	pf_json_obj_end(&j);
-	pf_buf_putc(&b, '\n');
-	if (!b.oom)
-		log_line(a, &b);
+	if (pf_auditlog_record_end(a->log, &j, &b) < 0) {
+		a->log_errors++;
+		warnx_("audit log %s: record '%s' could not be written; it follows", a->log_path,
+		       decision);
+		if (b.data)
+			fwrite(b.data, 1, b.len, stderr);
+	}
 	pf_buf_free(&b);
+	if (!a->pol->syslog)
+		return;
+	pf_buf_init(&t);
+	pf_buf_puts(&t, decision);
+	pf_buf_puts(&t, " mode=");
+	pf_buf_puts(&t, pf_mode_name((uint32_t)a->st.mode));
+	if (k1) {
+		pf_buf_printf(&t, " %s=", k1);
+		pf_json_escape(&t, v1, strlen(v1));
+	}
+	if (k2) {
+		pf_buf_printf(&t, " %s=", k2);
+		pf_json_escape(&t, v2, strlen(v2));
+	}
+	pf_buf_printf(&t, " seq=%llu", (unsigned long long)seq);
+	if (!t.oom)
+		syslog(syslog_priority(decision), "%s", t.data);
+	pf_buf_free(&t);
+}
+
+/* The unit of a cgroup v2 path: its last component that names one
+ * (".service", ".scope", ...). */
+static void unit_of(const char *cg, char *out, size_t outsz)
+{
+	static const char *const kinds[] = { ".service", ".scope", ".socket", ".mount",
+					     ".timer", ".slice" };
+	char buf[640], *save = NULL, *c;
+
+	out[0] = '\0';
+	snprintf(buf, sizeof(buf), "%s", cg);
+	for (c = strtok_r(buf, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		size_t n = strlen(c);
+		for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+			size_t kl = strlen(kinds[k]);
+			if (n > kl && !strcmp(c + n - kl, kinds[k]) &&
+			    (k != 5 || !out[0]))
+				snprintf(out, outsz, "%s", c);
+		}
+	}
+}
+
+/* The unit of a cgroup id: open_by_handle_at() on the cgroup2 root (kernfs
+ * file handles are the cgroup id; needs CAP_DAC_READ_SEARCH, which the
+ * agent keeps), then the directory's path. Works after the caller exited.
+ * NULL when unknown. */
+static const char *unit_for_cgroup(struct agent *a, uint64_t cgroup_id)
+{
+	struct unit_info *u = &a->units[cgroup_id % UNIT_CACHE];
+	struct {
+		struct file_handle fh;
+		uint64_t id;
+	} h;
+	char link[64], path[512];
+	ssize_t n;
+	int fd;
+
+	if (cgroup_id == 0 || a->cgroot_fd < 0)
+		return NULL;
+	if (u->cgroup_id == cgroup_id)
+		return u->unit[0] ? u->unit : NULL;
+	u->cgroup_id = cgroup_id;
+	u->unit[0] = '\0';
+	h.fh.handle_bytes = sizeof(h.id);
+	h.fh.handle_type = 0xfe; /* FILEID_KERNFS */
+	memcpy(h.fh.f_handle, &cgroup_id, sizeof(cgroup_id));
+	fd = open_by_handle_at(a->cgroot_fd, &h.fh, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, path, sizeof(path) - 1);
+	close(fd);
+	if (n <= 0)
+		return NULL;
+	path[n] = '\0';
+	unit_of(path, u->unit, sizeof(u->unit));
+	return u->unit[0] ? u->unit : NULL;
 }
 
 static int64_t boot_now_ns(void);
@@ -181,7 +271,7 @@ static int on_event(void *ctx, void *data, size_t size)
 {
 	struct agent *a = ctx;
 	struct pf_event e;
-	struct pf_event_ctx ec;
+	struct pf_event_ctx ec = { 0 };
 	struct pf_buf b;
 
 	if (size < sizeof(e)) {
@@ -194,27 +284,29 @@ static int on_event(void *ctx, void *data, size_t size)
 	memcpy(&e, data, sizeof(e));
 	ec.boot_to_real_ns = pf_boot_to_real_ns();
 	ec.host = a->host;
-	ec.seq = ++a->seq;
+	ec.seq = pf_auditlog_next_seq(a->log);
+	ec.unit = unit_for_cgroup(a, e.cgroup_id);
+	if (e.decision == PF_DEC_APPROVED && e.approval < PF_MAX_APPROVALS &&
+	    a->ap[e.approval].used) {
+		/* name the token and ticket that let it through */
+		ec.token = a->ap[e.approval].id;
+		ec.ticket = a->ap[e.approval].ticket;
+	}
 	pf_buf_init(&b);
 	if (pf_event_to_json(&e, &ec, &b) == 0) {
-		if (e.decision == PF_DEC_APPROVED && e.approval < PF_MAX_APPROVALS &&
-		    a->ap[e.approval].used && b.len >= 2 && b.data[b.len - 2] == '}') {
-			/* name the token and ticket that let it through */
-			b.len -= 2;
-			pf_buf_puts(&b, ",\"token\":");
-			pf_json_escape(&b, a->ap[e.approval].id, strlen(a->ap[e.approval].id));
-			pf_buf_puts(&b, ",\"ticket\":");
-			pf_json_escape(&b, a->ap[e.approval].ticket, strlen(a->ap[e.approval].ticket));
-			pf_buf_puts(&b, "}\n");
-		}
 		if (e.decision == PF_DEC_APPROVED &&
 		    (e.op == PF_OP_RENAME || e.op == PF_OP_UNLINK || e.op == PF_OP_RMDIR ||
 		     e.op == PF_OP_CREATE || e.op == PF_OP_LINK || e.op == PF_OP_MKDIR))
 			/* after the change completes: the event is sent
 			 * from the hook, before the kernel performs it */
 			a->refresh_at = boot_now_ns() + 1000000000LL;
-		log_line(a, &b);
+		log_append(a, &b);
 		a->events_logged++;
+		if (a->pol->syslog) {
+			pf_buf_reset(&b);
+			if (pf_event_to_text(&e, &ec, &b) == 0)
+				syslog(syslog_priority(pf_decision_name(e.decision)), "%s", b.data);
+		}
 	} else {
 		a->bad_samples++;
 		warnx_("event %llu could not be formatted", (unsigned long long)ec.seq);
@@ -1515,6 +1607,144 @@ static int reload_policy(struct agent *a)
 	return 0;
 }
 
+/* --- liveness: heartbeat, downtime, metrics ------------------------------ */
+
+#define HEARTBEAT_NS (5 * 1000000000LL)
+#define METRICS_NS (2 * 1000000000LL)
+
+/* STATE_DIR/heartbeat: "v1 BOOT_ID UNIX_NS MODE\n", rewritten every 5 s.
+ * On start it bounds how long the previous agent has been gone (the last
+ * audit record may be much older than the agent's death). */
+static void write_heartbeat(struct agent *a)
+{
+	char path[PATH_MAX], boot[64] = "unknown", line[160];
+	int n, r;
+
+	read_boot_id(boot);
+	snprintf(path, sizeof(path), "%s/heartbeat", a->state_dir);
+	n = snprintf(line, sizeof(line), "v1 %s %lld %s\n", boot, (long long)pf_now_ns(),
+		     pf_mode_name((uint32_t)a->st.mode));
+	r = pf_write_file_atomic(path, line, (size_t)n, 0600);
+	if (r < 0)
+		warnx_("heartbeat %s: %s", path, strerror(-r));
+}
+
+struct heartbeat {
+	char boot[64];
+	int64_t at_ns;
+	char mode[16];
+};
+
+static int read_heartbeat(struct agent *a, struct heartbeat *hb)
+{
+	char path[PATH_MAX], fmt[64];
+	char *buf = NULL;
+	size_t len;
+	long long at;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/heartbeat", a->state_dir);
+	r = pf_read_file(path, 256, &buf, &len);
+	if (r < 0)
+		return r;
+	snprintf(fmt, sizeof(fmt), "v1 %%63s %%lld %%15s");
+	r = sscanf(buf, fmt, hb->boot, &at, hb->mode);
+	free(buf);
+	if (r != 3 || at <= 0) {
+		warnx_("heartbeat %s: not \"v1 BOOT_ID UNIX_NS MODE\"; ignored", path);
+		return -EINVAL;
+	}
+	hb->at_ns = at;
+	return 0;
+}
+
+/* At start, on a log that already has records: a "gap" record says how long
+ * the agent was away and what the kernel did meanwhile. @had_pins: a
+ * previous agent's programs were still attached when we started. */
+static void log_downtime(struct agent *a, int had_pins)
+{
+	struct heartbeat hb = { 0 };
+	int64_t now = pf_now_ns(), from = pf_auditlog_last_time_ns(a->log);
+	char boot[64] = "unknown", enf[512], d[64];
+	int have_hb = read_heartbeat(a, &hb) == 0;
+
+	if (have_hb && hb.at_ns > from && hb.at_ns <= now)
+		from = hb.at_ns;
+	if (from <= 0)
+		return; /* a new log: nothing was missed */
+	read_boot_id(boot);
+	pf_auditlog_duration(now - from, d, sizeof(d));
+	if (have_hb && strcmp(hb.boot, boot) != 0) {
+		char up[64];
+		pf_auditlog_duration(boot_now_ns(), up, sizeof(up));
+		snprintf(enf, sizeof(enf),
+			 "off: the host rebooted (booted %s ago); nothing enforced from the previous "
+			 "boot's shutdown until now, at most %s (mode then: %s)", up, d, hb.mode);
+	} else if (had_pins) {
+		snprintf(enf, sizeof(enf),
+			 "continued: the pinned programs kept enforcing (mode %s); kernel events "
+			 "beyond the ring buffer's capacity are counted as lost",
+			 pf_mode_name((uint32_t)a->st.mode));
+	} else if (a->st.mode != PF_MODE_OFF) {
+		snprintf(enf, sizeof(enf),
+			 "off: no pinned programs were found although the host is in mode %s; "
+			 "nothing enforced for at most %s", pf_mode_name((uint32_t)a->st.mode), d);
+	} else {
+		snprintf(enf, sizeof(enf), "off: the host was thawed (mode off)");
+	}
+	if (pf_auditlog_gap(a->log, from, now, NULL, enf) < 0) {
+		a->log_errors++;
+		warnx_("audit log %s: the gap record could not be written: agent down %s; %s",
+		       a->log_path, d, enf);
+	}
+	if (strncmp(enf, "off:", 4) == 0 && strstr(enf, "thawed") == NULL)
+		warnx_("enforcement was off: %s", enf + 5);
+	if (a->pol->syslog)
+		syslog(LOG_WARNING, "gap down=%s enforcement=\"%s\"", d, enf);
+}
+
+static void write_metrics(struct agent *a)
+{
+	struct pf_metrics m = { 0 };
+	struct pf_buf b;
+	int cfd = bpf_map__fd(a->skel->maps.counters), r;
+
+	m.denials = percpu_sum(cfd, PF_DEC_DENY);
+	m.would_denials = percpu_sum(cfd, PF_DEC_WOULD_DENY);
+	m.approved = percpu_sum(cfd, PF_DEC_APPROVED);
+	m.tamper = percpu_sum(cfd, PF_DEC_TAMPER);
+	m.lost = percpu_sum(bpf_map__fd(a->skel->maps.lost), 0);
+	m.events_logged = a->events_logged;
+	m.log_errors = a->log_errors;
+	for (int i = 0; i < PF_MAX_APPROVALS; i++)
+		m.live_approvals += a->ap[i].used ? 1 : 0;
+	m.mode = a->st.mode;
+	m.mode_since_s = a->st.since;
+	m.agent_start_s = a->started_ns / 1000000000LL;
+	pf_buf_init(&b);
+	if (pf_metrics_format(&m, &b) == 0) {
+		r = pf_write_file_atomic(a->pol->metrics_file, b.data, b.len, 0644);
+		if (r < 0)
+			warnx_("metrics-file %s: %s", a->pol->metrics_file, strerror(-r));
+	}
+	pf_buf_free(&b);
+}
+
+/* From the main loop, about once a second. */
+static void periodic(struct agent *a)
+{
+	int64_t now = boot_now_ns();
+
+	if (now >= a->heartbeat_at) {
+		write_heartbeat(a);
+		a->heartbeat_at = now + HEARTBEAT_NS;
+	}
+	if (a->pol->metrics_file && now >= a->metrics_at) {
+		write_metrics(a);
+		a->metrics_at = now + METRICS_NS;
+	}
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -1548,7 +1778,8 @@ int main(int argc, char **argv)
 		.log_path = DEFAULT_LOG,
 		.sock_path = DEFAULT_SOCKET,
 		.pin_dir = DEFAULT_PIN_DIR,
-		.log_fd = -1,
+		.heartbeat_fd = -1,
+		.cgroot_fd = -1,
 		.listen_fd = -1,
 		.sig_fd = -1,
 		.epfd = -1,
@@ -1624,15 +1855,35 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	a.log_fd = open(a.log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	if (a.log_fd < 0) {
-		warnx_("audit log %s: %s", a.log_path, strerror(errno));
-		goto out;
+	{
+		struct pf_auditlog_opts lo = {
+			.host = a.host,
+			.max_size = a.pol->log_max_size,
+			.keep = a.pol->log_keep,
+			.fsync = PF_AUDITLOG_FSYNC_BATCH,
+		};
+		r = pf_auditlog_open(a.log_path, &lo, &a.log, err, sizeof(err));
+		if (r < 0) {
+			warnx_("audit log %s: %s", a.log_path, err);
+			goto out;
+		}
+	}
+	if (a.pol->syslog)
+		openlog("permafrostd", LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
+	{
+		struct statfs sf;
+		a.cgroot_fd = open("/sys/fs/cgroup", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (a.cgroot_fd >= 0 && (fstatfs(a.cgroot_fd, &sf) < 0 ||
+					 sf.f_type != CGROUP2_SUPER_MAGIC)) {
+			close(a.cgroot_fd); /* cgroup v1: no unit names */
+			a.cgroot_fd = -1;
+		}
 	}
 	if (find_old_pins(&a, err, sizeof(err)) < 0) {
 		warnx_("%s", err);
 		goto out;
 	}
+	log_downtime(&a, a.n_old_sets > 0);
 	if (load_bpf(&a, err, sizeof(err)) < 0) {
 		warnx_("%s", err);
 		goto out;
@@ -1730,10 +1981,8 @@ int main(int argc, char **argv)
 			if (refresh_rules(&a, err, sizeof(err)) < 0)
 				warnx_("re-resolving after an approved change: %s", err);
 		}
-		if (a.dirty) {
-			fdatasync(a.log_fd);
-			a.dirty = 0;
-		}
+		pf_auditlog_sync(a.log);
+		periodic(&a);
 	}
 	ring_buffer__consume(a.rb);
 	check_lost(&a);
@@ -1752,16 +2001,19 @@ out:
 		 * keeps enforcing. (Once ours took over, they stay: fail
 		 * closed.) */
 		remove_pins(a.pin_set);
-	if (a.log_fd >= 0)
-		fdatasync(a.log_fd);
 	ring_buffer__free(a.rb);
 	permafrost_bpf__destroy(a.skel);
 	if (a.listen_fd >= 0) {
 		unlink(a.sock_path);
 		close(a.listen_fd);
 	}
-	if (a.log_fd >= 0)
-		close(a.log_fd);
+	pf_auditlog_close(a.log);
+	if (a.heartbeat_fd >= 0)
+		close(a.heartbeat_fd);
+	if (a.cgroot_fd >= 0)
+		close(a.cgroot_fd);
+	if (a.pol && a.pol->syslog)
+		closelog();
 	for (int i = 0; i < PF_MAX_APPROVALS; i++)
 		live_free(&a.ap[i]);
 	pf_used_free(&a.used);

@@ -333,7 +333,7 @@ static void test_chain(void)
 	}
 	{
 		int64_t t0 = 1764460800LL * 1000000000LL;
-		TAP_OK(pf_auditlog_gap(l, t0, t0 + 3723LL * 1000000000LL) == 0, "gap record");
+		TAP_OK(pf_auditlog_gap(l, t0, t0 + 3723LL * 1000000000LL, NULL, NULL) == 0, "gap record");
 	}
 	pf_auditlog_close(l);
 	read_lines(p, &ls);

@@ -364,11 +364,73 @@ out:
 	pf_buf_free(&all);
 }
 
+/* Agent-side fields in the JSON line, and the syslog text line: hostile
+ * strings stay inside their quotes. */
+static void test_enriched(void)
+{
+	struct pf_event e;
+	struct pf_event_ctx ctx = base_ctx;
+	struct pf_buf b;
+	int r;
+
+	base_event(&e);
+	e.decision = PF_DEC_APPROVED;
+	ctx.exe = "/usr/bin/v\"i\n";
+	ctx.unit = "nginx.service";
+	ctx.token = "0123456789abcdef0123456789abcdef";
+	ctx.ticket = "CHG-1 \x01";
+	line_case("exe, unit, token, ticket", &e, &ctx,
+		  HEAD "\"decision\":\"approved\",\"mode\":\"enforce\",\"op\":\"open-write\","
+		  "\"path\":\"/etc/passwd\"," TAIL_IDS "\"comm\":\"vi\",\"cgroup_id\":77,"
+		  "\"exe\":\"/usr/bin/v\\\"i\\n\",\"unit\":\"nginx.service\",\"rule\":3,"
+		  "\"token\":\"0123456789abcdef0123456789abcdef\",\"ticket\":\"CHG-1 \\u0001\"}\n");
+
+	pf_buf_init(&b);
+	r = pf_event_to_text(&e, &ctx, &b);
+	TAP_OK(r == 0, "text: formats");
+	TAP_STREQ(b.data ? b.data : "",
+		  "approved op=open-write path=\"/etc/passwd\" dev=254:3 ino=131 pid=1234 ppid=1 "
+		  "uid=0 comm=\"vi\" exe=\"/usr/bin/v\\\"i\\n\" unit=\"nginx.service\" "
+		  "token=\"0123456789abcdef0123456789abcdef\" ticket=\"CHG-1 \\u0001\" seq=42",
+		  "text: every key field, escaped, one line");
+	TAP_OK(b.data && !strchr(b.data, '\n'), "text: no newline");
+
+	base_event(&e);
+	set_path(&e, "a\nb\0etc\0", 9, 9, 0);
+	pf_buf_reset(&b);
+	r = pf_event_to_text(&e, &base_ctx, &b);
+	TAP_OK(r == 0 && b.data && !strchr(b.data, '\n') &&
+	       strstr(b.data, "path=\"/etc/a\\nb\""), "text: a newline in a path is escaped: %s",
+	       b.data ? b.data : "");
+	TAP_OK(pf_event_to_text(NULL, NULL, &b) == -EINVAL, "text: NULL event is -EINVAL");
+
+	/* the kernel's exe, leaf first like path; a name cut at
+	 * PF_EXE_NAME_MAX makes it truncated */
+	base_event(&e);
+	memcpy(e.exe, "vim\0bin\0usr\0", 13);
+	e.exe_len = 13;
+	pf_buf_reset(&b);
+	TAP_OK(pf_event_to_text(&e, &base_ctx, &b) == 0 && b.data &&
+	       strstr(b.data, " exe=\"/usr/bin/vim\" "), "text: the kernel's exe: %s", b.data ? b.data : "");
+	e.exe_flags = PF_PATH_TRUNCATED;
+	pf_buf_reset(&b);
+	TAP_OK(pf_event_to_json(&e, &base_ctx, &b) == 0 && b.data &&
+	       strstr(b.data, ",\"exe\":\"/.../usr/bin/vim\","), "json: truncated exe: %s",
+	       b.data ? b.data : "");
+	e.exe_len = 100000;
+	e.exe_flags = 0;
+	memset(e.exe, 'x', sizeof(e.exe));
+	pf_buf_reset(&b);
+	TAP_OK(pf_event_to_json(&e, &base_ctx, &b) == 0, "json: exe_len beyond the array is clamped");
+	pf_buf_free(&b);
+}
+
 int main(void)
 {
 	test_names();
 	test_path();
 	test_lines();
+	test_enriched();
 	test_random();
 	return TAP_DONE();
 }

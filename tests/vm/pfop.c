@@ -838,6 +838,37 @@ static int op_bench(char **a)
 	return 0;
 }
 
+/* ---- event bursts ------------------------------------------------------ */
+
+#define BURST_MAX 10000000L
+
+/* N attempts to open FILE for writing (each produces one kernel event on a
+ * protected file in audit or enforce mode). Prints
+ * "BURST n=N opened=A denied=D other=O ns=T". */
+static int op_burst(char **a)
+{
+	long n, opened = 0, denied = 0, other = 0;
+	uint64_t t0;
+
+	if (parse_long(a[1], 10, &n) || n <= 0 || n > BURST_MAX)
+		return -EINVAL;
+	t0 = now_ns();
+	for (long i = 0; i < n; i++) {
+		int fd = open(a[0], O_WRONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			close(fd);
+			opened++;
+		} else if (errno == EPERM) {
+			denied++;
+		} else {
+			other++;
+		}
+	}
+	printf("BURST n=%ld opened=%ld denied=%ld other=%ld ns=%llu\n", n, opened, denied, other,
+	       (unsigned long long)(now_ns() - t0));
+	return 0;
+}
+
 /* ---- dispatch --------------------------------------------------------- */
 
 enum { QUIET = 1 }; /* success prints nothing (the op wrote its output) */
@@ -903,6 +934,7 @@ static const struct op {
 	{ "run-as", 3, 7, op_chroot, 0, "UID GID CMD ARGS...", "drop to UID/GID and exec CMD" },
 	{ "mkfiles", 2, 2, op_mkfiles, 0, "DIR N", "create DIR/f1..fN" },
 	{ "sleep-ms", 1, 1, op_sleep_ms, 0, "N", "sleep N milliseconds" },
+	{ "burst", 2, 2, op_burst, QUIET, "FILE N", "N x (open O_WRONLY, close); prints counts" },
 	{ "bench", 3, 3, op_bench, QUIET, "OP PATH ITER", "OP: open-close open-close-ro pwrite4k stat create-unlink" },
 };
 

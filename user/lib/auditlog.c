@@ -240,7 +240,7 @@ static int own_record_end(struct pf_auditlog *l, struct pf_json *j, struct pf_bu
 	return r;
 }
 
-static void fmt_duration(int64_t ns, char *out, size_t outsz)
+void pf_auditlog_duration(int64_t ns, char *out, size_t outsz)
 {
 	int64_t s = ns / 1000000000LL;
 	size_t n = 0;
@@ -257,7 +257,8 @@ static void fmt_duration(int64_t ns, char *out, size_t outsz)
 		snprintf(out + n, outsz - n, "%llds", (long long)(s % 60));
 }
 
-int pf_auditlog_gap(struct pf_auditlog *l, int64_t down_from_ns, int64_t down_to_ns)
+int pf_auditlog_gap(struct pf_auditlog *l, int64_t down_from_ns, int64_t down_to_ns,
+		    const char *reason, const char *enforcement)
 {
 	struct pf_json j;
 	struct pf_buf b;
@@ -274,11 +275,15 @@ int pf_auditlog_gap(struct pf_auditlog *l, int64_t down_from_ns, int64_t down_to
 	pf_json_str(&j, ts);
 	pf_json_key(&j, "down_ns");
 	pf_json_int(&j, down_to_ns - down_from_ns);
-	fmt_duration(down_to_ns - down_from_ns, d, sizeof(d));
+	pf_auditlog_duration(down_to_ns - down_from_ns, d, sizeof(d));
 	pf_json_key(&j, "down");
 	pf_json_str(&j, d);
 	pf_json_key(&j, "reason");
-	pf_json_str(&j, "the agent was not running: events beyond the ring buffer's capacity are counted as lost");
+	pf_json_str(&j, reason ? reason : "the agent was not running: events beyond the ring buffer's capacity are counted as lost");
+	if (enforcement) {
+		pf_json_key(&j, "enforcement");
+		pf_json_str(&j, enforcement);
+	}
 	r = own_record_end(l, &j, &b);
 	pf_buf_free(&b);
 	return r;

@@ -95,8 +95,13 @@ int pf_auditlog_record_end(struct pf_auditlog *l, struct pf_json *j, struct pf_b
 
 /* Appends a "gap" record: the agent was down from @down_from_ns to
  * @down_to_ns (Unix ns): {"decision":"gap","from":RFC3339,"to":RFC3339,
- * "down_ns":N,"down":"1h2m3s",...}. Synced at once. */
-int pf_auditlog_gap(struct pf_auditlog *l, int64_t down_from_ns, int64_t down_to_ns);
+ * "down_ns":N,"down":"1h2m3s","reason":...[,"enforcement":...]}. @reason
+ * NULL: the default sentence; @enforcement (what the kernel did meanwhile)
+ * is omitted when NULL. Synced at once. */
+int pf_auditlog_gap(struct pf_auditlog *l, int64_t down_from_ns, int64_t down_to_ns,
+		    const char *reason, const char *enforcement);
+/* "1h2m3s" (at most days), "0s" for <= 0: the "down" format of gap records. */
+void pf_auditlog_duration(int64_t ns, char *out, size_t outsz);
 
 /* fdatasync() of the active file if anything was written since the last one. */
 int pf_auditlog_sync(struct pf_auditlog *l);

@@ -110,15 +110,16 @@ int pf_mode_parse(const char *s)
 	return -EINVAL;
 }
 
-int pf_event_path(const struct pf_event *e, char *out, size_t outsz)
+/* Joins names stored leaf first in p[0..min(used, size)) (see
+ * pf_event_path). */
+static int join_names(const char *p, uint32_t used, size_t size, uint32_t flags, char *out,
+		      size_t outsz)
 {
 	char tmp[PF_EVENT_PATH_MAX];
 	size_t n, end, start, len = 0, clen;
 
-	if (!e || !out)
-		return -EINVAL;
-	n = e->path_len > PF_PATH_BYTES ? PF_PATH_BYTES : e->path_len;
-	if (e->path_flags & PF_PATH_TRUNCATED) {
+	n = used > size ? size : used;
+	if (flags & PF_PATH_TRUNCATED) {
 		memcpy(tmp, "/...", 4);
 		len = 4;
 	}
@@ -129,8 +130,6 @@ int pf_event_path(const struct pf_event *e, char *out, size_t outsz)
 	while (end > 0) {
 		/* the component ending at end (exclusive) starts after the
 		 * previous NUL, if any; skip the NUL that terminates it */
-		const char *p = e->path;
-
 		if (p[end - 1] == '\0') {
 			end--;
 			if (end == 0)
@@ -160,6 +159,22 @@ int pf_event_path(const struct pf_event *e, char *out, size_t outsz)
 	return (int)len;
 }
 
+int pf_event_path(const struct pf_event *e, char *out, size_t outsz)
+{
+	if (!e || !out)
+		return -EINVAL;
+	return join_names(e->path, e->path_len, PF_PATH_BYTES, e->path_flags, out, outsz);
+}
+
+int pf_event_exe(const struct pf_event *e, char *out, size_t outsz)
+{
+	if (!e || !out)
+		return -EINVAL;
+	if (e->exe_len == 0)
+		return 0;
+	return join_names(e->exe, e->exe_len, PF_EXE_BYTES, e->exe_flags, out, outsz);
+}
+
 /* Wall-clock nanoseconds since the epoch, clamped to 0..INT64_MAX. */
 static int64_t real_ns(uint64_t ts_boot, int64_t off)
 {
@@ -175,7 +190,8 @@ int pf_event_to_json(const struct pf_event *e, const struct pf_event_ctx *ctx,
 		     struct pf_buf *out)
 {
 	static const struct pf_event_ctx zero_ctx;
-	char path[PF_EVENT_PATH_MAX], ts[64], dev[48];
+	char path[PF_EVENT_PATH_MAX], exebuf[PF_EVENT_PATH_MAX], ts[64], dev[48];
+	const char *exe;
 	struct pf_buf hex;
 	struct pf_json j;
 	struct tm tm;
@@ -193,6 +209,7 @@ int pf_event_to_json(const struct pf_event *e, const struct pf_event_ctx *ctx,
 	plen = pf_event_path(e, path, sizeof(path));
 	if (plen < 0)
 		return plen;
+	exe = ctx->exe ? ctx->exe : pf_event_exe(e, exebuf, sizeof(exebuf)) > 0 ? exebuf : NULL;
 
 	ns = real_ns(e->ts_boot_ns, ctx->boot_to_real_ns);
 	secs = (time_t)(ns / 1000000000);
@@ -258,6 +275,14 @@ int pf_event_to_json(const struct pf_event *e, const struct pf_event_ctx *ctx,
 	pf_json_strn(&j, e->comm, strnlen(e->comm, sizeof(e->comm)));
 	pf_json_key(&j, "cgroup_id");
 	pf_json_uint(&j, e->cgroup_id);
+	if (exe) {
+		pf_json_key(&j, "exe");
+		pf_json_str(&j, exe);
+	}
+	if (ctx->unit) {
+		pf_json_key(&j, "unit");
+		pf_json_str(&j, ctx->unit);
+	}
 	if (e->rule_id != 0xffffffffU) {
 		pf_json_key(&j, "rule");
 		if (e->rule_id == PF_RULEID_TOO_DEEP)
@@ -267,9 +292,74 @@ int pf_event_to_json(const struct pf_event *e, const struct pf_event_ctx *ctx,
 		else
 			pf_json_uint(&j, e->rule_id);
 	}
+	if (ctx->token) {
+		pf_json_key(&j, "token");
+		pf_json_str(&j, ctx->token);
+	}
+	if (ctx->ticket) {
+		pf_json_key(&j, "ticket");
+		pf_json_str(&j, ctx->ticket);
+	}
 	pf_json_obj_end(&j);
 	pf_buf_putc(out, '\n');
 	if (out->oom || j.misuse) {
+		out->len = start;
+		if (out->data)
+			out->data[start] = '\0';
+		out->oom = 0;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void text_str(struct pf_buf *out, const char *key, const char *v, size_t n)
+{
+	pf_buf_putc(out, ' ');
+	pf_buf_puts(out, key);
+	pf_buf_putc(out, '=');
+	pf_json_escape(out, v, n);
+}
+
+int pf_event_to_text(const struct pf_event *e, const struct pf_event_ctx *ctx,
+		     struct pf_buf *out)
+{
+	static const struct pf_event_ctx zero_ctx;
+	char path[PF_EVENT_PATH_MAX], exebuf[PF_EVENT_PATH_MAX], num[160];
+	const char *exe;
+	size_t start;
+	int plen;
+
+	if (!e || !out)
+		return -EINVAL;
+	if (out->oom)
+		return -ENOMEM;
+	if (!ctx)
+		ctx = &zero_ctx;
+	plen = pf_event_path(e, path, sizeof(path));
+	if (plen < 0)
+		return plen;
+	exe = ctx->exe ? ctx->exe : pf_event_exe(e, exebuf, sizeof(exebuf)) > 0 ? exebuf : NULL;
+	start = out->len;
+	pf_buf_puts(out, pf_decision_name(e->decision));
+	pf_buf_puts(out, " op=");
+	pf_buf_puts(out, pf_op_name(e->op));
+	text_str(out, "path", path, (size_t)plen);
+	snprintf(num, sizeof(num), " dev=%llu:%llu ino=%llu pid=%u ppid=%u uid=%u",
+		 (unsigned long long)(e->dev >> 20), (unsigned long long)(e->dev & 0xfffff),
+		 (unsigned long long)e->ino, e->tgid, e->ppid, e->uid);
+	pf_buf_puts(out, num);
+	text_str(out, "comm", e->comm, strnlen(e->comm, sizeof(e->comm)));
+	if (exe)
+		text_str(out, "exe", exe, strlen(exe));
+	if (ctx->unit)
+		text_str(out, "unit", ctx->unit, strlen(ctx->unit));
+	if (ctx->token)
+		text_str(out, "token", ctx->token, strlen(ctx->token));
+	if (ctx->ticket)
+		text_str(out, "ticket", ctx->ticket, strlen(ctx->ticket));
+	snprintf(num, sizeof(num), " seq=%llu", (unsigned long long)ctx->seq);
+	pf_buf_puts(out, num);
+	if (out->oom) {
 		out->len = start;
 		if (out->data)
 			out->data[start] = '\0';

@@ -29,11 +29,19 @@ int pf_mode_parse(const char *s);                /* enum pf_mode, or -EINVAL */
  * Returns the length (without the NUL) or -EINVAL / -ENOBUFS (out is too
  * small; PF_EVENT_PATH_MAX always suffices); out is untouched on failure. */
 int pf_event_path(const struct pf_event *e, char *out, size_t outsz);
+/* The same for the caller's executable (exe[]); returns 0 and leaves out
+ * untouched when the event carries none (exe_len 0: a kernel thread). */
+int pf_event_exe(const struct pf_event *e, char *out, size_t outsz);
 
 struct pf_event_ctx {
 	int64_t boot_to_real_ns; /* add to ts_boot_ns for wall clock */
 	const char *host;        /* omitted from the line when NULL */
 	uint64_t seq;
+	/* What the agent adds from user space; each omitted when NULL. */
+	const char *exe;         /* the caller's executable (/proc/PID/exe) */
+	const char *unit;        /* its systemd unit (from its cgroup) */
+	const char *token;       /* approved: the approval token's id ... */
+	const char *ticket;      /* ... and its ticket */
 };
 
 /* Appends exactly one JSON object followed by '\n' to out:
@@ -41,12 +49,23 @@ struct pf_event_ctx {
  *    "decision":"deny","mode":"enforce","op":"open-write","path":"/etc/passwd",
  *    ["path_hex":"...",]["path_truncated":true,]["path_scope":"fs",]
  *    "dev":"254:0","ino":1,"pid":1,"tid":1,"ppid":1,"uid":0,"gid":0,
- *    "comm":"vi","cgroup_id":1[,"rule":N|"too-deep"|"blkdev"]}
+ *    "comm":"vi","cgroup_id":1[,"exe":"..."][,"unit":"..."]
+ *    [,"rule":N|"too-deep"|"blkdev"][,"token":"...","ticket":"..."]}
  * "pid" is the process (tgid), "tid" the thread. "path_hex" (the raw joined
  * path bytes) appears only when the path is not valid UTF-8. A time before
  * the epoch is written as the epoch. Returns 0, or -EINVAL / -ENOMEM; on
  * failure out is left as it was. */
 int pf_event_to_json(const struct pf_event *e, const struct pf_event_ctx *ctx,
+		     struct pf_buf *out);
+
+/* The same event as one syslog line, key fields only, no time or host (the
+ * syslog header has them), NUL-terminated in out and without '\n':
+ *   deny op=open-write path="/etc/passwd" dev=254:0 ino=1 pid=1 ppid=1
+ *   uid=0 comm="vi" [exe="/usr/bin/vi"] [unit="x.service"]
+ *   [token="..." ticket="..."] seq=1
+ * Strings are JSON-escaped and quoted, so a hostile path cannot forge a
+ * second line or a field. Returns 0, or -EINVAL / -ENOMEM. */
+int pf_event_to_text(const struct pf_event *e, const struct pf_event_ctx *ctx,
 		     struct pf_buf *out);
 
 #endif
