@@ -33,8 +33,10 @@
 #include "token.h"
 #include "logcmd.h"
 #include "cli.h"
+#include "doctor.h"
 
 #define DEFAULT_SOCKET "/run/permafrost/agent.sock"
+#define DEFAULT_POLICY "/etc/permafrost/permafrost.conf"
 
 enum {
 	EXIT_OK = 0,
@@ -691,6 +693,45 @@ static int cmd_log(int argc, char **argv)
 	return pf_cli_log(argc, argv, g.json, "/var/log/permafrost/audit.log");
 }
 
+static int cmd_doctor(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ 0 },
+	};
+	const char *policy = DEFAULT_POLICY;
+	struct pf_doctor_report *rep;
+	struct pf_doctor_env env;
+	struct pf_buf b;
+	int c, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'p')
+			policy = optarg;
+		else
+			return fail(EXIT_USAGE, "usage: permafrost doctor [--policy FILE]");
+	}
+	if (optind != argc)
+		return fail(EXIT_USAGE, "usage: permafrost doctor [--policy FILE]");
+	rep = calloc(1, sizeof(*rep));
+	if (!rep)
+		return fail(EXIT_REFUSED, "doctor: out of memory");
+	pf_doctor_env_host(&env, policy, g.socket);
+	pf_doctor_run(&env, rep);
+	pf_buf_init(&b);
+	pf_doctor_format(rep, g.json, pf_cli_colour(g.json), &b);
+	if (b.oom) {
+		r = fail(EXIT_REFUSED, "doctor: out of memory");
+	} else {
+		fwrite(b.data, 1, b.len, stdout);
+		r = rep->n_fail ? EXIT_REFUSED : EXIT_OK;
+	}
+	pf_buf_free(&b);
+	free(rep);
+	return r;
+}
+
 static int cmd_version(int argc, char **argv)
 {
 	if (g.json)
@@ -714,6 +755,7 @@ static const struct {
 	{ "check", cmd_check, "check PATH                   is PATH protected; what would a write get" },
 	{ "policy", cmd_policy, "policy check FILE            validate a policy and resolve it here" },
 	{ "log", cmd_log, "log [-f] [filters] | log verify  read or verify the audit log" },
+	{ "doctor", cmd_doctor, "doctor [--policy FILE]       can this host run Permafrost; each failure with its fix" },
 	{ "version", cmd_version, "version" },
 };
 
@@ -722,8 +764,8 @@ static void usage(FILE *f)
 	fprintf(f, "usage: permafrost [--json] [--socket PATH] COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < PF_ARRAY_SIZE(commands); i++)
 		fprintf(f, "  %s\n", commands[i].help);
-	fprintf(f, "\nexit codes: 0 ok, 1 refused/invalid, 2 usage, 3 agent unreachable, "
-		   "4 check: protected\n");
+	fprintf(f, "\nexit codes: 0 ok, 1 refused/invalid (doctor: a check failed), 2 usage, "
+		   "3 agent unreachable, 4 check: protected\n");
 }
 
 int main(int argc, char **argv)
