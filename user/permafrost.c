@@ -325,9 +325,12 @@ static int show_status(const struct pf_msg *rep)
 		if (strptime(get(rep, "since"), "%Y-%m-%dT%H:%M:%SZ", &tm))
 			since = timegm(&tm);
 		fmt_duration((long long)(time(NULL) - since), d, sizeof(d));
-		printf(" since %s (%s ago) by uid %s%s%s%s, pid %s", get(rep, "since"), d,
-		       get(rep, "by_uid"), pw ? " (" : "", pw ? pw->pw_name : "", pw ? ")" : "",
-		       get(rep, "by_pid"));
+		if (strcmp(get(rep, "by_pid"), "0") == 0) /* the agent's own start-up state */
+			printf(" since %s (%s ago), set by permafrostd at start-up", get(rep, "since"), d);
+		else
+			printf(" since %s (%s ago) by uid %s%s%s%s, pid %s", get(rep, "since"), d,
+			       get(rep, "by_uid"), pw ? " (" : "", pw ? pw->pw_name : "",
+			       pw ? ")" : "", get(rep, "by_pid"));
 	}
 	printf("\n");
 	if (*get(rep, "reason"))

@@ -35,7 +35,9 @@ require_agent
 PID=$(cat /tmp/permafrostd.pid)
 out=$(permafrost status); rc=$?
 [ $rc -eq 0 ] && ok "status: exit 0" || not_ok "status: exit 0" "rc=$rc $out"
-has_line "status: a fresh agent is off" "$out" "Mode:         off"
+has_re "status: a fresh agent is off, from start-up" "$out" "Mode:         off since 20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z \([0-9]+s ago\), set by permafrostd at start-up"
+has_line "status: the start-up reason" "$out" "Reason:       initial mode from $PF_POLICY"
+has_line "status: nothing logged yet" "$out" "Audit log:    $PF_LOG (0 events this run)"
 has_line "status: policy totals (dir, its multiply-linked file, the exempt dir)" "$out" \
 	"Policy:       $PF_POLICY: 3 rules, 3 objects on 1 filesystems (1 hard links, 0 submounts)"
 has_line "status: protected tree with its object count" "$out" "Protected:    /prot/etc       2 objects"
@@ -76,7 +78,9 @@ echo "$flat" | grep -qE "\"approvals\":\[\{\"id\":\"$AP_ID\",\"ticket\":\"CHG-1\
 	ok "status --json: the approval as an object" || not_ok "status --json: approval" "$flat"
 expect OK "approved write to c.conf" pfop write /prot/etc/c.conf y
 out=$(permafrost status)
-has_re "status: counts the approved write" "$out" "Decisions:    [0-9]+ events: 1 denied, 0 would-deny, [1-9][0-9]* approved, 0 tamper; 0 lost"
+# Two approved decisions: the open for write (file_open) and the write
+# through it (file_permission).
+has_line "status: counts the approved open and write" "$out" "Decisions:    3 events: 1 denied, 0 would-deny, 2 approved, 0 tamper; 0 lost"
 check "revoke the approval" permafrost revoke "$AP_ID"
 has_line "status: no approval after revoke" "$(permafrost status)" "Approvals:    none live"
 
