@@ -14,6 +14,8 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <pwd.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -33,8 +35,10 @@
 #include "token.h"
 #include "logcmd.h"
 #include "cli.h"
+#include "doctor.h"
 
 #define DEFAULT_SOCKET "/run/permafrost/agent.sock"
+#define DEFAULT_POLICY "/etc/permafrost/permafrost.conf"
 
 enum {
 	EXIT_OK = 0,
@@ -187,44 +191,225 @@ static int send_request(struct pf_msg *req, int (*show)(const struct pf_msg *rep
 	return r;
 }
 
+/* "42s", "5m 12s", "3h 04m", "2d 03h": readable at a glance. */
+static void fmt_duration(long long s, char *out, size_t outsz)
+{
+	if (s < 0)
+		s = 0;
+	if (s >= 86400)
+		snprintf(out, outsz, "%lldd %02lldh", s / 86400, s % 86400 / 3600);
+	else if (s >= 3600)
+		snprintf(out, outsz, "%lldh %02lldm", s / 3600, s % 3600 / 60);
+	else if (s >= 60)
+		snprintf(out, outsz, "%lldm %02llds", s / 60, s % 60);
+	else
+		snprintf(out, outsz, "%llds", s);
+}
+
+/* The @idx-th value of list key @k ("name[]"), or "". */
+static const char *item(const struct pf_msg *m, const char *k, size_t idx)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (strcmp(m->kv[i].key, k) == 0 && idx-- == 0)
+			return m->kv[i].val;
+	return "";
+}
+
+static size_t count(const struct pf_msg *m, const char *k)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < m->n; i++)
+		n += strcmp(m->kv[i].key, k) == 0;
+	return n;
+}
+
+static int is_missing(const struct pf_msg *m, const char *path)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (strcmp(m->kv[i].key, "missing[]") == 0 && strcmp(m->kv[i].val, path) == 0)
+			return 1;
+	return 0;
+}
+
+/* status --json: the scalars as in the reply (numbers as numbers), then
+ * "missing", "trees" and "approvals" as arrays. */
+static void status_json(const struct pf_msg *m)
+{
+	static const char *const nums[] = { "by_pid", "events", "approved", "tamper", "uptime_s",
+					    "links_expected", "links_present", "approvals_live",
+					    "trees_total" };
+	struct pf_buf b;
+	struct pf_json j;
+	size_t n;
+
+	pf_buf_init(&b);
+	pf_json_init(&j, &b, 1);
+	pf_json_obj_begin(&j);
+	for (size_t i = 0; i < m->n; i++) {
+		const char *k = m->kv[i].key;
+		int num = numeric_key(k);
+
+		if (strchr(k, '['))
+			continue;
+		for (size_t x = 0; x < PF_ARRAY_SIZE(nums); x++)
+			num |= strcmp(k, nums[x]) == 0;
+		pf_json_key(&j, k);
+		if (num)
+			pf_json_uint(&j, strtoull(m->kv[i].val, NULL, 10));
+		else
+			pf_json_str(&j, m->kv[i].val);
+	}
+	pf_json_key(&j, "missing");
+	pf_json_arr_begin(&j);
+	for (size_t i = 0, nm = count(m, "missing[]"); i < nm; i++)
+		pf_json_str(&j, item(m, "missing[]", i));
+	pf_json_arr_end(&j);
+	pf_json_key(&j, "trees");
+	pf_json_arr_begin(&j);
+	n = count(m, "tree_path[]");
+	for (size_t i = 0; i < n; i++) {
+		pf_json_obj_begin(&j);
+		pf_json_key(&j, "path");
+		pf_json_str(&j, item(m, "tree_path[]", i));
+		pf_json_key(&j, "objects");
+		pf_json_uint(&j, strtoull(item(m, "tree_objects[]", i), NULL, 10));
+		pf_json_key(&j, "missing");
+		pf_json_bool(&j, is_missing(m, item(m, "tree_path[]", i)));
+		pf_json_obj_end(&j);
+	}
+	pf_json_arr_end(&j);
+	pf_json_key(&j, "approvals");
+	pf_json_arr_begin(&j);
+	n = count(m, "approval_id[]");
+	for (size_t i = 0; i < n; i++) {
+		pf_json_obj_begin(&j);
+		pf_json_key(&j, "id");
+		pf_json_str(&j, item(m, "approval_id[]", i));
+		pf_json_key(&j, "ticket");
+		pf_json_str(&j, item(m, "approval_ticket[]", i));
+		pf_json_key(&j, "paths");
+		pf_json_str(&j, item(m, "approval_paths[]", i));
+		pf_json_key(&j, "ops");
+		pf_json_str(&j, item(m, "approval_ops[]", i));
+		pf_json_key(&j, "approvers");
+		pf_json_str(&j, item(m, "approval_approvers[]", i));
+		pf_json_key(&j, "expires_in_s");
+		pf_json_uint(&j, strtoull(item(m, "approval_left_s[]", i), NULL, 10));
+		pf_json_obj_end(&j);
+	}
+	pf_json_arr_end(&j);
+	pf_json_obj_end(&j);
+	printf("%s\n", b.data ? b.data : "{}");
+	pf_buf_free(&b);
+}
+
+#define LABEL "%-14s"
+
 static int show_status(const struct pf_msg *rep)
 {
-	if (g.json)
-		return EXIT_OK;
-	printf("Mode:       %s", get(rep, "mode"));
-	if (*get(rep, "since"))
-		printf(" since %s by uid %s", get(rep, "since"), get(rep, "by_uid"));
+	int col = pf_cli_colour(g.json);
+	const char *mode = get(rep, "mode");
+	const char *on = "", *off = col ? "\033[0m" : "";
+	size_t n, width = 0;
+	char d[32];
+
+	if (col)
+		on = strcmp(mode, "enforce") == 0 ? "\033[1;36m" : strcmp(mode, "audit") == 0 ? "\033[1;33m" : "\033[1m";
+	printf(LABEL "%s%s%s", "Mode:", on, mode, off);
+	if (*get(rep, "since")) {
+		struct passwd *pw = getpwuid((uid_t)strtoul(get(rep, "by_uid"), NULL, 10));
+		time_t since = 0;
+		struct tm tm;
+
+		if (strptime(get(rep, "since"), "%Y-%m-%dT%H:%M:%SZ", &tm))
+			since = timegm(&tm);
+		fmt_duration((long long)(time(NULL) - since), d, sizeof(d));
+		if (strcmp(get(rep, "by_pid"), "0") == 0) /* the agent's own start-up state */
+			printf(" since %s (%s ago), set by permafrostd at start-up", get(rep, "since"), d);
+		else
+			printf(" since %s (%s ago) by uid %s%s%s%s, pid %s", get(rep, "since"), d,
+			       get(rep, "by_uid"), pw ? " (" : "", pw ? pw->pw_name : "",
+			       pw ? ")" : "", get(rep, "by_pid"));
+	}
 	printf("\n");
 	if (*get(rep, "reason"))
-		printf("Reason:     %s\n", get(rep, "reason"));
-	printf("Policy:     %s: %s rules, %s objects on %s filesystems "
-	       "(%s hard links, %s submounts)\n",
-	       get(rep, "policy"), get(rep, "rules"), get(rep, "objects"), get(rep, "filesystems"),
-	       get(rep, "hardlinks"), get(rep, "submounts"));
-	for (size_t i = 0; i < rep->n; i++)
-		if (strcmp(rep->kv[i].key, "missing[]") == 0)
-			printf("Missing:    %s (not protected: absent)\n", rep->kv[i].val);
-	printf("Decisions:  %s denied, %s would-deny, %s lost events\n", get(rep, "denied"),
-	       get(rep, "would_deny"), get(rep, "lost"));
-	printf("Audit log:  %s (%s events this run)\n", get(rep, "audit_log"),
+		printf(LABEL "%s\n", "Reason:", get(rep, "reason"));
+	printf(LABEL "%s: %s rules, %s objects on %s filesystems (%s hard links, %s submounts)\n",
+	       "Policy:", get(rep, "policy"), get(rep, "rules"), get(rep, "objects"),
+	       get(rep, "filesystems"), get(rep, "hardlinks"), get(rep, "submounts"));
+	n = count(rep, "tree_path[]");
+	for (size_t i = 0; i < n; i++)
+		if (strlen(item(rep, "tree_path[]", i)) > width)
+			width = strlen(item(rep, "tree_path[]", i));
+	for (size_t i = 0; i < n; i++) {
+		const char *p = item(rep, "tree_path[]", i);
+		printf(LABEL "%-*s  ", i == 0 ? "Protected:" : "", (int)width, p);
+		if (is_missing(rep, p))
+			printf("%sMISSING%s (absent on this host: nothing protected)\n",
+			       col ? "\033[1;33m" : "", off);
+		else
+			printf("%s objects\n", item(rep, "tree_objects[]", i));
+	}
+	if (!n)
+		printf(LABEL "nothing (the policy has no protect rule)\n", "Protected:");
+	else if (strtoull(get(rep, "trees_total"), NULL, 10) > n)
+		printf(LABEL "... and %llu more (all of them: permafrost policy check %s)\n", "",
+		       strtoull(get(rep, "trees_total"), NULL, 10) - n, get(rep, "policy"));
+	for (size_t i = 0, nm = count(rep, "missing[]"); i < nm; i++) {
+		const char *p = item(rep, "missing[]", i);
+		int tree = 0;
+		for (size_t t = 0; t < n; t++)
+			tree |= strcmp(item(rep, "tree_path[]", t), p) == 0;
+		if (!tree)
+			printf(LABEL "%s (absent on this host)\n", "Missing:", p);
+	}
+	n = count(rep, "approval_id[]");
+	if (!n)
+		printf(LABEL "none live\n", "Approvals:");
+	for (size_t i = 0; i < n; i++) {
+		fmt_duration(strtoll(item(rep, "approval_left_s[]", i), NULL, 10), d, sizeof(d));
+		printf(LABEL "%s ticket=%s left=%ss (expires in %s) ops=%s paths=%s approvers=%s\n",
+		       "Approval:", item(rep, "approval_id[]", i), item(rep, "approval_ticket[]", i),
+		       item(rep, "approval_left_s[]", i), d, item(rep, "approval_ops[]", i),
+		       item(rep, "approval_paths[]", i), item(rep, "approval_approvers[]", i));
+	}
+	printf(LABEL "%s events: %s denied, %s would-deny, %s approved, %s tamper; %s%s lost%s\n",
+	       "Decisions:", get(rep, "events"), get(rep, "denied"), get(rep, "would_deny"),
+	       get(rep, "approved"), get(rep, "tamper"),
+	       col && strcmp(get(rep, "lost"), "0") != 0 ? "\033[1;31m" : "", get(rep, "lost"), off);
+	printf(LABEL "%s (%s events this run)\n", "Audit log:", get(rep, "audit_log"),
 	       get(rep, "events_logged"));
-	for (size_t i = 0; i < rep->n; i++)
-		if (strcmp(rep->kv[i].key, "approvals[]") == 0)
-			printf("Approval:   %s\n", rep->kv[i].val);
-	printf("Agent:      pid %s, version %s, kernel %s, LSMs %s\n", get(rep, "agent_pid"),
-	       get(rep, "version"), get(rep, "kernel"), get(rep, "lsm"));
+	fmt_duration(strtoll(get(rep, "uptime_s"), NULL, 10), d, sizeof(d));
+	printf(LABEL "pid %s, version %s, up %s (since %s)\n", "Agent:", get(rep, "agent_pid"),
+	       get(rep, "version"), d, get(rep, "started"));
+	printf(LABEL "%s, LSMs %s\n", "Kernel:", get(rep, "kernel"), get(rep, "lsm"));
+	printf(LABEL "%s%s of %s%s in %s\n", "Pinned links:",
+	       col && strcmp(get(rep, "links_present"), get(rep, "links_expected")) != 0 ? "\033[1;31m" : "",
+	       get(rep, "links_present"), get(rep, "links_expected"), off, get(rep, "pin_dir"));
 	return EXIT_OK;
 }
 
 static int cmd_status(int argc, char **argv)
 {
-	struct pf_msg req;
+	struct pf_msg req, rep;
+	int r;
 
 	if (argc != 1)
 		return fail(EXIT_USAGE, "usage: permafrost status");
 	pf_msg_init(&req);
+	pf_msg_init(&rep);
 	pf_msg_add(&req, "cmd", "status");
-	return send_request(&req, show_status);
+	r = call(&req, &rep);
+	if (r == EXIT_OK) {
+		if (g.json)
+			status_json(&rep);
+		else
+			r = show_status(&rep);
+	}
+	pf_msg_free(&req);
+	pf_msg_free(&rep);
+	return r;
 }
 
 static int show_freeze(const struct pf_msg *rep)
@@ -691,6 +876,45 @@ static int cmd_log(int argc, char **argv)
 	return pf_cli_log(argc, argv, g.json, "/var/log/permafrost/audit.log");
 }
 
+static int cmd_doctor(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ 0 },
+	};
+	const char *policy = DEFAULT_POLICY;
+	struct pf_doctor_report *rep;
+	struct pf_doctor_env env;
+	struct pf_buf b;
+	int c, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'p')
+			policy = optarg;
+		else
+			return fail(EXIT_USAGE, "usage: permafrost doctor [--policy FILE]");
+	}
+	if (optind != argc)
+		return fail(EXIT_USAGE, "usage: permafrost doctor [--policy FILE]");
+	rep = calloc(1, sizeof(*rep));
+	if (!rep)
+		return fail(EXIT_REFUSED, "doctor: out of memory");
+	pf_doctor_env_host(&env, policy, g.socket);
+	pf_doctor_run(&env, rep);
+	pf_buf_init(&b);
+	pf_doctor_format(rep, g.json, pf_cli_colour(g.json), &b);
+	if (b.oom) {
+		r = fail(EXIT_REFUSED, "doctor: out of memory");
+	} else {
+		fwrite(b.data, 1, b.len, stdout);
+		r = rep->n_fail ? EXIT_REFUSED : EXIT_OK;
+	}
+	pf_buf_free(&b);
+	free(rep);
+	return r;
+}
+
 static int cmd_version(int argc, char **argv)
 {
 	if (g.json)
@@ -714,6 +938,7 @@ static const struct {
 	{ "check", cmd_check, "check PATH                   is PATH protected; what would a write get" },
 	{ "policy", cmd_policy, "policy check FILE            validate a policy and resolve it here" },
 	{ "log", cmd_log, "log [-f] [filters] | log verify  read or verify the audit log" },
+	{ "doctor", cmd_doctor, "doctor [--policy FILE]       can this host run Permafrost; each failure with its fix" },
 	{ "version", cmd_version, "version" },
 };
 
@@ -722,8 +947,8 @@ static void usage(FILE *f)
 	fprintf(f, "usage: permafrost [--json] [--socket PATH] COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < PF_ARRAY_SIZE(commands); i++)
 		fprintf(f, "  %s\n", commands[i].help);
-	fprintf(f, "\nexit codes: 0 ok, 1 refused/invalid, 2 usage, 3 agent unreachable, "
-		   "4 check: protected\n");
+	fprintf(f, "\nexit codes: 0 ok, 1 refused/invalid (doctor: a check failed), 2 usage, "
+		   "3 agent unreachable, 4 check: protected\n");
 }
 
 int main(int argc, char **argv)

@@ -1282,6 +1282,94 @@ static void reload_approvals(struct agent *a)
 	free(dir);
 }
 
+/* Protect rules listed in a status reply (each a path of up to 4095 bytes:
+ * the reply must stay under PF_MSG_MAX); trees_total counts them all. */
+#define PF_STATUS_MAX_TREES 128
+
+/* Status, protected trees: per protect rule its path and the number of
+ * (dev,ino) entries resolved under it (the path, symlink targets, hard
+ * links and submount roots it contributed). */
+static void status_trees(struct agent *a, struct pf_msg *rep)
+{
+	size_t *n = calloc(a->pol->n_rules ? a->pol->n_rules : 1, sizeof(*n));
+	size_t total = 0;
+
+	if (!n)
+		return;
+	for (size_t i = 0; i < a->res->n; i++)
+		if (a->res->e[i].kind == PF_RULE_PROTECT && a->res->e[i].rule_id < a->pol->n_rules)
+			n[a->res->e[i].rule_id]++;
+	for (size_t i = 0; i < a->pol->n_rules; i++) {
+		if (a->pol->rules[i].kind != PF_POL_PROTECT || ++total > PF_STATUS_MAX_TREES)
+			continue;
+		pf_msg_add(rep, "tree_path[]", a->pol->rules[i].path);
+		pf_msg_addf(rep, "tree_objects[]", "%zu", n[i]);
+	}
+	pf_msg_addf(rep, "trees_total", "%zu", total);
+	free(n);
+}
+
+/* Status, live approvals as parallel lists (one item per approval in each). */
+static void status_approvals(struct agent *a, struct pf_msg *rep)
+{
+	size_t live = 0;
+
+	for (int i = 0; i < PF_MAX_APPROVALS; i++) {
+		struct live_approval *l = &a->ap[i];
+		int64_t left;
+		char ops[128];
+
+		if (!l->used)
+			continue;
+		live++;
+		left = ((int64_t)l->expires_boot - boot_now_ns()) / 1000000000LL;
+		pf_token_format_ops(l->ops, ops, sizeof(ops));
+		pf_msg_add(rep, "approval_id[]", l->id);
+		pf_msg_add(rep, "approval_ticket[]", l->ticket);
+		pf_msg_add(rep, "approval_paths[]", l->paths);
+		pf_msg_add(rep, "approval_ops[]", ops);
+		pf_msg_add(rep, "approval_approvers[]", l->approvers);
+		pf_msg_addf(rep, "approval_left_s[]", "%lld", (long long)(left > 0 ? left : 0));
+	}
+	pf_msg_addf(rep, "approvals_live", "%zu", live);
+}
+
+/* Status, agent health: uptime, and the program links pinned in our set
+ * (expected: every attached program, as attach_bpf pins them). */
+static void status_health(struct agent *a, struct pf_msg *rep)
+{
+	struct bpf_object_skeleton *sk = a->skel->skeleton;
+	int fd = bpf_map__fd(a->skel->maps.counters);
+	unsigned expected = 0, present = 0;
+	uint64_t events = 0;
+	char ts[64];
+
+	for (int i = 0; i < sk->prog_cnt; i++) {
+		char path[600];
+		struct stat st;
+
+		if (!*sk->progs[i].link)
+			continue;
+		expected++;
+		snprintf(path, sizeof(path), "%s/%s", a->pin_set, sk->progs[i].name);
+		if (stat(path, &st) == 0)
+			present++;
+	}
+	pf_msg_addf(rep, "links_expected", "%u", expected);
+	pf_msg_addf(rep, "links_present", "%u", present);
+	pf_msg_add(rep, "pin_dir", a->pin_set);
+	pf_msg_addf(rep, "by_pid", "%u", a->st.by_pid);
+	for (uint32_t d = PF_DEC_DENY; d <= PF_DEC_TAMPER; d++)
+		events += percpu_sum(fd, d);
+	pf_msg_addf(rep, "events", "%llu", (unsigned long long)events);
+	pf_msg_addf(rep, "approved", "%llu", (unsigned long long)percpu_sum(fd, PF_DEC_APPROVED));
+	pf_msg_addf(rep, "tamper", "%llu", (unsigned long long)percpu_sum(fd, PF_DEC_TAMPER));
+	pf_rfc3339(a->started_ns / 1000000000LL, ts, sizeof(ts));
+	pf_msg_add(rep, "started", ts);
+	pf_msg_addf(rep, "uptime_s", "%lld",
+		    (long long)((pf_now_ns() - a->started_ns) / 1000000000LL));
+}
+
 static void cmd_status(struct agent *a, const struct pf_msg *req, struct pf_msg *rep)
 {
 	char ts[64];
@@ -1313,27 +1401,18 @@ static void cmd_status(struct agent *a, const struct pf_msg *req, struct pf_msg 
 		    (unsigned long long)percpu_sum(bpf_map__fd(a->skel->maps.lost), 0));
 	pf_msg_addf(rep, "events_logged", "%llu", (unsigned long long)a->events_logged);
 	pf_msg_add(rep, "audit_log", a->log_path);
-	for (int i = 0; i < PF_MAX_APPROVALS; i++) {
-		struct live_approval *l = &a->ap[i];
-		int64_t left;
-		char ops[128];
-
-		if (!l->used)
-			continue;
-		left = ((int64_t)l->expires_boot - boot_now_ns()) / 1000000000LL;
-		pf_token_format_ops(l->ops, ops, sizeof(ops));
-		pf_msg_addf(rep, "approvals[]", "%s ticket=%s left=%llds ops=%s approvers=%s paths=%s",
-			    l->id, l->ticket, (long long)(left > 0 ? left : 0), ops, l->approvers,
-			    l->paths);
-	}
 	pf_msg_addf(rep, "agent_pid", "%d", (int)getpid());
 	pf_msg_add(rep, "version", PF_VERSION);
 	if (uname(&u) == 0)
 		pf_msg_add(rep, "kernel", u.release);
 	if (pf_read_file("/sys/kernel/security/lsm", 4096, &lsm, &len) == 0) {
+		lsm[strcspn(lsm, "\n")] = '\0';
 		pf_msg_add(rep, "lsm", lsm);
 		free(lsm);
 	}
+	status_trees(a, rep);
+	status_approvals(a, rep);
+	status_health(a, rep);
 }
 
 static int change_mode(struct agent *a, int mode, const char *reason, const struct peer *p,

@@ -32,6 +32,7 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/timex.h>
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <sys/xattr.h>
@@ -756,6 +757,29 @@ static int op_remount_ro(char **a) { TRY(mount(NULL, a[0], NULL, MS_REMOUNT | MS
 
 /* ---- misc ------------------------------------------------------------- */
 
+/* clock sync: marks the clock synchronised, as an NTP daemon does (clears
+ * STA_UNSYNC, maximum error 0: the kernel sets STA_UNSYNC again only once
+ * the error grows past 16 s, hours later). clock unsync: sets STA_UNSYNC. */
+static int op_clock(char **a)
+{
+	struct timex tx = { .modes = 0 };
+	int sync = strcmp(a[0], "sync") == 0;
+
+	if (!sync && strcmp(a[0], "unsync") != 0) {
+		fprintf(stderr, "pfop clock: expected sync or unsync, got '%s'\n", a[0]);
+		exit(2);
+	}
+	TRY(adjtimex(&tx));
+	tx.modes = ADJ_STATUS | ADJ_MAXERROR;
+	if (sync)
+		tx.status &= ~STA_UNSYNC;
+	else
+		tx.status |= STA_UNSYNC;
+	tx.maxerror = sync ? 0 : 16000000;
+	TRY(adjtimex(&tx));
+	return 0;
+}
+
 static int op_sleep_ms(char **a)
 {
 	long ms;
@@ -929,6 +953,7 @@ static const struct op {
 	{ "umount", 1, 1, op_umount, 0, "PATH", "umount2" },
 	{ "remount-ro", 1, 1, op_remount_ro, 0, "PATH", "mount MS_REMOUNT|MS_RDONLY" },
 	{ "remount-rw", 1, 1, op_remount_rw, 0, "PATH", "mount MS_REMOUNT (read-write)" },
+	{ "clock", 1, 1, op_clock, 0, "sync|unsync", "adjtimex: clear or set STA_UNSYNC (as an NTP daemon would)" },
 	{ "sock-send", 2, 2, op_sock_send, QUIET, "PATH HEX", "send raw bytes to a Unix socket, print the reply" },
 	{ "chroot", 2, 7, op_chroot, 0, "DIR OP ARGS...", "chroot into DIR, then run OP" },
 	{ "run-as", 3, 7, op_chroot, 0, "UID GID CMD ARGS...", "drop to UID/GID and exec CMD" },

@@ -1,4 +1,6 @@
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include "cli.h"
 #include "json.h"
 
@@ -25,4 +27,11 @@ void pf_cli_print_error(int json, int code, const char *msg)
 	printf("%s\n", b.data ? b.data : "{}");
 	fflush(stdout);
 	pf_buf_free(&b);
+}
+
+int pf_cli_colour(int json)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	return !json && isatty(STDOUT_FILENO) && !(nc && *nc);
 }

@@ -2,9 +2,13 @@
 # surviving a restart, and the control socket refusing garbage.
 . "$PF_LIB"
 
-mkdir -p /prot/etc/sub /prot/free
+mkdir -p /prot/etc/sub /prot/free /prot/other
 printf 'a\n' > /prot/etc/a.conf
+printf 'c\n' > /prot/etc/c.conf
 printf 'b\n' > /prot/free/b
+# A second name outside the tree: the file becomes an object of its own.
+printf 'h\n' > /prot/etc/h
+ln /prot/etc/h /prot/other/h
 pf_keys_setup
 cat > "$PF_POLICY" <<POL
 allowed-signers $PF_SIGNERS
@@ -13,19 +17,72 @@ protect /prot/not-here
 exempt  /prot/etc/sub
 POL
 
+# has_line NAME TEXT LINE: TEXT holds exactly LINE (whole line, fixed string).
+has_line() {
+	printf '%s\n' "$2" | grep -qxF -- "$3" && ok "$1" || not_ok "$1" "no line '$3' in: $(printf '%s' "$2" | tr '\n' '|')"
+}
+# has_re NAME TEXT REGEX: a whole line of TEXT matches the extended REGEX.
+has_re() {
+	printf '%s\n' "$2" | grep -qxE -- "$3" && ok "$1" || not_ok "$1" "no line matching '$3' in: $(printf '%s' "$2" | tr '\n' '|')"
+}
+# Programs the agent attaches and pins: 26 on 6.12; 6.1 lacks the
+# file_truncate, inode_set_acl and inode_remove_acl hooks (added in 6.2).
+case $(uname -r) in 6.1.*) NLINKS=23 ;; *) NLINKS=26 ;; esac
+LSMS=$(cat /sys/kernel/security/lsm)
+VER=$(permafrost version | awk '{print $2}')
+
 require_agent
+PID=$(cat /tmp/permafrostd.pid)
 out=$(permafrost status); rc=$?
-[ $rc -eq 0 ] && echo "$out" | grep -q '^Mode: *off' && ok "status: a fresh agent is off" || not_ok "status: a fresh agent is off" "rc=$rc $out"
-echo "$out" | grep -q 'Missing: *\/prot\/not-here' && ok "status: names the missing path" || not_ok "status: names the missing path" "$out"
+[ $rc -eq 0 ] && ok "status: exit 0" || not_ok "status: exit 0" "rc=$rc $out"
+has_re "status: a fresh agent is off, from start-up" "$out" "Mode:         off since 20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z \([0-9]+s ago\), set by permafrostd at start-up"
+has_line "status: the start-up reason" "$out" "Reason:       initial mode from $PF_POLICY"
+has_line "status: nothing logged yet" "$out" "Audit log:    $PF_LOG (0 events this run)"
+has_line "status: policy totals (dir, its multiply-linked file, the exempt dir)" "$out" \
+	"Policy:       $PF_POLICY: 3 rules, 3 objects on 1 filesystems (1 hard links, 0 submounts)"
+has_line "status: protected tree with its object count" "$out" "Protected:    /prot/etc       2 objects"
+has_line "status: a missing tree" "$out" "              /prot/not-here  MISSING (absent on this host: nothing protected)"
+has_line "status: no approvals" "$out" "Approvals:    none live"
+has_line "status: counters at zero" "$out" "Decisions:    0 events: 0 denied, 0 would-deny, 0 approved, 0 tamper; 0 lost"
+has_re "status: agent pid, version, uptime" "$out" "Agent:        pid $PID, version $VER, up [0-9]+s \(since 20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\)"
+has_line "status: kernel and active LSMs" "$out" "Kernel:       $(uname -r), LSMs $LSMS"
+has_line "status: every program link pinned" "$out" "Pinned links: $NLINKS of $NLINKS in /sys/fs/bpf/permafrost/links-$PID"
+n=$(ls /sys/fs/bpf/permafrost/links-$PID | wc -l)
+[ "$n" -eq "$NLINKS" ] && ok "status: the pin directory holds $NLINKS links" || not_ok "pin directory count" "$n files, want $NLINKS"
 out=$(permafrost --json status)
-echo "$out" | grep -q '"mode": "off"' && ok "status --json: mode" || not_ok "status --json: mode" "$out"
+flat=$(printf '%s' "$out" | tr -d ' \n')
+for kv in '"mode":"off"' "\"agent_pid\":$PID" "\"links_expected\":$NLINKS" "\"links_present\":$NLINKS" \
+	'"events":0' '"denied":0' '"would_deny":0' '"approved":0' '"tamper":0' '"lost":0' '"trees_total":2' \
+	'"approvals_live":0' '"approvals":[]' '"missing":["/prot/not-here"]' \
+	'"trees":[{"path":"/prot/etc","objects":2,"missing":false},{"path":"/prot/not-here","objects":0,"missing":true}]'; do
+	case $flat in *"$kv"*) ok "status --json: $kv" ;; *) not_ok "status --json: $kv" "$out" ;; esac
+done
+printf '%s' "$out" | grep -qE '"uptime_s": [0-9]+,' && ok "status --json: uptime_s is a number" || not_ok "status --json: uptime_s" "$out"
 
 check "freeze" permafrost freeze --reason "change freeze 42"
 expect EPERM "frozen: write refused" pfop write /prot/etc/a.conf x
 out=$(permafrost status)
-echo "$out" | grep -q '^Mode: *enforce since' && ok "status: enforce since" || not_ok "status: enforce since" "$out"
-echo "$out" | grep -q 'Reason: *change freeze 42' && ok "status: reason" || not_ok "status: reason" "$out"
-echo "$out" | grep -q '1 denied' && ok "status: counts the denial" || not_ok "status: counts the denial" "$out"
+has_re "status: enforce since when, by whom (uid, name, pid)" "$out" "Mode:         enforce since 20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z \([0-9]+s ago\) by uid 0 \(root\), pid [0-9]+"
+has_line "status: reason" "$out" "Reason:       change freeze 42"
+has_line "status: counts the denial" "$out" "Decisions:    1 events: 1 denied, 0 would-deny, 0 approved, 0 tamper; 0 lost"
+
+# A live approval: listed with its time left, then used and counted.
+new_token /tmp/ap.tok --path /prot/etc/c.conf --ops write --ttl 10m && sign_token /tmp/ap.tok alice
+AP_ID=$(sed -n 's/^token-id: //p' /tmp/ap.tok)
+check "approve a write to c.conf" permafrost approve /tmp/ap.tok
+out=$(permafrost status)
+has_re "status: the live approval with id, ticket, time left, ops, paths, approvers" "$out" \
+	"Approval:     $AP_ID ticket=CHG-1 left=(600|59[0-9])s \(expires in (10m 00s|9m [0-5][0-9]s)\) ops=write paths=/prot/etc/c.conf approvers=alice"
+flat=$(permafrost --json status | tr -d ' \n')
+echo "$flat" | grep -qE "\"approvals\":\[\{\"id\":\"$AP_ID\",\"ticket\":\"CHG-1\",\"paths\":\"/prot/etc/c.conf\",\"ops\":\"write\",\"approvers\":\"alice\",\"expires_in_s\":(600|59[0-9])\}\]" &&
+	ok "status --json: the approval as an object" || not_ok "status --json: approval" "$flat"
+expect OK "approved write to c.conf" pfop write /prot/etc/c.conf y
+out=$(permafrost status)
+# Two approved decisions: the open for write (file_open) and the write
+# through it (file_permission).
+has_line "status: counts the approved open and write" "$out" "Decisions:    3 events: 1 denied, 0 would-deny, 2 approved, 0 tamper; 0 lost"
+check "revoke the approval" permafrost revoke "$AP_ID"
+has_line "status: no approval after revoke" "$(permafrost status)" "Approvals:    none live"
 
 out=$(permafrost check /prot/etc/a.conf); rc=$?
 [ $rc -eq 4 ] && ok "check: protected path exits 4" || not_ok "check: protected path exits 4" "rc=$rc"
