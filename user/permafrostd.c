@@ -94,6 +94,7 @@ struct agent {
 	char *inbox_dir;   /* state_dir/inbox */
 	int inbox_fd;      /* inotify */
 	int inbox_pending; /* a scan stopped at PF_INBOX_MAX_PER_SCAN */
+	int64_t inbox_next; /* boot ns of the next periodic scan */
 };
 
 static int verbose;
@@ -1192,6 +1193,9 @@ static void inbox_scan(struct agent *a)
 	a->inbox_pending = 0;
 	if (!a->inbox_dir)
 		return;
+	/* Entries that make no IN_MOVED_TO/IN_CLOSE_WRITE event (ln -s,
+	 * mkfifo, mkdir) are found by the next scan: an event or this timer. */
+	a->inbox_next = boot_now_ns() + PF_INBOX_RESCAN_S * 1000000000LL;
 	if (pf_inbox_scan(a->inbox_dir, inbox_decide, inbox_report, a, &more, err,
 			  sizeof(err)) < 0)
 		warnx_("%s", err);
@@ -1834,7 +1838,7 @@ int main(int argc, char **argv)
 				inbox_event(&a);
 			}
 		}
-		if (a.inbox_pending)
+		if (a.inbox_pending || boot_now_ns() >= a.inbox_next)
 			inbox_scan(&a);
 		/* Always drain: events must not wait behind control traffic. */
 		r = ring_buffer__consume(a.rb);

@@ -41,6 +41,9 @@
 #define PF_INBOX_MAX_PER_SCAN 64
 #define PF_INBOX_MAX_DUP 99
 #define PF_INBOX_REASON_MAX 1024
+/* The agent also scans every PF_INBOX_RESCAN_S seconds: entries that make
+ * no inotify event it watches (a symlink, a FIFO made in place). */
+#define PF_INBOX_RESCAN_S 60
 
 enum pf_inbox_name {
 	PF_INBOX_SKIP,    /* dotfile, NAME.tmp, accepted, rejected: left alone */
