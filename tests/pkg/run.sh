@@ -95,7 +95,7 @@ if [ -n "$RPM" ]; then
 		check "rpm -qlp lists $f" grep -qx "$f" "$tmp/rpm.files"
 	done
 	for m in docs/man/*.[1-8]; do
-		check "rpm ships man page ${m##*/}" grep -Eq "^/usr/share/man/man${m##*.}/${m##*/}(\.gz)?\$" "$tmp/rpm.files"
+		check "rpm ships man page ${m##*/} gzipped" grep -qx "/usr/share/man/man${m##*.}/${m##*/}.gz" "$tmp/rpm.files"
 	done
 	check "rpm ships the bash completion" grep -qx /usr/share/bash-completion/completions/permafrost "$tmp/rpm.files"
 	got=$(rpm -qpc "$RPM" 2>/dev/null | sort | tr '\n' ' ')
