@@ -10,13 +10,13 @@ for t in "$OUT"/tests/test_*; do
 	name=$(basename "$t")
 	out=$("$t" 2>&1)
 	rc=$?
-	p=$(grep -c '^ok ' <<<"$out")
-	f=$(grep -c '^not ok ' <<<"$out")
-	sed "s/^\(not ok\|ok\) \([0-9]*\) - /\1 - [$name] /" <<<"$out" | grep -E '^(ok|not ok) '
-	grep -E '^not ok ' -A0 <<<"$out" >/dev/null
+	p=$(grep -a -c '^ok ' <<<"$out")
+	f=$(grep -a -c '^not ok ' <<<"$out")
+	sed "s/^\(not ok\|ok\) \([0-9]*\) - /\1 - [$name] /" <<<"$out" | grep -a -E '^(ok|not ok) '
+	grep -a -E '^not ok ' -A0 <<<"$out" >/dev/null
 	if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
 		echo "not ok - [$name] exited with status $rc without a failing case"
-		grep -v -E '^(ok|not ok|1\.\.)' <<<"$out" | tail -n 5 | sed 's/^/#   /'
+		grep -a -v -E '^(ok|not ok|1\.\.)' <<<"$out" | tail -n 5 | sed 's/^/#   /'
 		f=$((f + 1))
 	fi
 	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <sys/capability.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -47,6 +48,8 @@
 #include "metrics.h"
 #include "signers.h"
 #include "token.h"
+#include "inbox.h"
+#include "notify.h"
 
 #define DEFAULT_POLICY "/etc/permafrost/permafrost.conf"
 #define DEFAULT_STATE_DIR "/var/lib/permafrost"
@@ -103,6 +106,10 @@ struct agent {
 			       replaced a protected object; 0: none pending) */
 	struct pf_used used;
 	struct live_approval ap[PF_MAX_APPROVALS];
+	char *inbox_dir;   /* state_dir/inbox */
+	int inbox_fd;      /* inotify */
+	int inbox_pending; /* a scan stopped at PF_INBOX_MAX_PER_SCAN */
+	int64_t inbox_next; /* boot ns of the next periodic scan */
 };
 
 static int verbose;
@@ -1154,13 +1161,64 @@ static int persist_bundle(struct agent *a, const char *id, const struct pf_appro
 	return r;
 }
 
+/* The approve path, shared by `permafrost approve` (the control socket) and
+ * the inbox: verify, refuse a thaw token, spend the token id, load the
+ * kernel entries, keep the bundle for a restart. 0 with *ret_ap (caller
+ * frees) and *ret_slot; a negative errno with the reason in @err. */
+static int approve_token(struct agent *a, const struct pf_approve_input *in,
+			 struct pf_approval **ret_ap, int *ret_slot, char *err, size_t errsz)
+{
+	struct pf_approval *ap = NULL;
+	char why[1024];
+	int slot, r;
+
+	r = verify_token(a, in, NULL, &ap, why, sizeof(why));
+	if (r < 0) {
+		snprintf(err, errsz, "refused: %s", why);
+		return r;
+	}
+	if (ap->token->ops & PF_TOKEN_OP_THAW) {
+		snprintf(err, errsz, "token %s is a thaw token: use `permafrost thaw`",
+			 ap->token->id);
+		pf_approval_free(ap);
+		return -EINVAL;
+	}
+	/* Durably used before the kernel sees it: a crash can lose an
+	 * approval, never replay one. */
+	r = pf_used_add(a->state_dir, &a->used, ap->token->id);
+	if (r < 0) {
+		snprintf(err, errsz, "recording token id %s: %s", ap->token->id,
+			 r == -EEXIST ? "already used" : strerror(-r));
+		pf_approval_free(ap);
+		return r;
+	}
+	r = install_approval(a, ap, expiry_boot(ap->token->not_after), &slot, why, sizeof(why));
+	if (r == 0) {
+		r = persist_bundle(a, ap->token->id, in);
+		if (r < 0) {
+			snprintf(why, sizeof(why), "saving the approval: %s", strerror(-r));
+			remove_kernel_entries(a, &a->ap[slot]);
+			live_free(&a->ap[slot]);
+			set_n_approvals(a);
+		}
+	}
+	if (r < 0) {
+		snprintf(err, errsz, "%s (token id %s is now spent)", why, ap->token->id);
+		pf_approval_free(ap);
+		return r;
+	}
+	*ret_ap = ap;
+	*ret_slot = slot;
+	return 0;
+}
+
 static void cmd_approve(struct agent *a, const struct pf_msg *req, struct pf_msg *rep)
 {
 	struct pf_text sigs[PF_TOKEN_MAX_SIGS];
 	struct pf_approve_input in = { 0 };
 	struct pf_approval *ap = NULL;
-	char err[1024], left[32];
-	int slot, r;
+	char err[1200], left[32];
+	int slot;
 
 	if (request_input(req, &in, sigs, PF_TOKEN_MAX_SIGS) < 0) {
 		reply_error(rep, "approve: a token bundle and at most %d signature files are "
@@ -1168,40 +1226,9 @@ static void cmd_approve(struct agent *a, const struct pf_msg *req, struct pf_msg
 			    PF_TOKEN_MAX_SIGS);
 		return;
 	}
-	r = verify_token(a, &in, NULL, &ap, err, sizeof(err));
-	if (r < 0) {
-		reply_error(rep, "approve: refused: %s", err);
+	if (approve_token(a, &in, &ap, &slot, err, sizeof(err)) < 0) {
+		reply_error(rep, "approve: %s", err);
 		log_record(a, "approval-refused", "reason", err, NULL, NULL);
-		return;
-	}
-	if (ap->token->ops & PF_TOKEN_OP_THAW) {
-		reply_error(rep, "approve: token %s is a thaw token: use `permafrost thaw`",
-			    ap->token->id);
-		pf_approval_free(ap);
-		return;
-	}
-	/* Durably used before the kernel sees it: a crash can lose an
-	 * approval, never replay one. */
-	r = pf_used_add(a->state_dir, &a->used, ap->token->id);
-	if (r < 0) {
-		reply_error(rep, "approve: recording token id %s: %s", ap->token->id,
-			    r == -EEXIST ? "already used" : strerror(-r));
-		pf_approval_free(ap);
-		return;
-	}
-	r = install_approval(a, ap, expiry_boot(ap->token->not_after), &slot, err, sizeof(err));
-	if (r == 0) {
-		r = persist_bundle(a, ap->token->id, &in);
-		if (r < 0) {
-			snprintf(err, sizeof(err), "saving the approval: %s", strerror(-r));
-			remove_kernel_entries(a, &a->ap[slot]);
-			live_free(&a->ap[slot]);
-			set_n_approvals(a);
-		}
-	}
-	if (r < 0) {
-		reply_error(rep, "approve: %s (token id %s is now spent)", err, ap->token->id);
-		pf_approval_free(ap);
 		return;
 	}
 	log_record(a, "approval-loaded", "token", ap->token->id, "ticket", ap->token->ticket);
@@ -1214,6 +1241,85 @@ static void cmd_approve(struct agent *a, const struct pf_msg *req, struct pf_msg
 		 (long long)((a->ap[slot].expires_boot - (uint64_t)boot_now_ns()) / 1000000000ULL));
 	pf_msg_add(rep, "expires_in_s", left);
 	pf_approval_free(ap);
+}
+
+/* --- the inbox (lib/inbox.c): tokens dropped by configuration management - */
+
+/* pf_inbox_decide_fn: the file is a bundle (body and signatures), decided
+ * exactly as `permafrost approve BUNDLE` is. */
+static int inbox_decide(void *data, const char *name, const char *bytes, size_t len,
+			char *reason, size_t reasonsz)
+{
+	struct agent *a = data;
+	struct pf_approve_input in = { .bundle = { bytes, len } };
+	struct pf_approval *ap = NULL;
+	int slot;
+
+	if (approve_token(a, &in, &ap, &slot, reason, reasonsz) < 0)
+		return 0;
+	snprintf(reason, reasonsz, "token %s ticket %s approvers %s paths %s", ap->token->id,
+		 ap->token->ticket, a->ap[slot].approvers, a->ap[slot].paths);
+	pf_approval_free(ap);
+	return 1;
+}
+
+/* pf_inbox_report_fn: every outcome goes to the audit log. */
+static void inbox_report(void *data, const char *name, bool accepted, const char *stored,
+			 const char *reason)
+{
+	struct agent *a = data;
+	char where[512], line[1400];
+
+	snprintf(where, sizeof(where), "%s%s", stored ? "" : "not kept: ",
+		 stored ? stored : name);
+	snprintf(line, sizeof(line), "inbox %s: %s", name, reason);
+	log_record(a, accepted ? "approval-loaded" : "approval-refused", "inbox", where,
+		   "reason", line);
+}
+
+static void inbox_scan(struct agent *a)
+{
+	char err[1024];
+	bool more = false;
+
+	a->inbox_pending = 0;
+	if (!a->inbox_dir)
+		return;
+	/* Entries that make no IN_MOVED_TO/IN_CLOSE_WRITE event (ln -s,
+	 * mkfifo, mkdir) are found by the next scan: an event or this timer. */
+	a->inbox_next = boot_now_ns() + PF_INBOX_RESCAN_S * 1000000000LL;
+	if (pf_inbox_scan(a->inbox_dir, inbox_decide, inbox_report, a, &more, err,
+			  sizeof(err)) < 0)
+		warnx_("%s", err);
+	a->inbox_pending = more;
+}
+
+/* Drains the inotify queue; any event means: scan. */
+static void inbox_event(struct agent *a)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+
+	while (read(a->inbox_fd, buf, sizeof(buf)) > 0)
+		;
+	inbox_scan(a);
+}
+
+static int inbox_init(struct agent *a, char *err, size_t errsz)
+{
+	if (asprintf(&a->inbox_dir, "%s/%s", a->state_dir, PF_INBOX_DIR) < 0) {
+		a->inbox_dir = NULL;
+		return -ENOMEM;
+	}
+	if (pf_inbox_prepare(a->inbox_dir, err, errsz) < 0)
+		return -1;
+	a->inbox_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (a->inbox_fd < 0 ||
+	    inotify_add_watch(a->inbox_fd, a->inbox_dir,
+			      IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR | IN_DONT_FOLLOW) < 0) {
+		snprintf(err, errsz, "inotify on %s: %s", a->inbox_dir, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 static void cmd_revoke(struct agent *a, const struct pf_msg *req, struct pf_msg *rep)
@@ -1862,6 +1968,7 @@ int main(int argc, char **argv)
 		.listen_fd = -1,
 		.sig_fd = -1,
 		.epfd = -1,
+		.inbox_fd = -1,
 	};
 	struct pf_error perr;
 	struct epoll_event ev;
@@ -2012,6 +2119,12 @@ int main(int argc, char **argv)
 	epoll_ctl(a.epfd, EPOLL_CTL_ADD, a.listen_fd, &ev);
 	ev.data.fd = a.sig_fd;
 	epoll_ctl(a.epfd, EPOLL_CTL_ADD, a.sig_fd, &ev);
+	if (inbox_init(&a, err, sizeof(err)) < 0) {
+		warnx_("%s", err);
+		goto out;
+	}
+	ev.data.fd = a.inbox_fd;
+	epoll_ctl(a.epfd, EPOLL_CTL_ADD, a.inbox_fd, &ev);
 
 	if (drop_capabilities(err, sizeof(err)) < 0) {
 		warnx_("%s", err);
@@ -2025,6 +2138,12 @@ int main(int argc, char **argv)
 		a.log_path, a.sock_path);
 	/* Readiness for supervisors that wait for the socket. */
 	fflush(stderr);
+	inbox_scan(&a);
+	/* systemd (Type=notify): attached, freeze state applied, socket
+	 * listening. */
+	r = pf_sd_notify("READY=1\nSTATUS=serving the control socket");
+	if (r < 0)
+		warnx_("sd_notify READY=1 to %s: %s", getenv("NOTIFY_SOCKET"), strerror(-r));
 
 	while (running) {
 		struct epoll_event evs[8];
@@ -2045,8 +2164,12 @@ int main(int argc, char **argv)
 					else
 						running = 0;
 				}
+			} else if (evs[i].data.fd == a.inbox_fd) {
+				inbox_event(&a);
 			}
 		}
+		if (a.inbox_pending || boot_now_ns() >= a.inbox_next)
+			inbox_scan(&a);
 		/* Always drain: events must not wait behind control traffic. */
 		r = ring_buffer__consume(a.rb);
 		if (r < 0 && r != -EINTR)
@@ -2063,6 +2186,7 @@ int main(int argc, char **argv)
 		pf_auditlog_sync(a.log);
 		periodic(&a);
 	}
+	pf_sd_notify("STOPPING=1");
 	ring_buffer__consume(a.rb);
 	check_lost(&a);
 	if (a.st.mode == PF_MODE_OFF) {
@@ -2096,6 +2220,9 @@ out:
 	for (int i = 0; i < PF_MAX_APPROVALS; i++)
 		live_free(&a.ap[i]);
 	pf_used_free(&a.used);
+	if (a.inbox_fd >= 0)
+		close(a.inbox_fd);
+	free(a.inbox_dir);
 	pf_resolved_free(a.res);
 	pf_policy_free(a.pol);
 	return ret;

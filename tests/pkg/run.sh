@@ -65,13 +65,10 @@ if [ -n "$DEB" ]; then
 		/usr/share/doc/permafrost/copyright /usr/share/doc/permafrost/README.md; do
 		check "deb ships $f" grep -qx "$f" "$tmp/deb.files"
 	done
-	for m in man/*.[1-8]; do
-		[ -e "$m" ] || continue
-		check "deb ships man page ${m##*/}" grep -q "/usr/share/man/man${m##*.}/${m##*/}" "$tmp/deb.files"
+	for m in docs/man/*.[1-8]; do
+		check "deb ships man page ${m##*/} gzipped" grep -qx "/usr/share/man/man${m##*.}/${m##*/}.gz" "$tmp/deb.files"
 	done
-	if [ -f packaging/bash-completion/permafrost ]; then
-		check "deb ships the bash completion" grep -qx /usr/share/bash-completion/completions/permafrost "$tmp/deb.files"
-	fi
+	check "deb ships the bash completion" grep -qx /usr/share/bash-completion/completions/permafrost "$tmp/deb.files"
 	mkdir -p "$tmp/ctl"
 	dpkg-deb -e "$DEB" "$tmp/ctl"
 	got=$(sort "$tmp/ctl/conffiles" | tr '\n' ' ')
@@ -97,6 +94,10 @@ if [ -n "$RPM" ]; then
 		/etc/permafrost/permafrost.conf /etc/permafrost/allowed_signers; do
 		check "rpm -qlp lists $f" grep -qx "$f" "$tmp/rpm.files"
 	done
+	for m in docs/man/*.[1-8]; do
+		check "rpm ships man page ${m##*/} gzipped" grep -qx "/usr/share/man/man${m##*.}/${m##*/}.gz" "$tmp/rpm.files"
+	done
+	check "rpm ships the bash completion" grep -qx /usr/share/bash-completion/completions/permafrost "$tmp/rpm.files"
 	got=$(rpm -qpc "$RPM" 2>/dev/null | sort | tr '\n' ' ')
 	if [ "$got" = "/etc/permafrost/allowed_signers /etc/permafrost/permafrost.conf " ]; then
 		ok "rpm %config files are exactly permafrost.conf and allowed_signers"
@@ -117,6 +118,15 @@ if [ -n "$score" ] && awk -v s="$score" 'BEGIN { exit !(s <= 3.0) }'; then
 else
 	notok "systemd-analyze security: exposure at most 3.0" "got '${score:-none}'"
 fi
+# The unit file as shipped, outside any root (the binary it names need not
+# exist here: that one message is expected and ignored).
+if command -v systemd-analyze >/dev/null 2>&1; then
+	out=$(systemd-analyze verify "$UNIT" 2>&1 | grep -v 'Command /usr/sbin/permafrostd is not executable')
+	if [ -z "$out" ]; then ok "systemd-analyze verify $UNIT: no complaint"; else notok "systemd-analyze verify $UNIT" "$(echo "$out" | head -n 3 | tr '\n' ' ')"; fi
+else
+	notok "systemd-analyze verify" "systemd-analyze not installed (scripts/install-deps.sh installs systemd)"
+fi
+check "unit: Type=notify with NotifyAccess=main" sh -c "grep -qx 'Type=notify' '$UNIT' && grep -qx 'NotifyAccess=main' '$UNIT'"
 if grep -q '^Type=notify' "$UNIT"; then
 	check "Type=notify: permafrostd sends READY=1 (NOTIFY_SOCKET in the binary)" \
 		sh -c "dpkg-deb --fsys-tarfile '$DEB' | tar -xOf - ./usr/sbin/permafrostd | grep -aq NOTIFY_SOCKET"
@@ -241,6 +251,19 @@ else
 	check "unit enabled for boot (multi-user.target.wants)" test -L "$ROOT/etc/systemd/system/multi-user.target.wants/permafrostd.service"
 	check "fresh install wrote no freeze state" test ! -e "$ROOT/var/lib/permafrost/freeze"
 	check "empty allowed_signers installed" sh -c "[ -f '$ROOT/etc/permafrost/allowed_signers' ] && [ ! -s '$ROOT/etc/permafrost/allowed_signers' ]"
+	# Man pages and completion land in the root; the installed pages render
+	# without a warning (the root has no man-db: the host's man reads them).
+	for m in docs/man/*.[1-8]; do
+		f=$ROOT/usr/share/man/man${m##*.}/${m##*/}.gz
+		if [ -s "$f" ] && out=$(man --warnings -l "$f" 2>&1 >/dev/null) && [ -z "$out" ] &&
+			man -l "$f" 2>/dev/null | grep -q '^NAME'; then
+			ok "installed ${m##*/}.gz renders with man -l, no warnings"
+		else
+			notok "installed ${m##*/}.gz renders with man -l" "$(ls -l "$f" 2>&1) $(echo "$out" | head -n 2 | tr '\n' ' ')"
+		fi
+	done
+	check "bash completion installed and loads in bash" \
+		sh -c "chroot '$ROOT' bash -c '. /usr/share/bash-completion/completions/permafrost && complete -p permafrost' | grep -q _permafrost"
 	if out=$(systemd-analyze verify --root="$ROOT" /lib/systemd/system/permafrostd.service 2>&1); then
 		ok "systemd-analyze verify (in the root)"
 	else

@@ -730,6 +730,48 @@ static int op_sock_send(char **a)
 	return 0;
 }
 
+/* dgram-recv ADDR N MS: bind a Unix datagram socket at ADDR ('@name':
+ * abstract), print each datagram received (one per line, "\n" inside shown
+ * as '|') until N arrived or MS milliseconds passed. Stands in for systemd's
+ * NOTIFY_SOCKET. */
+static int op_dgram_recv(char **a)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	size_t n = strlen(a[0]);
+	int want = atoi(a[1]), got = 0, fd;
+	socklen_t len;
+	struct timeval tv = { .tv_sec = atoi(a[2]) / 1000, .tv_usec = (atoi(a[2]) % 1000) * 1000 };
+
+	if (n < 2 || n >= sizeof(sa.sun_path))
+		return -EINVAL;
+	memcpy(sa.sun_path, a[0], n);
+	if (a[0][0] == '@')
+		sa.sun_path[0] = 0;
+	else
+		unlink(a[0]);
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n + (a[0][0] == '@' ? 0 : 1));
+	TRY(fd = socket(AF_UNIX, SOCK_DGRAM, 0));
+	TRY(bind(fd, (struct sockaddr *)&sa, len));
+	TRY(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)));
+	printf("READY\n");
+	fflush(stdout);
+	while (got < want) {
+		char buf[4097];
+		ssize_t r = recv(fd, buf, sizeof(buf) - 1, 0);
+		if (r < 0)
+			return -errno;
+		for (ssize_t i = 0; i < r; i++)
+			if (buf[i] == '\n')
+				buf[i] = '|';
+		buf[r] = 0;
+		printf("%s\n", buf);
+		fflush(stdout);
+		got++;
+	}
+	close(fd);
+	return 0;
+}
+
 /* chroot DIR OP ARGS...: chroot(2) into DIR, chdir("/"), then run OP. */
 static int op_chroot(char **a)
 {
@@ -955,6 +997,7 @@ static const struct op {
 	{ "remount-rw", 1, 1, op_remount_rw, 0, "PATH", "mount MS_REMOUNT (read-write)" },
 	{ "clock", 1, 1, op_clock, 0, "sync|unsync", "adjtimex: clear or set STA_UNSYNC (as an NTP daemon would)" },
 	{ "sock-send", 2, 2, op_sock_send, QUIET, "PATH HEX", "send raw bytes to a Unix socket, print the reply" },
+	{ "dgram-recv", 3, 3, op_dgram_recv, 0, "ADDR N MS", "receive N datagrams on a Unix socket (@: abstract), print each" },
 	{ "chroot", 2, 7, op_chroot, 0, "DIR OP ARGS...", "chroot into DIR, then run OP" },
 	{ "run-as", 3, 7, op_chroot, 0, "UID GID CMD ARGS...", "drop to UID/GID and exec CMD" },
 	{ "mkfiles", 2, 2, op_mkfiles, 0, "DIR N", "create DIR/f1..fN" },
