@@ -2,6 +2,7 @@
 /* Reading and verifying the audit log. See logread.h and docs/audit-log.md. */
 #include <dirent.h>
 #include <errno.h>
+#include <sys/stat.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -959,8 +960,8 @@ static int v_link(struct verifier *vf, const struct vline *p, const struct vline
 	return -1;
 }
 
-int pf_log_verify_progress(const char *path, struct pf_log_verify_result *ret,
-			   void (*progress)(uint64_t lines, void *data), void *data)
+static int verify_once(const char *path, struct pf_log_verify_result *ret,
+		       void (*progress)(uint64_t lines, void *data), void *data)
 {
 	struct pf_log_verify_result *res;
 	struct verifier vf = { 0 };
@@ -1040,6 +1041,43 @@ int pf_log_verify_progress(const char *path, struct pf_log_verify_result *ret,
 	*ret = *res;
 	free(res);
 	return e;
+}
+
+/* The identity of the active file: a rotation replaces it. */
+static void active_id(const char *path, dev_t *dev, ino_t *ino)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		*dev = 0;
+		*ino = 0;
+		return;
+	}
+	*dev = st.st_dev;
+	*ino = st.st_ino;
+}
+
+/* A writer may rotate while we read (files shift from .N.gz to .N+1.gz under
+ * us, which looks like a deleted or repeated file). A problem found while the
+ * active file was replaced is checked again, up to VERIFY_TRIES times. */
+#define VERIFY_TRIES 5
+
+int pf_log_verify_progress(const char *path, struct pf_log_verify_result *ret,
+			   void (*progress)(uint64_t lines, void *data), void *data)
+{
+	for (int i = 0;; i++) {
+		dev_t d0, d1;
+		ino_t i0, i1;
+		int r;
+
+		active_id(path, &d0, &i0);
+		r = verify_once(path, ret, progress, data);
+		if (r < 0 || ret->problem == PF_LOG_OK || i + 1 >= VERIFY_TRIES)
+			return r;
+		active_id(path, &d1, &i1);
+		if (d0 == d1 && i0 == i1)
+			return r;
+	}
 }
 
 int pf_log_verify(const char *path, struct pf_log_verify_result *ret)
