@@ -102,8 +102,12 @@ test: all $(UNIT_BINS)
 vmtest: all
 	$(Q)tests/vm/run.sh
 
-bench: all
-	$(Q)tests/bench/run.sh
+$(OUT)/evpipe: tests/bench/evpipe.c $(OUT)/libpermafrost.a $(LIB_HDRS) | $(OUT)
+	$(call msg,CCLD,$@)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) $< $(OUT)/libpermafrost.a $(LDLIBS) -o $@
+
+bench: all $(OUT)/evpipe
+	$(Q)OUT=$(OUT) tests/bench/run.sh
 
 demo: all
 	$(Q)tests/vm/demo.sh

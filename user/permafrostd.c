@@ -152,7 +152,7 @@ static int syslog_priority(const char *decision)
 static void log_append(struct agent *a, const struct pf_buf *b)
 {
 	char why[512];
-	int r = pf_auditlog_append(a->log, b->data, b->len);
+	int r = pf_auditlog_append_own(a->log, b->data, b->len);
 
 	if (r < 0) {
 		a->log_errors++;

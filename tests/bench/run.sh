@@ -7,8 +7,20 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${PF_VM_OUT:-build/vm}
 [ -n "${PF_BENCH_PARSE_ONLY:-}" ] ||
-	PF_VM_JOBS=1 tests/vm/run.sh --suite bench --kernel "${PF_BENCH_KERNEL:-all}" --out "$out" >/dev/null || true
+	PF_VM_JOBS=1 tests/vm/run.sh --suite bench,benchev --kernel "${PF_BENCH_KERNEL:-all}" --out "$out" >/dev/null || true
+# The agent's per-event work (format, hash chain, write, rotation) on the
+# host's own CPU: the emulated kernel above is 10-50x slower than hardware.
+tmp=$(mktemp -d)
+"${OUT:-build}/evpipe" "$tmp" "${PF_BENCH_EVPIPE_N:-500000}" | sed 's/^/== host (native): /'
+rm -rf "$tmp"
+for log in "$out"/benchev-*.log; do
+	[ -f "$log" ] || continue
+	k=$(sed -n 's/^VMTEST kernel=\([^ ]*\).*/\1/p' "$log" | tr -d '\r')
+	echo "== events, kernel ${k:-$(basename "$log")} (emulated) =="
+	grep -a '^# bench| events' "$log" | sed 's/^# bench| /   /' | tr -d '\r'
+done
 for log in "$out"/bench-*.log; do
+	[ -f "$log" ] || continue
 	k=$(sed -n 's/^VMTEST kernel=\([^ ]*\).*/\1/p' "$log" | tr -d '\r')
 	echo "== kernel ${k:-$(basename "$log")} =="
 	grep -a '^# bench| agent start' "$log" | sed 's/^# bench| /   /' | tr -d '\r'

@@ -307,6 +307,14 @@ static void test_chain(void)
 		       "refused: a line over 64 KiB once prev is added");
 		free(big);
 	}
+	/* append_own: the same refusals without a full parse */
+	TAP_OK(pf_auditlog_append_own(l, "{\"seq\":5}", 9) == -EINVAL, "own: refused: no final newline");
+	TAP_OK(pf_auditlog_append_own(l, "{\"seq\":5,\n\"a\":1}\n", 17) == -EINVAL, "own: refused: interior newline");
+	TAP_OK(pf_auditlog_append_own(l, "{\"a\":1}\n", 8) == -EINVAL, "own: refused: no seq");
+	TAP_OK(pf_auditlog_append_own(l, "{\"seq\":x}\n", 10) == -EINVAL, "own: refused: seq not a number");
+	TAP_OK(pf_auditlog_append_own(l, "{\"seq\":5,\"prev\":\"00\"}\n", 22) == -EINVAL, "own: refused: has prev");
+	TAP_OK(pf_auditlog_append_own(l, "{\"seq\":6}\n", 10) == -EILSEQ, "own: refused: seq 6 when 5 is next");
+	TAP_OK(pf_auditlog_append_own(l, "{\"seq\":99999999999999999999}\n", 30) == -EINVAL, "own: refused: seq overflows");
 	TAP_OK(file_size(p) == sz && pf_auditlog_next_seq(l) == 5, "nothing written by refusals");
 	TAP_OK(pf_auditlog_append(l, SEQ5 ",\"decision\":\"x\"}\n", strlen(SEQ5) + 17) == 0, "a minimal record is accepted");
 	TAP_OK(verify(p) == PF_LOG_OK && vres.records == 5 && vres.first_seq == 1 &&
@@ -375,6 +383,25 @@ static void tamper_check(const char *p, const struct lines *ls, const struct tam
 	       "%s: %s at line %llu (got %s at %s:%llu: %s)", c->name, pf_log_problem_name(c->want),
 	       (unsigned long long)c->line, pf_log_problem_name(vres.problem), base(vres.file),
 	       (unsigned long long)vres.line, vres.detail);
+}
+
+/* append_own takes the first raw "seq": as the key: an escaped one inside
+ * a string value comes after it and cannot fool it. */
+static void test_own(void)
+{
+	char p[4200];
+	struct pf_auditlog *l;
+	const char *line = "{\"seq\":2,\"x\":\"\\\"seq\\\":9 \\\"prev\\\":1\"}\n";
+
+	snprintf(p, sizeof(p), "%s/own.log", dir);
+	l = open_log(p, 0, 0);
+	TAP_OK(l && pf_auditlog_next_seq(l) == 2, "own: a new log's next seq is 2");
+	if (!l)
+		return;
+	TAP_OK(pf_auditlog_append_own(l, line, strlen(line)) == 0 && pf_auditlog_next_seq(l) == 3,
+	       "own: escaped \\\"seq\\\": and \\\"prev\\\": inside a string are not keys");
+	pf_auditlog_close(l);
+	TAP_OK(verify(p) == PF_LOG_OK && vres.records == 2, "own: the log verifies");
 }
 
 static void test_tamper(void)
@@ -1044,6 +1071,7 @@ int main(void)
 		return 1;
 	}
 	test_chain();
+	test_own();
 	test_tamper();
 	test_torn();
 	test_rotation();

@@ -119,7 +119,29 @@ const char *pf_auditlog_host(const struct pf_auditlog *l)
 }
 
 /* Checks a caller's line and writes it with "prev" into l->line. */
-static int build_line(struct pf_auditlog *l, const char *s, size_t len)
+/* The seq of a line our own JSON writer made: the value after the first
+ * "seq": (a key: inside a JSON string a quote is always escaped, so the raw
+ * bytes "seq": cannot occur there). -EINVAL if absent or not digits. */
+static int own_seq(const char *s, size_t len, uint64_t *ret)
+{
+	const char *p = memmem(s, len, "\"seq\":", 6), *end = s + len;
+	uint64_t v = 0;
+
+	if (!p)
+		return -EINVAL;
+	p += 6;
+	if (p >= end || *p < '0' || *p > '9')
+		return -EINVAL;
+	for (; p < end && *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	*ret = v;
+	return 0;
+}
+
+static int build_line(struct pf_auditlog *l, const char *s, size_t len, int own)
 {
 	struct pf_logrec *rec;
 	uint64_t seq;
@@ -130,6 +152,13 @@ static int build_line(struct pf_auditlog *l, const char *s, size_t len)
 		return -EINVAL;
 	if (len > PF_LOG_LINE_MAX)
 		return -E2BIG;
+	if (own) {
+		if (memmem(s, len, "\"prev\":", 7) || own_seq(s, len, &seq) < 0)
+			return -EINVAL;
+		if (seq != pf_auditlog_next_seq(l))
+			return -EILSEQ;
+		goto build;
+	}
 	rec = malloc(sizeof(*rec));
 	if (!rec)
 		return -ENOMEM;
@@ -142,6 +171,7 @@ static int build_line(struct pf_auditlog *l, const char *s, size_t len)
 	free(rec);
 	if (r < 0)
 		return r;
+build:
 	pf_buf_reset(&l->line);
 	pf_buf_putn(&l->line, s, len - 2);
 	if (l->have_last) {
@@ -227,7 +257,7 @@ int pf_auditlog_record_end(struct pf_auditlog *l, struct pf_json *j, struct pf_b
 
 	if (r < 0)
 		return r;
-	return pf_auditlog_append(l, b->data, b->len);
+	return pf_auditlog_append_own(l, b->data, b->len);
 }
 
 /* A record of the writer's own, synced at once. */
@@ -462,7 +492,7 @@ static int start_new_active(struct pf_auditlog *l, uint64_t lines, uint64_t byte
 	pf_json_uint(&j, bytes);
 	r = record_finish(&j, &b);
 	if (r == 0)
-		r = build_line(l, b.data, b.len);
+		r = build_line(l, b.data, b.len, 1);
 	pf_buf_free(&b);
 	if (r < 0)
 		return r;
@@ -547,9 +577,9 @@ int pf_auditlog_take_error(struct pf_auditlog *l, char *buf, size_t bufsz)
 	return 1;
 }
 
-int pf_auditlog_append(struct pf_auditlog *l, const char *json_line, size_t len)
+static int append(struct pf_auditlog *l, const char *json_line, size_t len, int own)
 {
-	int r = build_line(l, json_line, len);
+	int r = build_line(l, json_line, len, own);
 
 	if (r < 0)
 		return r;
@@ -560,6 +590,16 @@ int pf_auditlog_append(struct pf_auditlog *l, const char *json_line, size_t len)
 	    (!l->rotate_after_ns || pf_now_ns() >= l->rotate_after_ns))
 		rotate(l);
 	return 0;
+}
+
+int pf_auditlog_append(struct pf_auditlog *l, const char *json_line, size_t len)
+{
+	return append(l, json_line, len, 0);
+}
+
+int pf_auditlog_append_own(struct pf_auditlog *l, const char *json_line, size_t len)
+{
+	return append(l, json_line, len, 1);
 }
 
 int pf_auditlog_sync(struct pf_auditlog *l)

@@ -85,6 +85,12 @@ const char *pf_auditlog_host(const struct pf_auditlog *l);
  * PF_LOG_LINE_MAX with prev), or -errno of write(). Nothing is written on
  * failure. */
 int pf_auditlog_append(struct pf_auditlog *l, const char *json_line, size_t len);
+/* The same for a line built by our own JSON writer (pf_json, e.g.
+ * pf_event_to_json): the line shape, "seq" and the absence of "prev" are
+ * checked without a full JSON parse (a quote inside a JSON string is always
+ * escaped, so the raw bytes "seq": and "prev": can only be keys). About
+ * twice as fast; the agent uses it for every kernel event. */
+int pf_auditlog_append_own(struct pf_auditlog *l, const char *json_line, size_t len);
 
 /* Building a record: begin resets @b and writes {"time":now,"host":...,
  * "seq":next,"decision":@decision leaving the object open for more fields
