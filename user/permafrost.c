@@ -825,7 +825,9 @@ static int cmd_policy(int argc, char **argv)
 		else
 			ne++;
 	}
-	r = pf_resolve(p, &res, err, sizeof(err));
+	r = pf_resolve_progress(p, &res, err, sizeof(err),
+				!g.json && isatty(STDERR_FILENO) ? pf_cli_resolve_progress : NULL,
+				(void *)"permafrost");
 	if (r < 0) {
 		pf_policy_free(p);
 		return fail(EXIT_REFUSED, "%s: %s", argv[2], err);

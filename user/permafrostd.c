@@ -45,6 +45,7 @@
 #include "approve.h"
 #include "apstore.h"
 #include "auditlog.h"
+#include "cli.h"
 #include "metrics.h"
 #include "signers.h"
 #include "token.h"
@@ -461,7 +462,10 @@ static int refresh_rules(struct agent *a, char *err, size_t errsz)
 	struct pf_resolved *r = NULL;
 	int ret;
 
-	ret = pf_resolve(a->pol, &r, err, errsz);
+	/* started by hand on a terminal: show where a large policy is */
+	ret = pf_resolve_progress(a->pol, &r, err, errsz,
+				  isatty(STDERR_FILENO) ? pf_cli_resolve_progress : NULL,
+				  (void *)"permafrostd");
 	if (ret < 0)
 		return ret;
 	ret = apply_resolved(a, r, err, errsz);

@@ -16,6 +16,27 @@
 
 static char root[256];
 
+struct prog_log {
+	size_t calls, rules_calls, last_done, last_total;
+	int done_seen, order_ok;
+};
+
+static void prog_cb(const char *phase, size_t done, size_t total, void *data)
+{
+	struct prog_log *l = data;
+
+	l->calls++;
+	if (strcmp(phase, "rules") == 0) {
+		if (l->rules_calls && done <= l->last_done)
+			l->order_ok = 0;
+		l->rules_calls++;
+		l->last_done = done;
+		l->last_total = total;
+	} else if (strcmp(phase, "done") == 0) {
+		l->done_seen++;
+	}
+}
+
 static void mk(const char *rel, int dir)
 {
 	char p[512];
@@ -102,6 +123,28 @@ int main(void)
 		TAP_OK(pf_resolve(p, &r, err, sizeof(err)) == -ELOOP, "a symlink loop is an error, not a missing path");
 		TAP_OK(strstr(err, "d.conf:1: ") && strstr(err, "Too many levels of symbolic links"), "naming file:line and the cause (%s)", err);
 		pf_policy_free(p);
+	}
+
+	/* Progress: every 16384 rules, then "done". */
+	{
+		size_t n = 40000, len = 0, cap = n * 96;
+		char *big = malloc(cap);
+		struct prog_log pl = { .order_ok = 1 };
+		for (size_t i = 0; big && i < n; i++)
+			len += (size_t)snprintf(big + len, cap - len, "protect %s/gone/f%zu\n", root, i);
+		TAP_OK(big && pf_policy_parse("big.conf", big, len, &p, &perr) == 0, "40000-rule policy parses");
+		TAP_OK(p && pf_resolve_progress(p, &r, err, sizeof(err), prog_cb, &pl) == 0, "resolves with progress");
+		TAP_OK(pl.rules_calls == 2 && pl.last_done == 32768 && pl.last_total == 40000 && pl.order_ok,
+		       "progress: rules at 16384 and 32768 of 40000 (%zu calls, last %zu/%zu)",
+		       pl.rules_calls, pl.last_done, pl.last_total);
+		TAP_OK(pl.done_seen == 1, "progress: done once");
+		TAP_OK(r && r->n_missing == 40000, "all 40000 reported missing");
+		pf_resolved_free(r);
+		r = NULL;
+		pf_policy_free(p);
+		p = NULL;
+		free(big);
+		memset(&pl, 0, sizeof(pl));
 	}
 
 	/* Approval thresholds from the policy. */

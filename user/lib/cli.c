@@ -1,5 +1,6 @@
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include "cli.h"
 #include "json.h"
@@ -34,4 +35,18 @@ int pf_cli_colour(int json)
 	const char *nc = getenv("NO_COLOR");
 
 	return !json && isatty(STDOUT_FILENO) && !(nc && *nc);
+}
+
+void pf_cli_resolve_progress(const char *phase, size_t done, size_t total, void *data)
+{
+	const char *prog = data ? data : "permafrost";
+
+	if (strcmp(phase, "done") == 0)
+		fprintf(stderr, "\r\033[K");
+	else if (total)
+		fprintf(stderr, "\r\033[K%s: resolving the policy: %s %zu/%zu (%zu%%)", prog, phase,
+			done, total, done * 100 / total);
+	else
+		fprintf(stderr, "\r\033[K%s: resolving the policy: %s: %zu", prog, phase, done);
+	fflush(stderr);
 }

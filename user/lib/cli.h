@@ -10,4 +10,9 @@ void pf_cli_print_error(int json, int code, const char *msg);
  * terminal and NO_COLOR is unset or empty. */
 int pf_cli_colour(int json);
 
+/* A pf_resolve_progress() callback drawing one self-overwriting line on
+ * stderr ("resolving: rules 16384/100000"), erased at "done". @data is the
+ * program name to prefix. Use only when stderr is a terminal. */
+void pf_cli_resolve_progress(const char *phase, size_t done, size_t total, void *data);
+
 #endif

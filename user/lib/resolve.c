@@ -175,10 +175,23 @@ static struct {
 	const struct pf_resolved *snapshot_sorted; /* for exempt lookups */
 	uint32_t rule_id;
 	int error;
+	size_t seen; /* objects walked, for progress */
 } scan;
+
+/* Progress of the current pf_resolve_progress() call (single-threaded). */
+static pf_resolve_progress_fn progress_fn;
+static void *progress_data;
+
+static void progress(const char *phase, size_t done, size_t total)
+{
+	if (progress_fn)
+		progress_fn(phase, done, total, progress_data);
+}
 
 static int scan_cb(const char *fpath, const struct stat *st, int flag, struct FTW *ftw)
 {
+	if ((++scan.seen & 0xffff) == 0)
+		progress("scanning for hard links", scan.seen, 0);
 	if (flag == FTW_D) {
 		const struct pf_entry *e =
 			pf_resolved_find(scan.snapshot_sorted, pf_kdev(st->st_dev), st->st_ino);
@@ -287,6 +300,19 @@ static int build_sbs(struct pf_resolved *r, char *err, size_t errsz)
 	return 0;
 }
 
+int pf_resolve_progress(const struct pf_policy *p, struct pf_resolved **ret, char *err,
+			size_t errsz, pf_resolve_progress_fn fn, void *data)
+{
+	int r;
+
+	progress_fn = fn;
+	progress_data = data;
+	r = pf_resolve(p, ret, err, errsz);
+	progress_fn = NULL;
+	progress_data = NULL;
+	return r;
+}
+
 int pf_resolve(const struct pf_policy *p, struct pf_resolved **ret, char *err, size_t errsz)
 {
 	struct pf_resolved *r = calloc(1, sizeof(*r));
@@ -294,10 +320,14 @@ int pf_resolve(const struct pf_policy *p, struct pf_resolved **ret, char *err, s
 
 	if (!r)
 		return -ENOMEM;
+	scan.seen = 0;
 	for (size_t i = 0; i < p->n_rules; i++) {
 		const struct pf_policy_rule *rule = &p->rules[i];
 		uint32_t kind = rule->kind == PF_POL_PROTECT ? PF_RULE_PROTECT : PF_RULE_EXEMPT;
 		struct stat st;
+
+		if ((i & 0x3fff) == 0x3fff)
+			progress("rules", i + 1, p->n_rules);
 
 		if (lstat(rule->path, &st) < 0) {
 			if (errno == ENOENT || errno == ENOTDIR) {
@@ -337,6 +367,7 @@ int pf_resolve(const struct pf_policy *p, struct pf_resolved **ret, char *err, s
 	rc = build_sbs(r, err, errsz);
 	if (rc < 0)
 		goto out;
+	progress("done", r->n, r->n);
 	*ret = r;
 	return 0;
 out:

@@ -54,6 +54,13 @@ struct pf_resolved {
 /* On error returns negative errno with a message in @err; nothing is
  * returned. */
 int pf_resolve(const struct pf_policy *p, struct pf_resolved **ret, char *err, size_t errsz);
+/* The same, calling @fn now and then for a progress display: @phase
+ * "rules" (@done of @total policy rules stat'ed), "scanning for hard links"
+ * (@done objects walked, @total 0: unknown) and finally "done" (@done =
+ * @total = entries) on success. Not reentrant. */
+typedef void (*pf_resolve_progress_fn)(const char *phase, size_t done, size_t total, void *data);
+int pf_resolve_progress(const struct pf_policy *p, struct pf_resolved **ret, char *err,
+			size_t errsz, pf_resolve_progress_fn fn, void *data);
 void pf_resolved_free(struct pf_resolved *r);
 const struct pf_entry *pf_resolved_find(const struct pf_resolved *r, uint64_t dev, uint64_t ino);
 
