@@ -401,7 +401,9 @@ static int compress_active(struct pf_auditlog *l, uint64_t *ret_lines)
 		r = buf ? -errno : -ENOMEM;
 		goto out;
 	}
-	gz = gzdopen(gfd, "wb6");
+	/* level 1: rotation runs in the agent's thread while events queue in the
+	 * ring; level 6 took 3x longer for ~10% smaller files */
+	gz = gzdopen(gfd, "wb1");
 	if (!gz) {
 		r = -ENOMEM;
 		goto out;

@@ -213,11 +213,36 @@ int pf_event_to_json(const struct pf_event *e, const struct pf_event_ctx *ctx,
 
 	ns = real_ns(e->ts_boot_ns, ctx->boot_to_real_ns);
 	secs = (time_t)(ns / 1000000000);
-	if (!gmtime_r(&secs, &tm))
-		return -EINVAL;
-	snprintf(ts, sizeof(ts), "%04d-%02d-%02dT%02d:%02d:%02d.%09dZ",
-		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-		 tm.tm_min, tm.tm_sec, (int)(ns % 1000000000));
+	/* The date and time to the second change once a second: a burst of
+	 * events formats them once (single-threaded callers, as the agent). */
+	{
+		static time_t cached_secs = -1;
+		static char cached[48];
+		static size_t cached_len;
+		long frac = (long)(ns % 1000000000);
+		int n;
+
+		if (secs != cached_secs) {
+			if (!gmtime_r(&secs, &tm))
+				return -EINVAL;
+			n = snprintf(cached, sizeof(cached), "%04d-%02d-%02dT%02d:%02d:%02d",
+				     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+				     tm.tm_min, tm.tm_sec);
+			if (n < 0 || (size_t)n >= sizeof(cached))
+				return -EINVAL;
+			cached_len = (size_t)n;
+			cached_secs = secs;
+		}
+		/* ts (64 bytes) holds the prefix (< 48), '.', 9 digits, 'Z' */
+		memcpy(ts, cached, cached_len);
+		ts[cached_len] = '.';
+		for (size_t i = cached_len + 9; i > cached_len; i--) {
+			ts[i] = (char)('0' + frac % 10);
+			frac /= 10;
+		}
+		ts[cached_len + 10] = 'Z';
+		ts[cached_len + 11] = '\0';
+	}
 
 	start = out->len;
 	pf_json_init(&j, out, 0);

@@ -342,16 +342,32 @@ int pf_json_str(struct pf_json *j, const char *s)
 	return pf_json_strn(j, s, strlen(s));
 }
 
+/* Decimal digits without printf (numbers are most of an event line). */
+static void put_u64(struct pf_buf *b, uint64_t v, int neg)
+{
+	char d[24];
+	int i = (int)sizeof(d);
+
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (neg)
+		d[--i] = '-';
+	pf_buf_putn(b, d + i, sizeof(d) - (size_t)i);
+}
+
 void pf_json_uint(struct pf_json *j, uint64_t v)
 {
 	sep(j);
-	pf_buf_printf(j->b, "%" PRIu64, v);
+	put_u64(j->b, v, 0);
 }
 
 void pf_json_int(struct pf_json *j, int64_t v)
 {
 	sep(j);
-	pf_buf_printf(j->b, "%" PRId64, v);
+	/* |INT64_MIN| as unsigned without overflow */
+	put_u64(j->b, v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v, v < 0);
 }
 
 void pf_json_bool(struct pf_json *j, int v)
