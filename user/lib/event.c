@@ -186,10 +186,33 @@ static int64_t real_ns(uint64_t ts_boot, int64_t off)
 	return r < 0 ? 0 : r;
 }
 
+/* What both formatters start with: argument checks, the default context,
+ * the joined path (its length returned) and the executable (the context's,
+ * else the kernel's, else NULL). */
+static int event_names(const struct pf_event *e, const struct pf_event_ctx **ctx,
+		       const struct pf_buf *out, char path[PF_EVENT_PATH_MAX],
+		       char exebuf[PF_EVENT_PATH_MAX], const char **exe)
+{
+	static const struct pf_event_ctx zero_ctx;
+	int plen;
+
+	if (!e || !out)
+		return -EINVAL;
+	if (out->oom)
+		return -ENOMEM;
+	if (!*ctx)
+		*ctx = &zero_ctx;
+	plen = pf_event_path(e, path, PF_EVENT_PATH_MAX);
+	if (plen < 0)
+		return plen;
+	*exe = (*ctx)->exe ? (*ctx)->exe
+			   : pf_event_exe(e, exebuf, PF_EVENT_PATH_MAX) > 0 ? exebuf : NULL;
+	return plen;
+}
+
 int pf_event_to_json(const struct pf_event *e, const struct pf_event_ctx *ctx,
 		     struct pf_buf *out)
 {
-	static const struct pf_event_ctx zero_ctx;
 	char path[PF_EVENT_PATH_MAX], exebuf[PF_EVENT_PATH_MAX], ts[64], dev[48];
 	const char *exe;
 	struct pf_buf hex;
@@ -200,16 +223,9 @@ int pf_event_to_json(const struct pf_event *e, const struct pf_event_ctx *ctx,
 	int64_t ns;
 	int plen;
 
-	if (!e || !out)
-		return -EINVAL;
-	if (out->oom)
-		return -ENOMEM;
-	if (!ctx)
-		ctx = &zero_ctx;
-	plen = pf_event_path(e, path, sizeof(path));
+	plen = event_names(e, &ctx, out, path, exebuf, &exe);
 	if (plen < 0)
 		return plen;
-	exe = ctx->exe ? ctx->exe : pf_event_exe(e, exebuf, sizeof(exebuf)) > 0 ? exebuf : NULL;
 
 	ns = real_ns(e->ts_boot_ns, ctx->boot_to_real_ns);
 	secs = (time_t)(ns / 1000000000);
@@ -348,22 +364,14 @@ static void text_str(struct pf_buf *out, const char *key, const char *v, size_t 
 int pf_event_to_text(const struct pf_event *e, const struct pf_event_ctx *ctx,
 		     struct pf_buf *out)
 {
-	static const struct pf_event_ctx zero_ctx;
 	char path[PF_EVENT_PATH_MAX], exebuf[PF_EVENT_PATH_MAX], num[160];
 	const char *exe;
 	size_t start;
 	int plen;
 
-	if (!e || !out)
-		return -EINVAL;
-	if (out->oom)
-		return -ENOMEM;
-	if (!ctx)
-		ctx = &zero_ctx;
-	plen = pf_event_path(e, path, sizeof(path));
+	plen = event_names(e, &ctx, out, path, exebuf, &exe);
 	if (plen < 0)
 		return plen;
-	exe = ctx->exe ? ctx->exe : pf_event_exe(e, exebuf, sizeof(exebuf)) > 0 ? exebuf : NULL;
 	start = out->len;
 	pf_buf_puts(out, pf_decision_name(e->decision));
 	pf_buf_puts(out, " op=");
