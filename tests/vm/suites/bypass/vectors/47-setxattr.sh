@@ -1,0 +1,10 @@
+# vector: set a user and a security.capability xattr on a protected file
+# expect: refused: EPERM for both, deny setxattr, no xattr added
+. "$PF_SUITE_DIR/vector.inc"
+f=/prot/etc/xattr.conf
+attempt pfop setxattr $f user.evil 1
+refused_with EPERM "setxattr user.evil"
+attempt pfop setcap $f
+refused_with EPERM "setxattr security.capability"
+getfattr -d -m - $f 2>/dev/null | grep -q 'user.evil\|capability' && bypassed "xattr present on $f"
+deny '"op":"setxattr"' '"path":"/prot/etc/xattr.conf"'
