@@ -7,4 +7,5 @@ refused_with EPERM "setxattr user.evil"
 attempt pfop setcap $f
 refused_with EPERM "setxattr security.capability"
 getfattr -d -m - $f 2>/dev/null | grep -q 'user.evil\|capability' && bypassed "xattr present on $f"
-deny '"op":"setxattr"' '"path":"/prot/etc/xattr.conf"'
+# These hooks see no mount: the event's path is relative to the filesystem.
+deny '"op":"setxattr"' '"path":"/etc/xattr.conf"' '"path_scope":"fs"'

@@ -6,4 +6,5 @@ attempt pfop setacl $f
 [ "$GOT" = EOPNOTSUPP ] && harness "the filesystem has no ACL support"
 refused_with EPERM "set system.posix_acl_access"
 getfattr -m - -d $f 2>/dev/null | grep -q posix_acl && bypassed "ACL present on $f"
-deny '"path":"/prot/etc/acl.conf"'
+# No mount in these hooks: the path is relative to the filesystem.
+deny '"path":"/etc/acl.conf"' '"path_scope":"fs"'

@@ -7,4 +7,5 @@ attempt pfop utimes $f
 refused_with EPERM "utimensat"
 touch $f 2>/dev/null && bypassed "touch succeeded"
 [ "$(stat -c %Y $f)" = "$t" ] || bypassed "mtime changed"
-deny '"op":"setattr"' '"path":"/prot/etc/touch.conf"'
+# No mount in this hook: the path is relative to the filesystem.
+deny '"op":"setattr"' '"path":"/etc/touch.conf"' '"path_scope":"fs"'
