@@ -13,4 +13,5 @@ attempt pfop unlink $d/m/b.conf
 umount $d/m
 [ "$GOT" = OK ] && bypassed "overlay with upperdir=/prot/etc/sub mounted and unlink through $d/m succeeded; $f exists: $([ -e $f ] && echo yes || echo no)"
 same $f "$h"
-deny '"path":"/prot/etc/sub/b.conf"'
+# The unlink reaches the hooks without a mount: the path is fs-relative.
+deny 'sub/b.conf"'
