@@ -36,6 +36,8 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 #include <sys/xattr.h>
+#include <sched.h>
+#include <linux/falloc.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <grp.h>
@@ -59,7 +61,7 @@
 #endif
 
 #define HOLD_POLL_MS 10
-#define HOLD_MAX_MS 60000
+#define HOLD_MAX_MS 900000 /* the bypass suite holds fds across its whole run */
 #define CAT_BUF 65536
 #define BENCH_RUNS 3
 #define BENCH_MAX_ITER 100000000L
@@ -797,6 +799,189 @@ static int op_mkfiles(char **a)
 static int op_umount(char **a) { TRY(umount2(a[0], 0)); return 0; }
 static int op_remount_ro(char **a) { TRY(mount(NULL, a[0], NULL, MS_REMOUNT | MS_RDONLY, NULL)); return 0; }
 
+/* ---- bypass helpers ---------------------------------------------------- */
+
+#define CHAIN_MAX_DEPTH 10000
+#define CHAIN_MAX_NAME 255
+
+/* The directory name used at every level of a chain: LEN copies of 'd'. */
+static int chain_name(const char *len_arg, char *name, size_t size)
+{
+	long len;
+	if (parse_long(len_arg, 10, &len) || len < 1 || len > CHAIN_MAX_NAME ||
+	    (size_t)len >= size)
+		return -EINVAL;
+	memset(name, 'd', (size_t)len);
+	name[len] = 0;
+	return 0;
+}
+
+/* Walk (and with @create, make) DIR/NAME/NAME/... N levels deep with
+ * relative openat calls only, so no path ever exceeds PATH_MAX. Returns the
+ * deepest directory's fd in *ret_fd. */
+static int chain_walk(char **a, int create, int *ret_fd)
+{
+	char name[CHAIN_MAX_NAME + 1];
+	long n;
+	int fd, r;
+
+	if (parse_long(a[1], 10, &n) || n < 0 || n > CHAIN_MAX_DEPTH)
+		return -EINVAL;
+	if ((r = chain_name(a[2], name, sizeof(name))))
+		return r;
+	fd = open(a[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	for (long i = 0; i < n; i++) {
+		int next;
+		if (create && mkdirat(fd, name, 0755) < 0 && errno != EEXIST) {
+			r = -errno;
+			close(fd);
+			return r;
+		}
+		next = openat(fd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		r = -errno;
+		close(fd);
+		if (next < 0)
+			return r;
+		fd = next;
+	}
+	*ret_fd = fd;
+	return 0;
+}
+
+/* chain-mk DIR N LEN DATA: make the chain and the file "f" holding DATA. */
+static int op_chain_mk(char **a)
+{
+	_cleanup_close_ int dir = -1;
+	_cleanup_close_ int fd = -1;
+	int r = chain_walk(a, 1, &dir);
+	if (r)
+		return r;
+	fd = openat(dir, "f", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	return write_all(fd, a[3], strlen(a[3]));
+}
+
+/* chain-write DIR N LEN DATA: append DATA to the chain's file "f". */
+static int op_chain_write(char **a)
+{
+	_cleanup_close_ int dir = -1;
+	_cleanup_close_ int fd = -1;
+	int r = chain_walk(a, 0, &dir);
+	if (r)
+		return r;
+	fd = openat(dir, "f", O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	return write_all(fd, a[3], strlen(a[3]));
+}
+
+/* chain-cat DIR N LEN: the raw bytes of the chain's file "f". */
+static int op_chain_cat(char **a)
+{
+	_cleanup_close_ int dir = -1;
+	_cleanup_close_ int fd = -1;
+	char buf[4096];
+	ssize_t n;
+	int r = chain_walk(a, 0, &dir);
+	if (r)
+		return r;
+	fd = openat(dir, "f", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if ((r = write_all(STDOUT_FILENO, buf, (size_t)n)))
+			return r;
+	return n < 0 ? -errno : 0;
+}
+
+/* mmap-mapped-held FILE READY GO: map FILE shared and writable, then signal
+ * READY; after GO, store through the mapping made before. */
+static int op_mmap_mapped_held(char **a)
+{
+	_cleanup_close_ int fd = -1;
+	size_t len;
+	void *map;
+	int r = open_fd(a[0], O_RDWR, &fd);
+	if (r)
+		return r;
+	if ((r = file_size(fd, &len)))
+		return r;
+	if (len == 0)
+		return -EINVAL;
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map == MAP_FAILED)
+		return -errno;
+	r = hold(a[1], a[2]);
+	if (!r)
+		r = poke_mapping(map, len);
+	munmap(map, len);
+	return r;
+}
+
+/* punch-hole FILE: deallocate the first 4 KiB, keeping the size. */
+static int op_punch_hole(char **a)
+{
+	_cleanup_close_ int fd = -1;
+	int r = open_fd(a[0], O_WRONLY, &fd);
+	if (r)
+		return r;
+	TRY(fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 4096));
+	return 0;
+}
+
+/* setacl FILE: system.posix_acl_access u::rw-,g::r--,m::rwx,o::---,u:1:rwx
+ * (the xattr form setfacl writes). */
+static int op_setacl(char **a)
+{
+	struct {
+		uint32_t version;
+		struct { uint16_t tag, perm; uint32_t id; } e[5];
+	} acl = { htole32(2), {
+		{ htole16(0x01), htole16(6), htole32(UINT32_MAX) }, /* USER_OBJ */
+		{ htole16(0x02), htole16(7), htole32(1) },          /* USER 1 */
+		{ htole16(0x04), htole16(4), htole32(UINT32_MAX) }, /* GROUP_OBJ */
+		{ htole16(0x10), htole16(7), htole32(UINT32_MAX) }, /* MASK */
+		{ htole16(0x20), htole16(0), htole32(UINT32_MAX) }, /* OTHER */
+	} };
+	TRY(setxattr(a[0], "system.posix_acl_access", &acl, sizeof(acl), 0));
+	return 0;
+}
+
+/* pivot-write ROOT PUTOLD FILE DATA: in a new mount namespace, make ROOT's
+ * filesystem the root with pivot_root(2) (the old root moved to PUTOLD,
+ * relative to ROOT), then append DATA to FILE (a path in the new root).
+ * An initramfs root cannot be pivoted away, so a tmpfs holding a recursive
+ * bind of ROOT becomes the process root first. */
+static int op_pivot_write(char **a)
+{
+	static const char stage[] = "/tmp/.pfop-pivot";
+	char inner[PATH_MAX];
+	int r;
+
+	if (snprintf(inner, sizeof(inner), "%s/r", stage) >= (int)sizeof(inner))
+		return -ENAMETOOLONG;
+	TRY(unshare(CLONE_NEWNS));
+	TRY(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
+	if (mkdir(stage, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	TRY(mount("tmpfs", stage, "tmpfs", 0, "size=1m"));
+	TRY(mkdir(inner, 0755));
+	TRY(mount(a[0], inner, NULL, MS_BIND | MS_REC, NULL));
+	TRY(chroot(stage));
+	TRY(chdir("/r"));
+	TRY(syscall(SYS_pivot_root, ".", a[1]));
+	TRY(chroot("."));
+	TRY(chdir("/"));
+	{
+		char *w[2] = { a[2], a[3] };
+		r = op_write(w);
+	}
+	return r;
+}
+
 /* ---- misc ------------------------------------------------------------- */
 
 /* clock sync: marks the clock synchronised, as an NTP daemon does (clears
@@ -1001,6 +1186,13 @@ static const struct op {
 	{ "chroot", 2, 7, op_chroot, 0, "DIR OP ARGS...", "chroot into DIR, then run OP" },
 	{ "run-as", 3, 7, op_chroot, 0, "UID GID CMD ARGS...", "drop to UID/GID and exec CMD" },
 	{ "mkfiles", 2, 2, op_mkfiles, 0, "DIR N", "create DIR/f1..fN" },
+	{ "chain-mk", 4, 4, op_chain_mk, 0, "DIR N LEN DATA", "mkdir N levels (names of LEN 'd') by openat, write DATA to f" },
+	{ "chain-write", 4, 4, op_chain_write, 0, "DIR N LEN DATA", "openat N levels down, append DATA to f" },
+	{ "chain-cat", 3, 3, op_chain_cat, QUIET, "DIR N LEN", "openat N levels down, raw bytes of f" },
+	{ "mmap-mapped-held", 3, 3, op_mmap_mapped_held, 0, "FILE READY GO", "mmap shared RW, signal READY, wait GO, store, msync" },
+	{ "punch-hole", 1, 1, op_punch_hole, 0, "FILE", "fallocate PUNCH_HOLE|KEEP_SIZE [0,4096)" },
+	{ "setacl", 1, 1, op_setacl, 0, "FILE", "set system.posix_acl_access (adds u:1:rwx)" },
+	{ "pivot-write", 4, 4, op_pivot_write, 0, "ROOT PUTOLD FILE DATA", "unshare -m, pivot_root to ROOT, append DATA to FILE" },
 	{ "sleep-ms", 1, 1, op_sleep_ms, 0, "N", "sleep N milliseconds" },
 	{ "burst", 2, 2, op_burst, QUIET, "FILE N", "N x (open O_WRONLY, close); prints counts" },
 	{ "bench", 3, 3, op_bench, QUIET, "OP PATH ITER", "OP: open-close open-close-ro pwrite4k stat create-unlink" },
@@ -1012,7 +1204,7 @@ static int usage(void)
 		"usage: pfop OP ARGS...\n"
 		"Performs one operation; prints OK, or the errno name of the first\n"
 		"failing syscall (exit 1). Exit 2 on usage errors. Held variants\n"
-		"create READY once their fd is open, then wait (<= 60 s) for GO.\n\n");
+		"create READY once their fd is open, then wait (<= 15 min) for GO.\n\n");
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
 		int w = (int)(strlen(ops[i].name) + strlen(ops[i].args)) + 1;
 		fprintf(stderr, "  %s %s%*s  %s\n", ops[i].name, ops[i].args,

@@ -15,7 +15,8 @@
 #   PF_BUILD       where permafrostd, permafrost and pfop are (default build)
 #   PF_VM_CACHE    kernel .deb cache (default /var/cache/permafrost-vm)
 #   PF_VM_TIMEOUT  seconds per boot before QEMU is killed (default 900)
-#   PF_VM_CASE_TIMEOUT  seconds per case script inside the VM (default 300)
+#   PF_VM_CASE_TIMEOUT  seconds per case script inside the VM (default 300,
+#                  or the number in suites/NAME/case-timeout)
 #   PF_VM_JOBS     boots run at once (default 2; see "Parallelism" below)
 #   PF_VM_VERBOSE  1 = copy the serial console to the terminal (jobs=1 only)
 #   PF_VM_APPEND   extra kernel command line words
@@ -405,11 +406,18 @@ boot() {
 	# shellcheck disable=SC2086
 	mkfs.ext4 -q -F -L prot -N ${PF_VM_INODES:-160000} $init_dir "$disk" >/dev/null
 	t0=$(date +%s.%N)
+	# A suite may need longer than the default per case: a number of
+	# seconds in suites/NAME/case-timeout (PF_VM_CASE_TIMEOUT still wins).
+	local case_timeout=$CASE_TIMEOUT
+	if [ -z "${PF_VM_CASE_TIMEOUT:-}" ] && [ -f "$VMDIR/suites/$suite/case-timeout" ]; then
+		case_timeout=$(tr -d ' \n' <"$VMDIR/suites/$suite/case-timeout")
+		[[ $case_timeout =~ ^[1-9][0-9]*$ ]] || die "$VMDIR/suites/$suite/case-timeout: expected seconds, got '$case_timeout'"
+	fi
 	local qemu=(timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max
 		-m 1G -smp 2 -nographic -no-reboot -net none
 		-kernel "${VMLINUZ_OF[$label]}" -initrd "$OUT/initrd-$suite-$label.gz"
 		-drive "file=$disk,if=virtio,format=raw"
-		-append "console=ttyS0 lsm=lockdown,capability,landlock,bpf panic=-1 softlockup_panic=1 quiet pf.suite=$suite pf.case_timeout=$CASE_TIMEOUT ${PF_VM_APPEND:-}")
+		-append "console=ttyS0 lsm=lockdown,capability,landlock,bpf panic=-1 softlockup_panic=1 quiet pf.suite=$suite pf.case_timeout=$case_timeout ${PF_VM_APPEND:-}")
 	if [ "$VERBOSE" = 1 ] && [ "$JOBS" = 1 ]; then
 		"${qemu[@]}" </dev/null 2>&1 | tee "$log" || qrc=$?
 	else
