@@ -98,6 +98,8 @@ struct agent {
 	uint64_t lost_reported;
 	uint64_t events_logged, bad_samples, log_errors;
 	int64_t heartbeat_at, metrics_at; /* boot ns of the next heartbeat / metrics write */
+	int64_t clock_floor_ns, clock_floor_boot; /* see token_clock_ns() */
+	int clock_warned;
 	int cgroot_fd; /* /sys/fs/cgroup (cgroup2) for unit names, or -1 */
 	struct unit_info units[UNIT_CACHE];
 	gid_t pf_gid;
@@ -844,6 +846,34 @@ static int read_machine_id(char out[33])
 }
 
 /* Verifies a token. @allow_id: see used_ctx. */
+/* The wall clock for token checks, which never runs backwards: a clock set
+ * back (date -s) cannot revive an expired token nor stretch an approval.
+ * Its floor is the highest wall time seen, advanced by the boot clock since;
+ * at start, the last heartbeat of any earlier agent (so setting the clock
+ * back and restarting the agent is caught too). A clock set forward only
+ * expires tokens early: fail closed. */
+static int64_t token_clock_ns(struct agent *a)
+{
+	int64_t now = pf_now_ns(), b = boot_now_ns();
+	int64_t floor = a->clock_floor_ns + (b - a->clock_floor_boot);
+
+	if (now >= floor) {
+		a->clock_floor_ns = now;
+		a->clock_floor_boot = b;
+		a->clock_warned = 0;
+		return now;
+	}
+	if (!a->clock_warned) {
+		char d[64];
+		pf_auditlog_duration(floor - now, d, sizeof(d));
+		warnx_("the wall clock is %s behind the time this agent has already seen; "
+		       "token checks use the later time", d);
+		log_record(a, "clock-back", "behind", d, NULL, NULL);
+		a->clock_warned = 1;
+	}
+	return floor;
+}
+
 static int verify_token(struct agent *a, const struct pf_approve_input *in, const char *allow_id,
 			struct pf_approval **ret, char *err, size_t errsz)
 {
@@ -870,7 +900,7 @@ static int verify_token(struct agent *a, const struct pf_approve_input *in, cons
 	ctx.ns = PF_APPROVAL_NAMESPACE;
 	ctx.hostname = a->host;
 	ctx.machine_id = machine_id[0] ? machine_id : NULL;
-	ctx.now = pf_now_ns() / 1000000000LL; /* the clock, read once */
+	ctx.now = token_clock_ns(a) / 1000000000LL; /* read once; never backwards */
 	ctx.threshold = threshold_cb;
 	ctx.threshold_data = a;
 	ctx.thaw_threshold = a->pol->thaw_approvals;
@@ -1081,9 +1111,9 @@ fail:
 }
 
 /* expiry on the boot clock: immune to the wall clock moving later. */
-static uint64_t expiry_boot(int64_t not_after)
+static uint64_t expiry_boot(struct agent *a, int64_t not_after)
 {
-	int64_t left = not_after - pf_now_ns() / 1000000000LL;
+	int64_t left = not_after - token_clock_ns(a) / 1000000000LL;
 
 	if (left < 0)
 		left = 0;
@@ -1196,7 +1226,7 @@ static int approve_token(struct agent *a, const struct pf_approve_input *in,
 		pf_approval_free(ap);
 		return r;
 	}
-	r = install_approval(a, ap, expiry_boot(ap->token->not_after), &slot, why, sizeof(why));
+	r = install_approval(a, ap, expiry_boot(a, ap->token->not_after), &slot, why, sizeof(why));
 	if (r == 0) {
 		r = persist_bundle(a, ap->token->id, in);
 		if (r < 0) {
@@ -1376,7 +1406,7 @@ static void reload_approvals(struct agent *a)
 		if (verify_token(a, &in, id, &ap, err, sizeof(err)) < 0) {
 			unlink(path);
 			log_record(a, "approval-expired", "token", id, "reason", err);
-		} else if (install_approval(a, ap, expiry_boot(ap->token->not_after), &slot, err,
+		} else if (install_approval(a, ap, expiry_boot(a, ap->token->not_after), &slot, err,
 					    sizeof(err)) < 0) {
 			unlink(path);
 			log_record(a, "approval-expired", "token", id, "reason", err);
@@ -1811,7 +1841,8 @@ static void write_heartbeat(struct agent *a)
 
 	read_boot_id(boot);
 	snprintf(path, sizeof(path), "%s/heartbeat", a->state_dir);
-	n = snprintf(line, sizeof(line), "v1 %s %lld %s\n", boot, (long long)pf_now_ns(),
+	/* the token clock: a wall clock set back does not lower the floor */
+	n = snprintf(line, sizeof(line), "v1 %s %lld %s\n", boot, (long long)token_clock_ns(a),
 		     pf_mode_name((uint32_t)a->st.mode));
 	r = pf_write_file_atomic(path, line, (size_t)n, 0600);
 	if (r < 0)
@@ -1857,6 +1888,11 @@ static void log_downtime(struct agent *a, int had_pins)
 	char boot[64] = "unknown", enf[512], d[64];
 	int have_hb = read_heartbeat(a, &hb) == 0;
 
+	if (have_hb && hb.at_ns > a->clock_floor_ns) {
+		/* the clock for tokens starts no earlier than the last heartbeat */
+		a->clock_floor_ns = hb.at_ns;
+		a->clock_floor_boot = boot_now_ns();
+	}
 	if (have_hb && hb.at_ns > from && hb.at_ns <= now)
 		from = hb.at_ns;
 	if (from <= 0)
