@@ -17,7 +17,8 @@ static void test_names(void)
 		"unknown", "open-write", "open-trunc", "write", "truncate", "mmap-write",
 		"create", "mknod", "mkdir", "rmdir", "unlink", "link", "symlink", "rename",
 		"chmod", "chown", "setattr", "setxattr", "removexattr", "setacl", "setflags",
-		"mount", "umount", "remount", "blkdev-write",
+		"mount", "umount", "remount", "blkdev-write", "bpf-object", "signal", "ptrace",
+		"module-load", "kexec-load", "agent-exec", "prctl-exe", "cgroup-kill", "pins",
 	};
 	static const uint32_t classes[PF_OP__COUNT] = {
 		0, PF_CLASS_WRITE, PF_CLASS_WRITE, PF_CLASS_WRITE, PF_CLASS_WRITE, PF_CLASS_WRITE,
@@ -26,6 +27,8 @@ static void test_names(void)
 		PF_CLASS_METADATA, PF_CLASS_METADATA, PF_CLASS_METADATA, PF_CLASS_METADATA,
 		PF_CLASS_METADATA, PF_CLASS_METADATA, PF_CLASS_METADATA,
 		PF_CLASS_MOUNT, PF_CLASS_MOUNT, PF_CLASS_MOUNT, PF_CLASS_MOUNT,
+		/* self-protection ops: no class, so no token can approve them */
+		0, 0, 0, 0, 0, 0, 0, 0, 0,
 	};
 	uint32_t op;
 
