@@ -1020,6 +1020,12 @@ static __always_inline int enforcing(struct pf_config *cfg)
 	return cfg && cfg->mode == PF_MODE_ENFORCE;
 }
 
+/* Policy `self-protect` (default yes) and a mode that is not off. */
+static __always_inline int selfprot_on(struct pf_config *cfg)
+{
+	return cfg && cfg->mode != PF_MODE_OFF && (cfg->flags & PF_CFG_SELF_PROTECT);
+}
+
 static __always_inline int exe_is_agent(struct pf_config *cfg, struct task_struct *t)
 {
 	struct file *exe;
@@ -1188,6 +1194,8 @@ int BPF_PROG(task_prctl, int option, unsigned long arg2, unsigned long arg3,
 	if (option != PR_SET_MM || (arg2 != PR_SET_MM_EXE_FILE && arg2 != PR_SET_MM_MAP))
 		return 0;
 	cfg = get_config();
+	if (!selfprot_on(cfg))
+		return 0;
 	return refuse_self(cfg, 0, 0, PF_OP_PRCTL_EXE);
 }
 
@@ -1208,7 +1216,7 @@ int BPF_PROG(bpf_map, struct bpf_map *map, unsigned int fmode, int ret)
 	if (!bpf_map_lookup_elem(&own_maps, &id))
 		return 0;
 	cfg = get_config();
-	if (!cfg || cfg->mode == PF_MODE_OFF || is_agent(cfg))
+	if (!selfprot_on(cfg) || is_agent(cfg))
 		return 0;
 	return refuse_self(cfg, 0, id, PF_OP_BPF_OBJ);
 }
@@ -1230,7 +1238,7 @@ int BPF_PROG(task_kill, struct task_struct *p, void *info, int sig, const void *
 	if (!stopping_signal(sig))
 		return 0;
 	cfg = get_config();
-	if (!cfg || cfg->mode == PF_MODE_OFF || !exe_is_agent(cfg, p))
+	if (!selfprot_on(cfg) || !exe_is_agent(cfg, p))
 		return 0;
 	if (BPF_CORE_READ(p, tgid) == (bpf_get_current_pid_tgid() >> 32))
 		return 0;
@@ -1247,7 +1255,7 @@ int BPF_PROG(ptrace_access_check, struct task_struct *child, unsigned int mode, 
 	if (ret)
 		return ret;
 	cfg = get_config();
-	if (!cfg || cfg->mode == PF_MODE_OFF || !exe_is_agent(cfg, child))
+	if (!selfprot_on(cfg) || !exe_is_agent(cfg, child))
 		return 0;
 	if (BPF_CORE_READ(child, tgid) == (bpf_get_current_pid_tgid() >> 32))
 		return 0;
@@ -1304,7 +1312,7 @@ static __always_inline int refuse_self_fs(struct super_block *sb, struct dentry 
 {
 	struct pf_config *cfg = get_config();
 
-	if (!cfg || cfg->mode == PF_MODE_OFF)
+	if (!selfprot_on(cfg))
 		return 0;
 	return verdict(d, mnt, BPF_CORE_READ(sb, s_dev), 0, op, cfg->mode, PF_RULEID_SELF_FS);
 }
@@ -1316,7 +1324,7 @@ static __always_inline int cgroup_kill_file(struct file *file)
 	char name[16] = {};
 	__u64 dir;
 
-	if (BPF_CORE_READ(d, d_sb, s_magic) != CGROUP2_SUPER_MAGIC)
+	if (BPF_CORE_READ(d, d_sb, s_magic) != CGROUP2_SUPER_MAGIC || !selfprot_on(get_config()))
 		return 0;
 	bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(d, d_name.name));
 	if (!(name[0] == 'c' && name[1] == 'g' && name[2] == 'r' && name[3] == 'o' &&

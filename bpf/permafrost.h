@@ -127,6 +127,7 @@ struct pf_config {
 
 enum pf_config_flags {
 	PF_CFG_LOCK_KERNEL = 1 << 0, /* refuse module and kexec loading while enforcing */
+	PF_CFG_SELF_PROTECT = 1 << 1, /* the agent, its maps and bpffs/securityfs mounts */
 };
 
 /* Value of `agent_procs` (key: tgid): a process that exec'd the agent

@@ -369,6 +369,7 @@ static int refresh_rules(struct agent *a, char *err, size_t errsz)
 	if (ret < 0)
 		return ret;
 	a->self_paths.signers = a->pol->allowed_signers;
+	a->self_paths.enabled = a->pol->self_protect;
 	ret = pf_self_add_rules(r, &a->self_paths, &a->self, err, errsz);
 	if (ret < 0) {
 		pf_resolved_free(r);
@@ -502,7 +503,7 @@ static int load_bpf(struct agent *a, char *err, size_t errsz)
 		return r;
 	}
 	a->skel = s;
-	r = pf_self_setup(&a->self, s->obj, a->pol->lock_kernel, err, errsz);
+	r = pf_self_setup(&a->self, s->obj, a->pol->lock_kernel, a->pol->self_protect, err, errsz);
 	if (r < 0)
 		return r;
 	return 0;

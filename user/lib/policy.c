@@ -45,7 +45,7 @@ struct tok {
 
 enum {
 	D_MODE, D_PROTECT, D_EXEMPT, D_SIGNERS, D_APPROVALS, D_THAW, D_TTL,
-	D_LOG_SIZE, D_LOG_KEEP, D_RINGBUF, D_METRICS, D_LOCK, D__COUNT
+	D_LOG_SIZE, D_LOG_KEEP, D_RINGBUF, D_METRICS, D_LOCK, D_SELF, D__COUNT
 };
 
 static const char *const dir_names[D__COUNT] = {
@@ -61,11 +61,12 @@ static const char *const dir_names[D__COUNT] = {
 	[D_RINGBUF] = "ring-buffer-size",
 	[D_METRICS] = "metrics-file",
 	[D_LOCK] = "lock-kernel",
+	[D_SELF] = "self-protect",
 };
 
 #define DIR_LIST "mode, protect, exempt, allowed-signers, approvals, " \
 		 "thaw-approvals, max-token-ttl, log-max-size, log-keep, " \
-		 "ring-buffer-size, metrics-file, lock-kernel"
+		 "ring-buffer-size, metrics-file, lock-kernel, self-protect"
 
 struct parser {
 	const char *file;
@@ -583,6 +584,17 @@ static int parse_line(struct parser *ps, const char *line, size_t n)
 		else
 			return bad_value(ps, v, id, LOCK_WHAT);
 		return 0;
+	case D_SELF:
+		r = scalar(ps, id, LOCK_WHAT, &v);
+		if (r < 0)
+			return r;
+		if (strcmp(v->s, "yes") == 0)
+			p->self_protect = 1;
+		else if (strcmp(v->s, "no") == 0)
+			p->self_protect = 0;
+		else
+			return bad_value(ps, v, id, LOCK_WHAT);
+		return 0;
 	}
 	return perr(ps, ps->toks[0].col, EINVAL, "unknown directive '%s' (expected one of: " DIR_LIST ")",
 		    show(sh, ps->toks[0].s, ps->toks[0].len));
@@ -751,6 +763,7 @@ int pf_policy_parse(const char *file, const char *buf, size_t len, struct pf_pol
 	p->log_keep = DEFAULT_LOG_KEEP;
 	p->ringbuf_size = DEFAULT_RINGBUF;
 	p->lock_kernel = 1;
+	p->self_protect = 1;
 	p->file = strdup(ps.file);
 	if (!p->file) {
 		r = perr(&ps, 1, ENOMEM, "out of memory");

@@ -43,6 +43,7 @@ struct pf_policy {
 	uint64_t ringbuf_size;
 	char *metrics_file; /* NULL if not set */
 	int lock_kernel;
+	int self_protect; /* protect Permafrost itself while enforcing (default yes) */
 };
 
 /* Parses buf[0..len) (need not be NUL-terminated); file names it in errors

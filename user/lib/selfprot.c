@@ -241,7 +241,8 @@ static int record_cgroups(int fd)
 	return 0;
 }
 
-int pf_self_setup(struct pf_self *s, struct bpf_object *obj, int lock_kernel, char *err,
+int pf_self_setup(struct pf_self *s, struct bpf_object *obj, int lock_kernel, int self_protect,
+		  char *err,
 		  size_t errsz)
 {
 	struct bpf_map *cfgm = bpf_object__find_map_by_name(obj, "pf_config_map");
@@ -274,6 +275,7 @@ int pf_self_setup(struct pf_self *s, struct bpf_object *obj, int lock_kernel, ch
 	c.paths_hash = s->paths_hash;
 	c.agent_tgid = tgid;
 	c.flags = lock_kernel ? (c.flags | PF_CFG_LOCK_KERNEL) : (c.flags & ~PF_CFG_LOCK_KERNEL);
+	c.flags = self_protect ? (c.flags | PF_CFG_SELF_PROTECT) : (c.flags & ~PF_CFG_SELF_PROTECT);
 	if (s->maps_existed) {
 		/* the agent reinstalls the live approvals from its state */
 		r = clear_map(bpf_map__fd(aps), sizeof(struct pf_akey));
@@ -320,6 +322,8 @@ int pf_self_add_rules(struct pf_resolved *r, const struct pf_self_paths *p,
 	FILE *f;
 	int rc = 0;
 
+	if (!p->enabled)
+		return pf_resolved_finish(r, err, errsz);
 	rc = rc ? rc : add(r, s->exe, PF_RULEID_SELF_RO, err, errsz);
 	rc = rc ? rc : add(r, p->policy, PF_RULEID_SELF_RO, err, errsz);
 	rc = rc ? rc : add(r, p->signers, PF_RULEID_SELF_RO, err, errsz);

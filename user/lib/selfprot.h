@@ -22,6 +22,7 @@
 
 struct pf_self_paths {
 	const char *policy, *signers, *state_dir, *log_path, *pin_dir;
+	int enabled; /* policy self-protect: add the implicit rules */
 };
 
 struct pf_self {
@@ -50,8 +51,8 @@ int pf_self_pin_maps(struct pf_self *s, struct bpf_object *obj, uint64_t *ringbu
 /* After loading: the config's agent identity and lock flag, the own-map
  * ids, this process in agent_procs, the agent's cgroups; with reused maps
  * the stale approvals are cleared (the agent reinstalls the live ones). */
-int pf_self_setup(struct pf_self *s, struct bpf_object *obj, int lock_kernel, char *err,
-		  size_t errsz);
+int pf_self_setup(struct pf_self *s, struct bpf_object *obj, int lock_kernel, int self_protect,
+		  char *err, size_t errsz);
 
 /* Adds the implicit protect rules for Permafrost's own files to @r (and
  * finishes it). */
