@@ -1339,3 +1339,16 @@ static __always_inline int cgroup_kill_file(struct file *file)
 		return 0;
 	return refuse_self(get_config(), BPF_CORE_READ(d, d_sb, s_dev), dir, PF_OP_CGROUP_KILL);
 }
+
+/* A process that ends takes its agent_procs entry with it, so a reused
+ * tgid can never inherit the agent's trust. */
+SEC("lsm/task_free")
+int BPF_PROG(task_free, struct task_struct *task)
+{
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+
+	if (BPF_CORE_READ(task, pid) != tgid)
+		return 0;
+	bpf_map_delete_elem(&agent_procs, &tgid);
+	return 0;
+}

@@ -129,10 +129,15 @@ int pf_self_pin_maps(struct pf_self *s, struct bpf_object *obj, uint64_t *ringbu
 		     char *err, size_t errsz)
 {
 	struct bpf_map *m;
+	int r = pf_mkdir_p(s->maps_dir, 0700);
 
+	if (r < 0) {
+		snprintf(err, errsz, "%s: %s (is bpffs mounted on /sys/fs/bpf?)", s->maps_dir,
+			 strerror(-r));
+		return r;
+	}
 	bpf_object__for_each_map(m, obj) {
 		char path[700];
-		int r;
 
 		if (bpf_map__is_internal(m))
 			continue; /* .bss/.rodata belong to one program set */

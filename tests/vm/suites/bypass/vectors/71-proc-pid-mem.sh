@@ -1,0 +1,9 @@
+# vector: write the agent's memory through /proc/PID/mem and process_vm_writev
+# expect: refused: EPERM, tamper ptrace
+. "$PF_SUITE_DIR/vector.inc"
+pid=$(cat /tmp/permafrostd.pid)
+attempt pfop mem-open "$pid"
+refused_with EPERM "open /proc/$pid/mem O_RDWR"
+attempt pfop vm-write "$pid"
+refused_with EPERM "process_vm_writev"
+event '"decision":"tamper"' '"op":"ptrace"'
