@@ -1048,7 +1048,10 @@ static __always_inline int is_agent(struct pf_config *cfg)
 	if (!cfg || !exe_is_agent(cfg, t))
 		return 0;
 	p = bpf_map_lookup_elem(&agent_procs, &tgid);
-	return p && p->start_ns == BPF_CORE_READ(t, group_leader, start_time);
+	/* start_ns 0: the entry the agent wrote for itself at its first start
+	 * (no identity in the config yet at its exec); task_free removes it
+	 * with the process, so it cannot go stale. */
+	return p && (p->start_ns == 0 || p->start_ns == BPF_CORE_READ(t, group_leader, start_time));
 }
 
 /* A tamper event about something that has no dentry. */
@@ -1078,8 +1081,19 @@ struct envscan {
 	__u32 argc;          /* argv strings (not judged) */
 	__u32 at_start;      /* p is at the start of a string */
 	__u32 bad;           /* a dangerous variable, or unreadable */
+};
+
+struct envchunk {
 	char buf[ENV_CHUNK];
 };
+
+/* Per-CPU scratch for the string being read (too large for the stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct envchunk);
+} envscan_buf SEC(".maps");
 
 static __always_inline int bad_var(const char *b)
 {
@@ -1100,16 +1114,23 @@ static __always_inline int bad_var(const char *b)
 static long env_step(__u32 i, void *ctx)
 {
 	struct envscan *s = ctx;
+	struct envchunk *c;
+	__u32 zero = 0;
 	long n;
 
 	if (!s->strings_left)
 		return 1;
-	n = bpf_probe_read_user_str(s->buf, sizeof(s->buf), (const void *)s->p);
+	c = bpf_map_lookup_elem(&envscan_buf, &zero);
+	if (!c) {
+		s->bad = 1;
+		return 1;
+	}
+	n = bpf_probe_read_user_str(c->buf, sizeof(c->buf), (const void *)s->p);
 	if (n <= 0) {
 		s->bad = 1;
 		return 1;
 	}
-	if (s->at_start && s->argc == 0 && bad_var(s->buf)) {
+	if (s->at_start && s->argc == 0 && bad_var(c->buf)) {
 		s->bad = 1;
 		return 1;
 	}
@@ -1127,14 +1148,6 @@ static long env_step(__u32 i, void *ctx)
 	return 0;
 }
 
-/* Per-CPU scratch: the scan state is larger than the BPF stack allows. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct envscan);
-} envscan_buf SEC(".maps");
-
 /* At exec, after the new mm is in place (the argument and environment
  * strings are readable at bprm->p): record or forget the agent. Runs
  * whatever the mode, so that a restart is recognised when it matters. */
@@ -1145,9 +1158,8 @@ int BPF_PROG(bprm_committing_creds, struct linux_binprm *bprm)
 	struct task_struct *t = (struct task_struct *)bpf_get_current_task_btf();
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct inode *inode;
-	struct envscan *s;
+	struct envscan sc = {}, *s = &sc;
 	struct pf_agent_proc v;
-	__u32 zero = 0;
 
 	if (!cfg || !cfg->agent_exe_ino)
 		return 0;
@@ -1158,9 +1170,6 @@ int BPF_PROG(bprm_committing_creds, struct linux_binprm *bprm)
 		bpf_map_delete_elem(&agent_procs, &tgid);
 		return 0;
 	}
-	s = bpf_map_lookup_elem(&envscan_buf, &zero);
-	if (!s)
-		return 0;
 	s->p = BPF_CORE_READ(bprm, p);
 	s->argc = BPF_CORE_READ(bprm, argc);
 	s->strings_left = s->argc + BPF_CORE_READ(bprm, envc);

@@ -115,7 +115,8 @@ int pf_self_check_pinned(struct pf_self *s, char *err, size_t errsz)
 			return -EBUSY;
 		}
 	}
-	if (c.mode == PF_MODE_ENFORCE && c.paths_hash && c.paths_hash != s->paths_hash) {
+	if (c.mode == PF_MODE_ENFORCE && (c.flags & PF_CFG_SELF_PROTECT) && c.paths_hash &&
+	    c.paths_hash != s->paths_hash) {
 		snprintf(err, errsz,
 			 "the host is frozen by an agent started with other --policy/--state-dir/"
 			 "--log/--pin-dir paths; start permafrostd with the same paths (or thaw "

@@ -7,6 +7,7 @@ printf 'a\n' > /prot/etc/a.conf
 printf 'b\n' > /prot/free/b
 pf_keys_setup
 cat > "$PF_POLICY" <<POL
+self-protect no
 allowed-signers $PF_SIGNERS
 protect /prot/etc
 protect /prot/not-here
