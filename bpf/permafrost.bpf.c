@@ -1208,26 +1208,46 @@ int BPF_PROG(task_prctl, int option, unsigned long arg2, unsigned long arg3,
 	return refuse_self(cfg, 0, 0, PF_OP_PRCTL_EXE);
 }
 
-/* Writable fds of Permafrost's maps: the agent's alone. Read-only fds stay
- * available (bpftool map list/dump), and fds of its programs and links are
- * harmless (LSM links cannot be detached or updated). */
-SEC("lsm/bpf_map")
-int BPF_PROG(bpf_map, struct bpf_map *map, unsigned int fmode, int ret)
+/* Fds of Permafrost's maps are the agent's alone, in any mode: even a
+ * read-only fd can be handed to a program (BPF_PROG_LOAD) that writes the
+ * map. Fds of its programs and links are harmless (an LSM link can be
+ * neither detached nor updated; only unpinning ends it, and the pins are
+ * protected), so bpftool prog/link list keep working. */
+static __always_inline int own_map_fd(__u32 id)
 {
 	struct pf_config *cfg;
-	__u32 id;
 
-	if (ret)
-		return ret;
-	if (!(fmode & FMODE_WRITE))
-		return 0;
-	id = BPF_CORE_READ(map, id);
 	if (!bpf_map_lookup_elem(&own_maps, &id))
 		return 0;
 	cfg = get_config();
 	if (!selfprot_on(cfg) || is_agent(cfg))
 		return 0;
 	return refuse_self(cfg, 0, id, PF_OP_BPF_OBJ);
+}
+
+/* BPF_OBJ_GET of a pin, and everything else that makes a map fd. */
+SEC("lsm/bpf_map")
+int BPF_PROG(bpf_map, struct bpf_map *map, unsigned int fmode, int ret)
+{
+	if (ret)
+		return ret;
+	return own_map_fd(BPF_CORE_READ(map, id));
+}
+
+#define BPF_MAP_GET_FD_BY_ID_CMD 14
+
+/* BPF_MAP_GET_FD_BY_ID of one of our maps answers ENOENT ("no such map,
+ * for you"), so that tools walking every id (bpftool map list, which
+ * stops at the first other error) keep working for the host's other maps.
+ * It is still refused and reported as tamper. */
+/* Declared with the three arguments every kernel has (6.18 adds a fourth,
+ * so `ret` is not read: a non-zero earlier result never reaches us). */
+SEC("lsm/bpf")
+int BPF_PROG(bpf, int cmd, union bpf_attr *attr, unsigned int size)
+{
+	if (cmd != BPF_MAP_GET_FD_BY_ID_CMD)
+		return 0;
+	return own_map_fd(BPF_CORE_READ(attr, map_id)) ? -2 /* ENOENT */ : 0;
 }
 
 static __always_inline int stopping_signal(int sig)

@@ -1,17 +1,16 @@
 # vector: replace the agent binary (or a library it maps) so the next start runs foreign code
-# expect: refused: EPERM, tamper
+# expect: refused: EPERM on unlink/rename-over of the binary and on writing its libraries, tamper
 . "$PF_SUITE_DIR/vector.inc"
 b=/usr/sbin/permafrostd
 h=$(hash_of $b)
-attempt pfop open-write $b
-refused_with EPERM "open the agent binary for write"
+attempt pfop unlink $b
+refused_with EPERM "unlink the agent binary"
 cp /bin/busybox /tmp/bp-fake
 attempt pfop rename /tmp/bp-fake $b
 refused_with EPERM "rename over the agent binary"
 lib=$(awk '$6 ~ /libbpf/ {print $6; exit}' /proc/$(cat /tmp/permafrostd.pid)/maps 2>/dev/null)
-if [ -n "$lib" ]; then
-	attempt pfop open-write "$lib"
-	refused_with EPERM "open $lib for write"
-fi
+[ -n "$lib" ] || harness "no libbpf mapped in the agent"
+attempt pfop rename /tmp/bp-fake "$lib"
+refused_with EPERM "rename over $lib"
 same $b "$h"
-event '"decision":"tamper"' '"op":"open-write"' 'permafrostd"'
+event '"decision":"tamper"' '"op":"rename"' 'permafrostd"'
