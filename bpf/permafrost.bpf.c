@@ -1274,8 +1274,11 @@ int BPF_PROG(task_kill, struct task_struct *p, void *info, int sig, const void *
 	return refuse_self(cfg, 0, BPF_CORE_READ(p, tgid), PF_OP_SIGNAL);
 }
 
+#define PTRACE_MODE_ATTACH 0x02
+
 /* ptrace attach, /proc/PID/mem, process_vm_readv/writev, pidfd_getfd of
- * any process running the agent binary. */
+ * any process running the agent binary: every PTRACE_MODE_ATTACH check.
+ * Read-mode checks (/proc/PID/exe, environ, stat for ps) pass. */
 SEC("lsm/ptrace_access_check")
 int BPF_PROG(ptrace_access_check, struct task_struct *child, unsigned int mode, int ret)
 {
@@ -1283,6 +1286,8 @@ int BPF_PROG(ptrace_access_check, struct task_struct *child, unsigned int mode, 
 
 	if (ret)
 		return ret;
+	if (!(mode & PTRACE_MODE_ATTACH))
+		return 0;
 	cfg = get_config();
 	if (!selfprot_on(cfg) || !exe_is_agent(cfg, child))
 		return 0;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <bpf/bpf.h>
@@ -102,13 +103,16 @@ int pf_self_check_pinned(struct pf_self *s, char *err, size_t errsz)
 		return -EIO;
 	}
 	close(fd);
-	if (c.agent_tgid && c.agent_tgid != (uint32_t)getpid()) {
+	if (c.agent_tgid && c.agent_tgid != (uint32_t)getpid() && kill((pid_t)c.agent_tgid, 0) == 0) {
 		char exe[64];
 		struct stat st;
+		int r;
 
+		/* alive: is it the agent binary? (unreadable: assume so) */
 		snprintf(exe, sizeof(exe), "/proc/%u/exe", c.agent_tgid);
-		if (stat(exe, &st) == 0 && pf_kdev(st.st_dev) == c.agent_exe_dev &&
-		    st.st_ino == c.agent_exe_ino) {
+		r = stat(exe, &st);
+		if ((r < 0 && (errno == EACCES || errno == EPERM)) ||
+		    (r == 0 && pf_kdev(st.st_dev) == c.agent_exe_dev && st.st_ino == c.agent_exe_ino)) {
 			snprintf(err, errsz,
 				 "another permafrostd (pid %u) is running with the pinned maps in %s",
 				 c.agent_tgid, s->maps_dir);

@@ -57,8 +57,8 @@ expect EPERM "enforce: delete the freeze state" sh -c "for f in $PF_STATE/*; do 
 expect EPERM "enforce: truncate the audit log" pfop truncate "$PF_LOG" 0
 expect EPERM "enforce: rename the audit log" pfop rename "$PF_LOG" /var/log/permafrost/old
 expect EPERM "enforce: unlink the agent binary" pfop unlink /usr/sbin/permafrostd
-cp /bin/busybox /tmp/fake-agent
-expect EPERM "enforce: rename over the agent binary" pfop rename /tmp/fake-agent /usr/sbin/permafrostd
+cp /bin/busybox /usr/sbin/fake-agent
+expect EPERM "enforce: rename over the agent binary" pfop rename /usr/sbin/fake-agent /usr/sbin/permafrostd
 expect_event "enforce: binary swap logged as tamper" '"decision":"tamper"' '"op":"rename"' 'permafrostd"'
 n1=$(wc -l < "$PF_LOG")
 pfop write /prot/etc/app.conf y >/dev/null
@@ -79,6 +79,7 @@ expect EPERM "enforce: ptrace seize the agent" pfop ptrace-seize "$AGENT"
 # (the kernel turns the ptrace refusal into EACCES here; OK when off, above)
 expect EACCES "enforce: open /proc/AGENT/mem read-write" pfop mem-open "$AGENT"
 expect EPERM "enforce: process_vm_writev into the agent" pfop vm-write "$AGENT"
+[ "$(readlink /proc/$AGENT/exe)" = /usr/sbin/permafrostd ] && ok "enforce: read-mode access (/proc/AGENT/exe for ps) still works" || not_ok "read-mode access" "$(readlink /proc/$AGENT/exe 2>&1)"
 expect_event "enforce: ptrace logged as tamper" '"decision":"tamper"' '"op":"ptrace"'
 [ "$(cat /proc/$AGENT/oom_score_adj)" = -1000 ] && ok "enforce: agent oom_score_adj -1000" || not_ok "oom_score_adj" "$(cat /proc/$AGENT/oom_score_adj)"
 expect EPERM "enforce: prctl PR_SET_MM_EXE_FILE" pfop prctl-exe /usr/sbin/permafrostd

@@ -13,14 +13,14 @@ kill -0 "$AGENT" 2>/dev/null && not_ok "crash: agent gone" "still there" || ok "
 expect EPERM "crash: still enforcing with the agent dead" pfop write /prot/etc/app.conf whiledown
 expect EPERM "crash: pins still protected with the agent dead" pfop unlink "$SET/file_open"
 agent_up
-expect_event "crash restart: event made while down delivered" '"decision":"deny"' 'etc/app.conf"' '"op":"write"'
+expect_event "crash restart: event made while down delivered" '"decision":"deny"' 'etc/app.conf"' '"op":"open-write"'
 expect_event "crash restart: adopted the pinned set" '"decision":"agent-adopt"' "\"links\":\"$SET\""
 permafrost status | grep -q '^Mode: *enforce' && ok "crash restart: still enforce" || not_ok "crash restart: enforce" "$(permafrost status)"
 expect EPERM "crash restart: signals refused for the new agent" pfop kill "$AGENT" 15
-out=$(env -u LD_LIBRARY_PATH permafrostd --policy "$PF_POLICY" --state-dir "$PF_STATE" --log "$PF_LOG" --socket /tmp/s2 2>&1); rc=$?
+out=$(timeout 60 env -u LD_LIBRARY_PATH permafrostd --policy "$PF_POLICY" --state-dir "$PF_STATE" --log "$PF_LOG" --socket /tmp/s2 2>&1); rc=$?
 [ $rc != 0 ] && echo "$out" | grep -q "another permafrostd (pid $AGENT) is running" && ok "a second agent refuses to start" || not_ok "second agent" "rc=$rc $out"
 printf 'mode off\n' > /tmp/other.conf
-out=$(env -u LD_LIBRARY_PATH permafrostd --policy /tmp/other.conf --state-dir /tmp/st3 --log /tmp/l3 --socket /tmp/s3 2>&1); rc=$?
+out=$(timeout 60 env -u LD_LIBRARY_PATH permafrostd --policy /tmp/other.conf --state-dir /tmp/st3 --log /tmp/l3 --socket /tmp/s3 2>&1); rc=$?
 [ $rc != 0 ] && ok "an agent with another policy does not take over ($(echo "$out" | tail -n 1 | head -c 80))" || not_ok "other-policy agent" "rc=$rc $out"
 
 # Thaw: everything is allowed again; the agent stops and removes its pins.
