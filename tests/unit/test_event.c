@@ -221,6 +221,30 @@ static void test_lines(void)
 		  "\"comm\":\"abcdefghijklmnop\",\"cgroup_id\":77,\"rule\":\"blkdev\"}\n");
 
 	base_event(&e);
+	e.rule_id = PF_RULEID_SELF_RW;
+	e.op = PF_OP_UNLINK;
+	e.decision = PF_DEC_TAMPER;
+	line_case("tamper on an own file", &e, &base_ctx,
+		  HEAD "\"decision\":\"tamper\",\"mode\":\"enforce\",\"op\":\"unlink\","
+		  "\"path\":\"/etc/passwd\"," TAIL_IDS "\"comm\":\"vi\",\"cgroup_id\":77,\"rule\":\"self-file\"}\n");
+
+	base_event(&e);
+	e.rule_id = PF_RULEID_SELF;
+	e.op = PF_OP_SIGNAL;
+	e.decision = PF_DEC_TAMPER;
+	line_case("tamper: signal to the agent", &e, &base_ctx,
+		  HEAD "\"decision\":\"tamper\",\"mode\":\"enforce\",\"op\":\"signal\","
+		  "\"path\":\"/etc/passwd\"," TAIL_IDS "\"comm\":\"vi\",\"cgroup_id\":77,\"rule\":\"self\"}\n");
+
+	base_event(&e);
+	e.rule_id = PF_RULEID_SELF_FS;
+	e.op = PF_OP_UMOUNT;
+	e.decision = PF_DEC_TAMPER;
+	line_case("tamper: bpffs umount", &e, &base_ctx,
+		  HEAD "\"decision\":\"tamper\",\"mode\":\"enforce\",\"op\":\"umount\","
+		  "\"path\":\"/etc/passwd\"," TAIL_IDS "\"comm\":\"vi\",\"cgroup_id\":77,\"rule\":\"self-fs\"}\n");
+
+	base_event(&e);
 	e.op = 999;
 	e.decision = 0;
 	e.mode = 7;
