@@ -1782,6 +1782,7 @@ int main(int argc, char **argv)
 			warnx_("ring buffer: %s", strerror(-r));
 		check_lost(&a);
 		expire_approvals(&a);
+		pf_self_refresh(&a.self, a.skel->obj);
 		if (a.refresh_at && boot_now_ns() >= a.refresh_at) {
 			/* An approved change replaced a protected object: find
 			 * the new one, so it is protected again. */

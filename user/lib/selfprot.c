@@ -200,12 +200,16 @@ static int clear_map(int fd, size_t key_size)
 	return 0;
 }
 
-/* The agent's cgroup (v2) and its ancestors, as cgroupfs inode numbers. */
-static int record_cgroups(int fd)
+#define MAX_CGROUP_DEPTH 64
+
+/* The agent's cgroup (v2) and its ancestors, as cgroupfs inode numbers:
+ * new entries first, then the stale ones removed (no empty moment). */
+static int record_cgroups(struct pf_self *s, int fd)
 {
 	char line[4096], mnt[4096] = "", rel[4096] = "";
+	uint64_t inos[MAX_CGROUP_DEPTH], k, next;
+	size_t n, n_inos = 0;
 	FILE *f;
-	size_t n;
 
 	f = fopen("/proc/self/cgroup", "re");
 	while (f && fgets(line, sizeof(line), f))
@@ -215,12 +219,13 @@ static int record_cgroups(int fd)
 		}
 	if (f)
 		fclose(f);
+	if (s->cg_known && strcmp(rel, s->cg_rel) == 0)
+		return 0; /* unchanged since the last look */
 	f = fopen("/proc/self/mountinfo", "re");
 	while (f && fgets(line, sizeof(line), f)) {
-		char *sep = strstr(line, " - cgroup2 ");
 		char mp[4096];
 
-		if (!sep)
+		if (!strstr(line, " - cgroup2 "))
 			continue;
 		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) == 1) {
 			snprintf(mnt, sizeof(mnt), "%s", mp);
@@ -230,25 +235,46 @@ static int record_cgroups(int fd)
 	if (f)
 		fclose(f);
 	if (!mnt[0] || !rel[0])
-		return 0; /* no cgroup v2: nothing to protect */
+		return 0; /* no cgroup v2 (yet): nothing to protect */
 	/* mnt + each prefix of rel: "/", "/a", "/a/b" */
 	n = strlen(rel);
-	for (size_t i = 0; i <= n; i++) {
+	for (size_t i = 0; i <= n && n_inos < MAX_CGROUP_DEPTH; i++) {
 		if (i == n || (rel[i] == '/' && i > 0) || (i == 0 && rel[0] == '/')) {
 			char path[8192];
 			struct stat st;
 			uint32_t one = 1;
-			uint64_t ino;
 
 			snprintf(path, sizeof(path), "%s%.*s", mnt, (int)(i == 0 ? 0 : i), rel);
 			if (stat(path, &st) < 0)
 				continue;
-			ino = st.st_ino;
-			if (bpf_map_update_elem(fd, &ino, &one, BPF_ANY) < 0)
+			inos[n_inos] = st.st_ino;
+			if (bpf_map_update_elem(fd, &inos[n_inos], &one, BPF_ANY) < 0)
 				return -errno;
+			n_inos++;
 		}
 	}
+	for (int more = bpf_map_get_next_key(fd, NULL, &next) == 0; more;) {
+		size_t j;
+
+		k = next;
+		more = bpf_map_get_next_key(fd, &k, &next) == 0;
+		for (j = 0; j < n_inos; j++)
+			if (inos[j] == k)
+				break;
+		if (j == n_inos)
+			bpf_map_delete_elem(fd, &k);
+	}
+	snprintf(s->cg_rel, sizeof(s->cg_rel), "%s", rel);
+	s->cg_known = 1;
 	return 0;
+}
+
+void pf_self_refresh(struct pf_self *s, struct bpf_object *obj)
+{
+	struct bpf_map *cgs = bpf_object__find_map_by_name(obj, "agent_cgroups");
+
+	if (cgs)
+		record_cgroups(s, bpf_map__fd(cgs));
 }
 
 int pf_self_setup(struct pf_self *s, struct bpf_object *obj, int lock_kernel, int self_protect,
@@ -308,9 +334,8 @@ int pf_self_setup(struct pf_self *s, struct bpf_object *obj, int lock_kernel, in
 			return -errno;
 		}
 	}
-	r = clear_map(bpf_map__fd(cgs), sizeof(uint64_t));
-	if (r == 0)
-		r = record_cgroups(bpf_map__fd(cgs));
+	s->cg_known = 0;
+	r = record_cgroups(s, bpf_map__fd(cgs));
 	if (r < 0) {
 		snprintf(err, errsz, "agent_cgroups: %s", strerror(-r));
 		return r;

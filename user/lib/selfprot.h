@@ -31,6 +31,8 @@ struct pf_self {
 	uint64_t paths_hash;
 	char maps_dir[600];
 	int maps_existed; /* the pinned maps were there before this agent */
+	char cg_rel[4096]; /* the cgroup recorded in agent_cgroups */
+	int cg_known;
 };
 
 /* Fills @s (exe identity, paths hash, maps dir). */
@@ -53,6 +55,10 @@ int pf_self_pin_maps(struct pf_self *s, struct bpf_object *obj, uint64_t *ringbu
  * the stale approvals are cleared (the agent reinstalls the live ones). */
 int pf_self_setup(struct pf_self *s, struct bpf_object *obj, int lock_kernel, int self_protect,
 		  char *err, size_t errsz);
+
+/* Re-records the agent's cgroups when it has been moved (or cgroup v2
+ * mounted since): called from the main loop, about once a second. */
+void pf_self_refresh(struct pf_self *s, struct bpf_object *obj);
 
 /* Adds the implicit protect rules for Permafrost's own files to @r (and
  * finishes it). */

@@ -87,6 +87,14 @@ expect EPERM "enforce: cgroup.kill of the agent's cgroup" pfop write /sys/fs/cgr
 expect EPERM "enforce: cgroup.freeze of the agent's cgroup" pfop write /sys/fs/cgroup/pfagent/cgroup.freeze 1
 expect_event "enforce: cgroup.kill logged as tamper" '"decision":"tamper"' '"op":"cgroup-kill"'
 kill -0 "$AGENT" && ok "enforce: agent alive after the cgroup writes" || not_ok "agent alive" "gone"
+# Moved to another cgroup, the agent records the new one within a second.
+mkdir -p /sys/fs/cgroup/moved
+echo "$AGENT" > /sys/fs/cgroup/moved/cgroup.procs
+sleep 3
+expect EPERM "enforce: cgroup.kill of the cgroup the agent was moved to" pfop write /sys/fs/cgroup/moved/cgroup.kill 1
+expect OK "enforce: the agent's former cgroup is no longer guarded (cgroup.freeze 0)" pfop write /sys/fs/cgroup/pfagent/cgroup.freeze 0
+kill -0 "$AGENT" && ok "enforce: agent alive after the move" || not_ok "agent alive after the move" "gone"
+echo "$AGENT" > /sys/fs/cgroup/pfagent/cgroup.procs
 
 # The agent binary with loader variables is not trusted.
 env LD_PRELOAD=/nonexistent.so permafrostd --version >/dev/null 2>&1

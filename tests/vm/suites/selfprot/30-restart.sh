@@ -6,8 +6,13 @@ kill -0 "$AGENT" 2>/dev/null && permafrost status | grep -q '^Mode: *enforce' &&
 # cgroup and killed there (moving it cannot be refused: a known gap). The
 # links stay pinned, the new agent is trusted at exec, adopts the pinned
 # maps and delivers what happened meanwhile.
-echo "$AGENT" > /sys/fs/cgroup/victim/cgroup.procs
-echo 1 > /sys/fs/cgroup/victim/cgroup.kill
+# (the agent re-records its cgroup within a second of a move, so the kill
+# must follow the move at once; a fresh cgroup per try)
+for try in 1 2 3; do
+	mkdir -p /sys/fs/cgroup/victim$try
+	echo "$AGENT" > /sys/fs/cgroup/victim$try/cgroup.procs
+	echo 1 > /sys/fs/cgroup/victim$try/cgroup.kill 2>/dev/null && break
+done
 sleep 1
 kill -0 "$AGENT" 2>/dev/null && not_ok "crash: agent gone" "still there" || ok "crash: agent gone"
 expect EPERM "crash: still enforcing with the agent dead" pfop write /prot/etc/app.conf whiledown
