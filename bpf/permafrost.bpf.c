@@ -1180,10 +1180,11 @@ int BPF_PROG(bprm_committing_creds, struct linux_binprm *bprm)
 		s->bad = 1; /* too long to judge: fail closed */
 	if (s->bad || BPF_CORE_READ(t, ptrace)) {
 		bpf_map_delete_elem(&agent_procs, &tgid);
-		/* reported in every mode: the process is simply not trusted */
-		emit(NULL, NULL, cfg->agent_exe_dev, cfg->agent_exe_ino, PF_OP_AGENT_EXEC,
-		     cfg->mode == PF_MODE_ENFORCE ? PF_DEC_TAMPER : PF_DEC_WOULD_DENY, cfg->mode,
-		     PF_RULEID_SELF);
+		/* never trusted; reported as the mode says (nothing when off) */
+		if (cfg->mode != PF_MODE_OFF)
+			emit(NULL, NULL, cfg->agent_exe_dev, cfg->agent_exe_ino, PF_OP_AGENT_EXEC,
+			     cfg->mode == PF_MODE_ENFORCE ? PF_DEC_TAMPER : PF_DEC_WOULD_DENY,
+			     cfg->mode, PF_RULEID_SELF);
 		return 0;
 	}
 	v.start_ns = BPF_CORE_READ(t, group_leader, start_time);
