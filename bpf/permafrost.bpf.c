@@ -457,17 +457,27 @@ static __always_inline int approved(struct dentry *d, __u64 dev, __u32 op, __u32
 	return w.approved;
 }
 
-/* Apply the mode to a protected hit: log, and deny in enforce. */
+static __always_inline int is_self_rule(__u32 rule_id)
+{
+	return rule_id >= PF_RULEID_SELF && rule_id <= PF_RULEID_SELF_RO;
+}
+
+/* Apply the mode to a protected hit: log, and deny in enforce. A hit on
+ * Permafrost's own objects is a `tamper` in enforce mode; in audit mode it
+ * is logged as would-deny like any other (the protections are off). */
 static __always_inline int verdict(struct dentry *d, struct vfsmount *mnt, __u64 dev,
 				   __u64 ino, __u32 op, __u32 mode, __u32 rule_id)
 {
 	if (mode == PF_MODE_ENFORCE) {
-		emit(d, mnt, dev, ino, op, PF_DEC_DENY, mode, rule_id);
+		emit(d, mnt, dev, ino, op, is_self_rule(rule_id) ? PF_DEC_TAMPER : PF_DEC_DENY,
+		     mode, rule_id);
 		return -EPERM;
 	}
 	emit(d, mnt, dev, ino, op, PF_DEC_WOULD_DENY, mode, rule_id);
 	return 0;
 }
+
+static __always_inline int is_agent(struct pf_config *cfg);
 
 /* The decision for one object (a dentry, positive or negative). @obj is the
  * object's inode as the verifier trusts it (NULL for a negative dentry, or
@@ -518,6 +528,9 @@ static __always_inline int decide_obj(struct dentry *d, struct inode *obj, struc
 	}
 decided:
 	if (w.found != PF_RULE_PROTECT)
+		return 0;
+	/* The agent keeps its own state, log and pins up to date. */
+	if (w.rule_id == PF_RULEID_SELF_RW && is_agent(cfg))
 		return 0;
 	if (cfg->n_approvals) {
 		__u32 slot = 0;
@@ -574,6 +587,12 @@ static __always_inline int decide_file(struct file *file, __u32 op)
 			  BPF_CORE_READ(file, f_path.mnt), op);
 }
 
+/* Self-protection helpers (defined with their hooks at the end). */
+static __always_inline int self_fs(struct super_block *sb);
+static __always_inline int refuse_self_fs(struct super_block *sb, struct dentry *d,
+					  struct vfsmount *mnt, __u32 op);
+static __always_inline int cgroup_kill_file(struct file *file);
+
 /* --- content ------------------------------------------------------------ */
 
 SEC("lsm/file_open")
@@ -586,6 +605,9 @@ int BPF_PROG(file_open, struct file *file, int ret)
 	flags = file->f_flags;
 	if (!(file->f_mode & FMODE_WRITE) && !(flags & O_TRUNC))
 		return 0;
+	ret = cgroup_kill_file(file);
+	if (ret)
+		return ret;
 	return decide_file(file, (flags & O_TRUNC) ? PF_OP_OPEN_TRUNC : PF_OP_OPEN_WRITE);
 }
 
@@ -891,14 +913,31 @@ int BPF_PROG(sb_mount, const char *dev_name, const struct path *path, const char
 				       BPF_CORE_READ(path, mnt), PF_OP_REMOUNT);
 		return 0;
 	}
+	{
+		struct super_block *sb = BPF_CORE_READ(path, mnt, mnt_sb);
+
+		if (self_fs(sb))
+			return refuse_self_fs(sb, BPF_CORE_READ(path, dentry),
+					      BPF_CORE_READ(path, mnt), PF_OP_MOUNT);
+	}
 	return decide_path(path, PF_OP_MOUNT);
 }
 
 SEC("lsm/move_mount")
 int BPF_PROG(move_mount, const struct path *from_path, const struct path *to_path, int ret)
 {
+	struct super_block *sb;
+
 	if (ret)
 		return ret;
+	sb = BPF_CORE_READ(to_path, mnt, mnt_sb);
+	if (self_fs(sb))
+		return refuse_self_fs(sb, BPF_CORE_READ(to_path, dentry),
+				      BPF_CORE_READ(to_path, mnt), PF_OP_MOUNT);
+	sb = BPF_CORE_READ(from_path, mnt, mnt_sb);
+	if (self_fs(sb))
+		return refuse_self_fs(sb, BPF_CORE_READ(from_path, dentry),
+				      BPF_CORE_READ(from_path, mnt), PF_OP_MOUNT);
 	return decide_path(to_path, PF_OP_MOUNT);
 }
 
@@ -913,6 +952,8 @@ int BPF_PROG(sb_umount, struct vfsmount *mnt, int flags, int ret)
 	if (ret)
 		return ret;
 	sb = BPF_CORE_READ(mnt, mnt_sb);
+	if (self_fs(sb))
+		return refuse_self_fs(sb, BPF_CORE_READ(mnt, mnt_root), mnt, PF_OP_UMOUNT);
 	if (sb_protected(sb))
 		return deny_sb(sb, BPF_CORE_READ(mnt, mnt_root), mnt, PF_OP_UMOUNT);
 	m = (void *)mnt - bpf_core_field_offset(struct mount, mnt);
@@ -949,5 +990,428 @@ int BPF_PROG(inode_free_security, struct inode *inode)
 	key.ino = inode->i_ino;
 	if (bpf_map_delete_elem(&rules, &key) == 0)
 		invalidate();
+	return 0;
+}
+
+/* --- self-protection ------------------------------------------------------
+ *
+ * While enforcing, root must not switch Permafrost off, blind it or walk
+ * around it. "The agent" is a process that exec'd the agent binary (its
+ * (dev, ino) is in the config; the binary itself is a protected object)
+ * cleanly: not traced, and without loader or OpenSSL variables that would
+ * load foreign code into it. Such a process is recorded in agent_procs at
+ * exec, so a restarted agent (a new tgid) is recognised before it has
+ * touched any map. */
+
+#define BPF_FS_MAGIC 0xcafe4a11
+#define SECURITYFS_MAGIC 0x73636673
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#define PR_SET_MM 35
+#define PR_SET_MM_EXE_FILE 13
+#define PR_SET_MM_MAP 14
+#define SIGHUP 1
+#define SIGCHLD 17
+#define SIGCONT 18
+#define SIGURG 23
+#define SIGWINCH 28
+#define ENV_SCAN_STEPS 65536 /* bounded scan of an agent exec's strings */
+#define ENV_CHUNK 256
+
+/* tgid -> struct pf_agent_proc */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, struct pf_agent_proc);
+} agent_procs SEC(".maps");
+
+/* Ids of Permafrost's own maps (written by the agent): only the agent may
+ * hold a writable fd of them. Value unused. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, __u32);
+} own_maps SEC(".maps");
+
+/* cgroup ids (cgroupfs directory inodes) of the agent's cgroup and its
+ * ancestors: their cgroup.kill / cgroup.freeze are refused. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u64);
+	__type(value, __u32);
+} agent_cgroups SEC(".maps");
+
+static __always_inline int enforcing(struct pf_config *cfg)
+{
+	return cfg && cfg->mode == PF_MODE_ENFORCE;
+}
+
+/* Policy `self-protect` (default yes) and a mode that is not off. */
+static __always_inline int selfprot_on(struct pf_config *cfg)
+{
+	return cfg && cfg->mode != PF_MODE_OFF && (cfg->flags & PF_CFG_SELF_PROTECT);
+}
+
+static __always_inline int exe_is_agent(struct pf_config *cfg, struct task_struct *t)
+{
+	struct file *exe;
+
+	if (!cfg->agent_exe_ino)
+		return 0;
+	exe = BPF_CORE_READ(t, mm, exe_file);
+	if (!exe)
+		return 0;
+	return BPF_CORE_READ(exe, f_inode, i_ino) == cfg->agent_exe_ino &&
+	       BPF_CORE_READ(exe, f_inode, i_sb, s_dev) == cfg->agent_exe_dev;
+}
+
+static __always_inline int is_agent(struct pf_config *cfg)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task_btf();
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct pf_agent_proc *p;
+
+	if (!cfg || !exe_is_agent(cfg, t))
+		return 0;
+	p = bpf_map_lookup_elem(&agent_procs, &tgid);
+	/* start_ns 0: the entry the agent wrote for itself at its first start
+	 * (no identity in the config yet at its exec); task_free removes it
+	 * with the process, so it cannot go stale. */
+	return p && (p->start_ns == 0 || p->start_ns == BPF_CORE_READ(t, group_leader, start_time));
+}
+
+/* A tamper event about something that has no dentry. */
+static __always_inline void emit_self(__u64 dev, __u64 ino, __u32 op, __u32 decision,
+				      __u32 mode)
+{
+	emit(NULL, NULL, dev, ino, op, decision, mode, PF_RULEID_SELF);
+}
+
+/* The common tail: refuse (and report `tamper`) in enforce, report
+ * would-deny in audit, nothing in off. */
+static __always_inline int refuse_self(struct pf_config *cfg, __u64 dev, __u64 ino, __u32 op)
+{
+	if (!cfg || cfg->mode == PF_MODE_OFF)
+		return 0;
+	if (cfg->mode == PF_MODE_ENFORCE) {
+		emit_self(dev, ino, op, PF_DEC_TAMPER, cfg->mode);
+		return -EPERM;
+	}
+	emit_self(dev, ino, op, PF_DEC_WOULD_DENY, cfg->mode);
+	return 0;
+}
+
+struct envscan {
+	unsigned long p;     /* user address of the next string (chunk) */
+	__u32 strings_left;  /* argv + envp strings still to pass */
+	__u32 argc;          /* argv strings (not judged) */
+	__u32 at_start;      /* p is at the start of a string */
+	__u32 bad;           /* a dangerous variable, or unreadable */
+};
+
+struct envchunk {
+	char buf[ENV_CHUNK];
+};
+
+/* Per-CPU scratch for the string being read (too large for the stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct envchunk);
+} envscan_buf SEC(".maps");
+
+static __always_inline int bad_var(const char *b)
+{
+	/* LD_PRELOAD, LD_AUDIT, LD_LIBRARY_PATH, ... : foreign code or
+	 * libraries in the agent; OPENSSL_CONF/_MODULES/_ENGINES: providers
+	 * loaded by libcrypto; GCONV_PATH: iconv modules. */
+	if (b[0] == 'L' && b[1] == 'D' && b[2] == '_')
+		return 1;
+	if (b[0] == 'O' && b[1] == 'P' && b[2] == 'E' && b[3] == 'N' && b[4] == 'S' &&
+	    b[5] == 'S' && b[6] == 'L' && b[7] == '_')
+		return 1;
+	if (b[0] == 'G' && b[1] == 'C' && b[2] == 'O' && b[3] == 'N' && b[4] == 'V' &&
+	    b[5] == '_')
+		return 1;
+	return 0;
+}
+
+static long env_step(__u32 i, void *ctx)
+{
+	struct envscan *s = ctx;
+	struct envchunk *c;
+	__u32 zero = 0;
+	long n;
+
+	if (!s->strings_left)
+		return 1;
+	c = bpf_map_lookup_elem(&envscan_buf, &zero);
+	if (!c) {
+		s->bad = 1;
+		return 1;
+	}
+	n = bpf_probe_read_user_str(c->buf, sizeof(c->buf), (const void *)s->p);
+	if (n <= 0) {
+		s->bad = 1;
+		return 1;
+	}
+	if (s->at_start && s->argc == 0 && bad_var(c->buf)) {
+		s->bad = 1;
+		return 1;
+	}
+	if (n < ENV_CHUNK) {
+		/* the string ended inside this chunk */
+		s->p += n;
+		s->strings_left--;
+		if (s->argc)
+			s->argc--;
+		s->at_start = 1;
+	} else {
+		s->p += ENV_CHUNK - 1;
+		s->at_start = 0;
+	}
+	return 0;
+}
+
+/* At exec, after the new mm is in place (the argument and environment
+ * strings are readable at bprm->p): record or forget the agent. Runs
+ * whatever the mode, so that a restart is recognised when it matters. */
+SEC("lsm/bprm_committing_creds")
+int BPF_PROG(bprm_committing_creds, struct linux_binprm *bprm)
+{
+	struct pf_config *cfg = get_config();
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task_btf();
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct inode *inode;
+	struct envscan sc = {}, *s = &sc;
+	struct pf_agent_proc v;
+
+	if (!cfg || !cfg->agent_exe_ino)
+		return 0;
+	inode = BPF_CORE_READ(bprm, file, f_inode);
+	if (!inode || BPF_CORE_READ(inode, i_ino) != cfg->agent_exe_ino ||
+	    BPF_CORE_READ(inode, i_sb, s_dev) != cfg->agent_exe_dev) {
+		/* any other program: this process is no agent (any more) */
+		bpf_map_delete_elem(&agent_procs, &tgid);
+		return 0;
+	}
+	s->p = BPF_CORE_READ(bprm, p);
+	s->argc = BPF_CORE_READ(bprm, argc);
+	s->strings_left = s->argc + BPF_CORE_READ(bprm, envc);
+	s->at_start = 1;
+	s->bad = 0;
+	bpf_loop(ENV_SCAN_STEPS, env_step, s, 0);
+	if (s->strings_left)
+		s->bad = 1; /* too long to judge: fail closed */
+	if (s->bad || BPF_CORE_READ(t, ptrace)) {
+		bpf_map_delete_elem(&agent_procs, &tgid);
+		/* never trusted; reported as the mode says (nothing when off) */
+		if (cfg->mode != PF_MODE_OFF)
+			emit(NULL, NULL, cfg->agent_exe_dev, cfg->agent_exe_ino, PF_OP_AGENT_EXEC,
+			     cfg->mode == PF_MODE_ENFORCE ? PF_DEC_TAMPER : PF_DEC_WOULD_DENY,
+			     cfg->mode, PF_RULEID_SELF);
+		return 0;
+	}
+	v.start_ns = BPF_CORE_READ(t, group_leader, start_time);
+	bpf_map_update_elem(&agent_procs, &tgid, &v, BPF_ANY);
+	return 0;
+}
+
+/* A process's exe link must not be pointed at the agent binary. */
+SEC("lsm/task_prctl")
+int BPF_PROG(task_prctl, int option, unsigned long arg2, unsigned long arg3,
+	     unsigned long arg4, unsigned long arg5, int ret)
+{
+	struct pf_config *cfg;
+
+	if (ret)
+		return ret;
+	if (option != PR_SET_MM || (arg2 != PR_SET_MM_EXE_FILE && arg2 != PR_SET_MM_MAP))
+		return 0;
+	cfg = get_config();
+	if (!selfprot_on(cfg))
+		return 0;
+	return refuse_self(cfg, 0, 0, PF_OP_PRCTL_EXE);
+}
+
+/* Fds of Permafrost's maps are the agent's alone, in any mode: even a
+ * read-only fd can be handed to a program (BPF_PROG_LOAD) that writes the
+ * map. Fds of its programs and links are harmless (an LSM link can be
+ * neither detached nor updated; only unpinning ends it, and the pins are
+ * protected), so bpftool prog/link list keep working. */
+static __always_inline int own_map_fd(__u32 id)
+{
+	struct pf_config *cfg;
+
+	if (!bpf_map_lookup_elem(&own_maps, &id))
+		return 0;
+	cfg = get_config();
+	if (!selfprot_on(cfg) || is_agent(cfg))
+		return 0;
+	return refuse_self(cfg, 0, id, PF_OP_BPF_OBJ);
+}
+
+/* BPF_OBJ_GET of a pin, and everything else that makes a map fd. */
+SEC("lsm/bpf_map")
+int BPF_PROG(bpf_map, struct bpf_map *map, unsigned int fmode, int ret)
+{
+	if (ret)
+		return ret;
+	return own_map_fd(BPF_CORE_READ(map, id));
+}
+
+#define BPF_MAP_GET_FD_BY_ID_CMD 14
+
+/* BPF_MAP_GET_FD_BY_ID of one of our maps answers ENOENT ("no such map,
+ * for you"), so that tools walking every id (bpftool map list, which
+ * stops at the first other error) keep working for the host's other maps.
+ * It is still refused and reported as tamper. */
+/* Declared with the three arguments every kernel has (6.18 adds a fourth,
+ * so `ret` is not read: a non-zero earlier result never reaches us). */
+SEC("lsm/bpf")
+int BPF_PROG(bpf, int cmd, union bpf_attr *attr, unsigned int size)
+{
+	if (cmd != BPF_MAP_GET_FD_BY_ID_CMD)
+		return 0;
+	return own_map_fd(BPF_CORE_READ(attr, map_id)) ? -2 /* ENOENT */ : 0;
+}
+
+static __always_inline int stopping_signal(int sig)
+{
+	return sig != 0 && sig != SIGHUP && sig != SIGCHLD && sig != SIGCONT && sig != SIGURG &&
+	       sig != SIGWINCH;
+}
+
+/* Signals that stop or end the agent, from anyone but itself. */
+SEC("lsm/task_kill")
+int BPF_PROG(task_kill, struct task_struct *p, void *info, int sig, const void *cred, int ret)
+{
+	struct pf_config *cfg;
+
+	if (ret)
+		return ret;
+	if (!stopping_signal(sig))
+		return 0;
+	cfg = get_config();
+	if (!selfprot_on(cfg) || !exe_is_agent(cfg, p))
+		return 0;
+	if (BPF_CORE_READ(p, tgid) == (bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	return refuse_self(cfg, 0, BPF_CORE_READ(p, tgid), PF_OP_SIGNAL);
+}
+
+#define PTRACE_MODE_ATTACH 0x02
+
+/* ptrace attach, /proc/PID/mem, process_vm_readv/writev, pidfd_getfd of
+ * any process running the agent binary: every PTRACE_MODE_ATTACH check.
+ * Read-mode checks (/proc/PID/exe, environ, stat for ps) pass. */
+SEC("lsm/ptrace_access_check")
+int BPF_PROG(ptrace_access_check, struct task_struct *child, unsigned int mode, int ret)
+{
+	struct pf_config *cfg;
+
+	if (ret)
+		return ret;
+	if (!(mode & PTRACE_MODE_ATTACH))
+		return 0;
+	cfg = get_config();
+	if (!selfprot_on(cfg) || !exe_is_agent(cfg, child))
+		return 0;
+	if (BPF_CORE_READ(child, tgid) == (bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	return refuse_self(cfg, 0, BPF_CORE_READ(child, tgid), PF_OP_PTRACE);
+}
+
+/* lock-kernel: no module and no kexec image while enforcing. Firmware and
+ * the rest pass. */
+static __always_inline int lock_kernel(__u32 op)
+{
+	struct pf_config *cfg = get_config();
+
+	if (!cfg || !(cfg->flags & PF_CFG_LOCK_KERNEL))
+		return 0;
+	return refuse_self(cfg, 0, 0, op);
+}
+
+SEC("lsm/kernel_read_file")
+int BPF_PROG(kernel_read_file, struct file *file, enum kernel_read_file_id id, bool contents,
+	     int ret)
+{
+	if (ret)
+		return ret;
+	if (id == READING_MODULE)
+		return lock_kernel(PF_OP_MODULE);
+	if (id == READING_KEXEC_IMAGE || id == READING_KEXEC_INITRAMFS)
+		return lock_kernel(PF_OP_KEXEC);
+	return 0;
+}
+
+SEC("lsm/kernel_load_data")
+int BPF_PROG(kernel_load_data, enum kernel_load_data_id id, bool contents, int ret)
+{
+	if (ret)
+		return ret;
+	if (id == LOADING_MODULE)
+		return lock_kernel(PF_OP_MODULE);
+	if (id == LOADING_KEXEC_IMAGE || id == LOADING_KEXEC_INITRAMFS)
+		return lock_kernel(PF_OP_KEXEC);
+	return 0;
+}
+
+/* Is @sb a bpffs or securityfs instance (where the pins and the LSM list
+ * live)? Mounts on them and their unmounting are refused. */
+static __always_inline int self_fs(struct super_block *sb)
+{
+	unsigned long magic = BPF_CORE_READ(sb, s_magic);
+
+	return magic == BPF_FS_MAGIC || magic == SECURITYFS_MAGIC;
+}
+
+static __always_inline int refuse_self_fs(struct super_block *sb, struct dentry *d,
+					  struct vfsmount *mnt, __u32 op)
+{
+	struct pf_config *cfg = get_config();
+
+	if (!selfprot_on(cfg))
+		return 0;
+	return verdict(d, mnt, BPF_CORE_READ(sb, s_dev), 0, op, cfg->mode, PF_RULEID_SELF_FS);
+}
+
+/* cgroup.kill and cgroup.freeze of the agent's cgroup or an ancestor. */
+static __always_inline int cgroup_kill_file(struct file *file)
+{
+	struct dentry *d = BPF_CORE_READ(file, f_path.dentry);
+	char name[16] = {};
+	__u64 dir;
+
+	if (BPF_CORE_READ(d, d_sb, s_magic) != CGROUP2_SUPER_MAGIC || !selfprot_on(get_config()))
+		return 0;
+	bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(d, d_name.name));
+	if (!(name[0] == 'c' && name[1] == 'g' && name[2] == 'r' && name[3] == 'o' &&
+	      name[4] == 'u' && name[5] == 'p' && name[6] == '.' &&
+	      ((name[7] == 'k' && name[8] == 'i' && name[9] == 'l' && name[10] == 'l' &&
+		name[11] == 0) ||
+	       (name[7] == 'f' && name[8] == 'r' && name[9] == 'e' && name[10] == 'e' &&
+		name[11] == 'z' && name[12] == 'e' && name[13] == 0))))
+		return 0;
+	dir = BPF_CORE_READ(d, d_parent, d_inode, i_ino);
+	if (!bpf_map_lookup_elem(&agent_cgroups, &dir))
+		return 0;
+	return refuse_self(get_config(), BPF_CORE_READ(d, d_sb, s_dev), dir, PF_OP_CGROUP_KILL);
+}
+
+/* A process that ends takes its agent_procs entry with it, so a reused
+ * tgid can never inherit the agent's trust. */
+SEC("lsm/task_free")
+int BPF_PROG(task_free, struct task_struct *task)
+{
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+
+	if (BPF_CORE_READ(task, pid) != tgid)
+		return 0;
+	bpf_map_delete_elem(&agent_procs, &tgid);
 	return 0;
 }

@@ -63,6 +63,16 @@ enum pf_op {
 	PF_OP_UMOUNT,
 	PF_OP_REMOUNT,
 	PF_OP_BLKDEV_WRITE,  /* open for write the block device under a protected fs */
+	/* Self-protection (decision PF_DEC_TAMPER): */
+	PF_OP_BPF_OBJ,       /* a writable fd of one of Permafrost's maps */
+	PF_OP_SIGNAL,        /* a stopping or killing signal to the agent */
+	PF_OP_PTRACE,        /* ptrace / /proc/PID/mem / process_vm_* of the agent */
+	PF_OP_MODULE,        /* loading a kernel module (lock-kernel) */
+	PF_OP_KEXEC,         /* loading a kexec image (lock-kernel) */
+	PF_OP_AGENT_EXEC,    /* the agent binary exec'd traced or with loader/OpenSSL env */
+	PF_OP_PRCTL_EXE,     /* prctl(PR_SET_MM) exe-file change while frozen */
+	PF_OP_CGROUP_KILL,   /* cgroup.kill / cgroup.freeze of the agent's cgroup */
+	PF_OP_PINS,          /* the agent found its pinned set incomplete (user space) */
 	PF_OP__COUNT,
 };
 
@@ -96,6 +106,17 @@ struct pf_rule {
 /* Reserved rule ids reported in events. */
 #define PF_RULEID_TOO_DEEP 0xfffffffeU /* walk exceeded PF_MAX_DEPTH */
 #define PF_RULEID_BLKDEV 0xfffffffdU   /* block device of a protected fs */
+/* Permafrost's own objects (implicit rules the agent adds). A hit on them
+ * is reported as decision `tamper`. The agent itself may change
+ * PF_RULEID_SELF_RW objects (its state, log and pin directories). */
+#define PF_RULEID_SELF_RO 0xfffffffcU
+#define PF_RULEID_SELF_RW 0xfffffffbU
+#define PF_RULEID_SELF_FS 0xfffffffaU  /* bpffs / securityfs mount changes */
+#define PF_RULEID_SELF 0xfffffff9U     /* the agent process, BPF objects, kernel lock */
+
+/* Bumped whenever a map's layout changes: pinned maps are kept in
+ * <pin dir>/maps-v<N> and only reused by an agent of the same layout. */
+#define PF_MAPS_VERSION 1
 
 /* The one-entry `config` array map. */
 struct pf_config {
@@ -103,7 +124,21 @@ struct pf_config {
 	__u32 agent_tgid;  /* the agent's tgid (for self-identification) */
 	__u64 policy_gen;  /* bumped by the agent on every policy change */
 	__u32 n_approvals; /* live entries in `approvals` (0: skip the lookup) */
-	__u32 _pad;
+	__u32 flags;       /* PF_CFG_* */
+	__u64 agent_exe_dev; /* the agent binary (kernel dev encoding); 0: unknown */
+	__u64 agent_exe_ino;
+	__u64 paths_hash;  /* pf_name_hash-style FNV of the agent's paths */
+};
+
+enum pf_config_flags {
+	PF_CFG_LOCK_KERNEL = 1 << 0, /* refuse module and kexec loading while enforcing */
+	PF_CFG_SELF_PROTECT = 1 << 1, /* the agent, its maps and bpffs/securityfs mounts */
+};
+
+/* Value of `agent_procs` (key: tgid): a process that exec'd the agent
+ * binary cleanly (not traced, no loader or OpenSSL variables). */
+struct pf_agent_proc {
+	__u64 start_ns; /* the group leader's start_time, against pid reuse */
 };
 
 /* Longest last component an approval for a not-yet-existing file names. */

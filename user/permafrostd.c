@@ -51,6 +51,7 @@
 #include "token.h"
 #include "inbox.h"
 #include "notify.h"
+#include "selfprot.h"
 
 #define DEFAULT_POLICY "/etc/permafrost/permafrost.conf"
 #define DEFAULT_STATE_DIR "/var/lib/permafrost"
@@ -113,6 +114,8 @@ struct agent {
 	int inbox_fd;      /* inotify */
 	int inbox_pending; /* a scan stopped at PF_INBOX_MAX_PER_SCAN */
 	int64_t inbox_next; /* boot ns of the next periodic scan */
+	struct pf_self self; /* self-protection (selfprot.h) */
+	struct pf_self_paths self_paths;
 };
 
 static int verbose;
@@ -470,6 +473,13 @@ static int refresh_rules(struct agent *a, char *err, size_t errsz)
 				  (void *)"permafrostd");
 	if (ret < 0)
 		return ret;
+	a->self_paths.signers = a->pol->allowed_signers;
+	a->self_paths.enabled = a->pol->self_protect;
+	ret = pf_self_add_rules(r, &a->self_paths, &a->self, err, errsz);
+	if (ret < 0) {
+		pf_resolved_free(r);
+		return ret;
+	}
 	ret = apply_resolved(a, r, err, errsz);
 	if (ret < 0) {
 		pf_resolved_free(r);
@@ -584,6 +594,11 @@ static int load_bpf(struct agent *a, char *err, size_t errsz)
 	bpf_map__set_max_entries(s->maps.rules, PF_MAX_ENTRIES);
 	bpf_map__set_max_entries(s->maps.protected_sbs, PF_MAX_SBS);
 	bpf_map__set_max_entries(s->maps.events, (uint32_t)a->pol->ringbuf_size);
+	r = pf_self_pin_maps(&a->self, s->obj, NULL, err, errsz);
+	if (r < 0) {
+		permafrost_bpf__destroy(s);
+		return r;
+	}
 	r = permafrost_bpf__load(s);
 	if (r) {
 		snprintf(err, errsz, "cannot load the BPF programs: %s (run with -v for the "
@@ -593,6 +608,9 @@ static int load_bpf(struct agent *a, char *err, size_t errsz)
 		return r;
 	}
 	a->skel = s;
+	r = pf_self_setup(&a->self, s->obj, a->pol->lock_kernel, a->pol->self_protect, err, errsz);
+	if (r < 0)
+		return r;
 	return 0;
 }
 
@@ -671,6 +689,31 @@ static int attach_bpf(struct agent *a, char *err, size_t errsz)
 		remove_pins(a->old_sets[i]);
 	a->n_old_sets = 0;
 	return 0;
+}
+
+/* A previous agent's complete set of this very build is adopted as it is
+ * (no second copy); anything else is replaced by a new, complete set,
+ * attached before the old links go. An incomplete set means someone
+ * removed pins: reported as tamper, and repaired. */
+static int adopt_or_attach(struct agent *a, char *err, size_t errsz)
+{
+	for (size_t i = 0; i < a->n_old_sets; i++) {
+		int st = pf_self_set_status(&a->self, a->skel->obj, a->old_sets[i]);
+
+		if (st == 1 && a->n_old_sets == 1) {
+			snprintf(a->pin_set, sizeof(a->pin_set), "%s", a->old_sets[i]);
+			a->n_old_sets = 0;
+			log_record(a, "agent-adopt", "links", a->pin_set, "maps", a->self.maps_dir);
+			return 0;
+		}
+		if (st < 0) {
+			log_record(a, "tamper", "op", "pins", "reason",
+				   "pinned link set incomplete; attaching a complete new set");
+			warnx_("%s: pinned link set incomplete (tamper); attaching a complete new set",
+			       a->old_sets[i]);
+		}
+	}
+	return attach_bpf(a, err, errsz);
 }
 
 /* Keeps only what the running agent needs: CAP_BPF to use its maps (the
@@ -1690,6 +1733,8 @@ static const char *origin_name(uint32_t o)
 		return "hard-link";
 	case PF_ORIGIN_SUBMOUNT:
 		return "submount";
+	case PF_ORIGIN_SELF:
+		return "permafrost-self";
 	}
 	return "unknown";
 }
@@ -1713,7 +1758,12 @@ static void cmd_check(struct agent *a, const struct pf_msg *req, struct pf_msg *
 	pf_msg_add(rep, "path", cr.path);
 	pf_msg_add(rep, "exists", cr.exists ? "yes" : "no");
 	pf_msg_add(rep, "protected", cr.protected_ ? "yes" : "no");
-	if (cr.entry) {
+	if (cr.entry && cr.entry->origin == PF_ORIGIN_SELF) {
+		pf_msg_add(rep, "rule", "(Permafrost's own object)");
+		pf_msg_add(rep, "rule_line", "implicit");
+		pf_msg_add(rep, "rule_kind", "protect");
+		pf_msg_add(rep, "matched_by", origin_name(cr.entry->origin));
+	} else if (cr.entry) {
 		const struct pf_policy_rule *rule = &a->pol->rules[cr.entry->rule_id];
 		pf_msg_add(rep, "rule", rule->path);
 		pf_msg_add(rep, "rule_kind", cr.entry->kind == PF_RULE_PROTECT ? "protect" : "exempt");
@@ -2105,6 +2155,13 @@ int main(int argc, char **argv)
 			a.cgroot_fd = -1;
 		}
 	}
+	a.self_paths = (struct pf_self_paths){ .policy = a.policy_path, .state_dir = a.state_dir,
+					       .log_path = a.log_path, .pin_dir = a.pin_dir };
+	if (pf_self_init(&a.self, &a.self_paths, err, sizeof(err)) < 0 ||
+	    pf_self_check_pinned(&a.self, err, sizeof(err)) < 0) {
+		warnx_("%s", err);
+		goto out;
+	}
 	if (find_old_pins(&a, err, sizeof(err)) < 0) {
 		warnx_("%s", err);
 		goto out;
@@ -2132,7 +2189,7 @@ int main(int argc, char **argv)
 		warnx_("ring buffer: %s", strerror(errno));
 		goto out;
 	}
-	if (attach_bpf(&a, err, sizeof(err)) < 0) {
+	if (adopt_or_attach(&a, err, sizeof(err)) < 0) {
 		warnx_("%s", err);
 		goto out;
 	}
@@ -2166,6 +2223,8 @@ int main(int argc, char **argv)
 	ev.data.fd = a.inbox_fd;
 	epoll_ctl(a.epfd, EPOLL_CTL_ADD, a.inbox_fd, &ev);
 
+	if (pf_self_oom_protect(err, sizeof(err)) < 0)
+		warnx_("%s; the OOM killer may pick the agent", err);
 	if (drop_capabilities(err, sizeof(err)) < 0) {
 		warnx_("%s", err);
 		goto out;
@@ -2216,6 +2275,7 @@ int main(int argc, char **argv)
 			warnx_("ring buffer: %s", strerror(-r));
 		check_lost(&a);
 		expire_approvals(&a);
+		pf_self_refresh(&a.self, a.skel->obj);
 		if (a.refresh_at && boot_now_ns() >= a.refresh_at) {
 			/* An approved change replaced a protected object: find
 			 * the new one, so it is protected again. */
@@ -2231,6 +2291,7 @@ int main(int argc, char **argv)
 	check_lost(&a);
 	if (a.st.mode == PF_MODE_OFF) {
 		remove_pins(a.pin_set);
+		pf_self_unpin_maps(&a.self);
 		log_record(&a, "agent-stop", "enforcement", "off (thawed): programs detached", NULL,
 			   NULL);
 	} else {

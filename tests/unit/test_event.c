@@ -17,7 +17,8 @@ static void test_names(void)
 		"unknown", "open-write", "open-trunc", "write", "truncate", "mmap-write",
 		"create", "mknod", "mkdir", "rmdir", "unlink", "link", "symlink", "rename",
 		"chmod", "chown", "setattr", "setxattr", "removexattr", "setacl", "setflags",
-		"mount", "umount", "remount", "blkdev-write",
+		"mount", "umount", "remount", "blkdev-write", "bpf-object", "signal", "ptrace",
+		"module-load", "kexec-load", "agent-exec", "prctl-exe", "cgroup-kill", "pins",
 	};
 	static const uint32_t classes[PF_OP__COUNT] = {
 		0, PF_CLASS_WRITE, PF_CLASS_WRITE, PF_CLASS_WRITE, PF_CLASS_WRITE, PF_CLASS_WRITE,
@@ -26,6 +27,8 @@ static void test_names(void)
 		PF_CLASS_METADATA, PF_CLASS_METADATA, PF_CLASS_METADATA, PF_CLASS_METADATA,
 		PF_CLASS_METADATA, PF_CLASS_METADATA, PF_CLASS_METADATA,
 		PF_CLASS_MOUNT, PF_CLASS_MOUNT, PF_CLASS_MOUNT, PF_CLASS_MOUNT,
+		/* self-protection ops: no class, so no token can approve them */
+		0, 0, 0, 0, 0, 0, 0, 0, 0,
 	};
 	uint32_t op;
 
@@ -216,6 +219,30 @@ static void test_lines(void)
 		  HEAD "\"decision\":\"tamper\",\"mode\":\"enforce\",\"op\":\"blkdev-write\","
 		  "\"path\":\"/etc/passwd\"," TAIL_IDS
 		  "\"comm\":\"abcdefghijklmnop\",\"cgroup_id\":77,\"rule\":\"blkdev\"}\n");
+
+	base_event(&e);
+	e.rule_id = PF_RULEID_SELF_RW;
+	e.op = PF_OP_UNLINK;
+	e.decision = PF_DEC_TAMPER;
+	line_case("tamper on an own file", &e, &base_ctx,
+		  HEAD "\"decision\":\"tamper\",\"mode\":\"enforce\",\"op\":\"unlink\","
+		  "\"path\":\"/etc/passwd\"," TAIL_IDS "\"comm\":\"vi\",\"cgroup_id\":77,\"rule\":\"self-file\"}\n");
+
+	base_event(&e);
+	e.rule_id = PF_RULEID_SELF;
+	e.op = PF_OP_SIGNAL;
+	e.decision = PF_DEC_TAMPER;
+	line_case("tamper: signal to the agent", &e, &base_ctx,
+		  HEAD "\"decision\":\"tamper\",\"mode\":\"enforce\",\"op\":\"signal\","
+		  "\"path\":\"/etc/passwd\"," TAIL_IDS "\"comm\":\"vi\",\"cgroup_id\":77,\"rule\":\"self\"}\n");
+
+	base_event(&e);
+	e.rule_id = PF_RULEID_SELF_FS;
+	e.op = PF_OP_UMOUNT;
+	e.decision = PF_DEC_TAMPER;
+	line_case("tamper: bpffs umount", &e, &base_ctx,
+		  HEAD "\"decision\":\"tamper\",\"mode\":\"enforce\",\"op\":\"umount\","
+		  "\"path\":\"/etc/passwd\"," TAIL_IDS "\"comm\":\"vi\",\"cgroup_id\":77,\"rule\":\"self-fs\"}\n");
 
 	base_event(&e);
 	e.op = 999;

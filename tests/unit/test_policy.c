@@ -12,7 +12,7 @@
 
 #define DIRS "(expected one of: mode, protect, exempt, allowed-signers, approvals, " \
 	     "thaw-approvals, max-token-ttl, log-max-size, log-keep, ring-buffer-size, " \
-	     "metrics-file, lock-kernel, syslog)"
+	     "metrics-file, lock-kernel, syslog, self-protect)"
 #define TTL "a duration 1s..30d (e.g. 90s, 30m, 24h, 7d)"
 #define LOGSZ "a size 64K..16G (e.g. 512K, 64M, 1G)"
 #define RBSZ "a power of two 64K..256M (e.g. 4M)"
@@ -136,6 +136,10 @@ static const struct ecase ecases[] = {
 	  "p.conf:1:8: expected yes or no after 'syslog', got 'on'" },
 	{ "syslog twice", "syslog no\nsyslog no", EINVAL,
 	  "p.conf:2:1: duplicate 'syslog' (already set on line 1)" },
+	{ "self-protect bad", "self-protect off", EINVAL,
+	  "p.conf:1:14: expected yes or no after 'self-protect', got 'off'" },
+	{ "self-protect twice", "self-protect no\nself-protect no", EINVAL,
+	  "p.conf:2:1: duplicate 'self-protect' (already set on line 1)" },
 	/* allowed-signers, metrics-file */
 	{ "allowed-signers relative", "allowed-signers keys", EINVAL,
 	  "p.conf:1:17: expected an absolute path after 'allowed-signers', got 'keys'" },
@@ -335,10 +339,16 @@ static void test_valid_small(void)
 		       p->approvals == 1 && p->thaw_approvals == 2 && p->max_token_ttl_s == 86400 &&
 		       p->log_max_size == 64u << 20 && p->log_keep == 10 &&
 		       p->ringbuf_size == 4u << 20 && !p->metrics_file && p->lock_kernel == 1 &&
-		       p->syslog == 1,
+		       p->syslog == 1 && p->self_protect == 1,
 		       "empty: all defaults");
 		pf_policy_free(p);
 	}
+	p = NULL;
+	s = "self-protect no\n";
+	r = pf_policy_parse(NULL, s, strlen(s), &p, &e);
+	TAP_OK(r == 0 && p && p->self_protect == 0, "self-protect no parses");
+	if (!r)
+		pf_policy_free(p);
 	p = NULL;
 	r = pf_policy_parse("x", NULL, 0, &p, NULL);
 	TAP_OK(r == 0 && p && p->n_rules == 0, "NULL buffer of length 0 parses, err may be NULL");

@@ -112,6 +112,18 @@ int main(void)
 	TAP_OK(check(r, "free/../etc/ssh/./sshd_config", &cr) == 0 && cr.protected_, "dot-dot paths are canonicalised");
 	TAP_OK(check(r, "nope/nope/x", &cr) == -ENOENT, "a path whose parent is missing is ENOENT");
 	TAP_OK(pf_resolved_check(r, "relative", &cr) == -EINVAL, "a relative path is EINVAL");
+
+	/* Implicit (self-protection) entries: added, missing ones skipped, and
+	 * they replace a policy entry for the same object. */
+	TAP_OK(pf_resolved_add_self(r, P("etc/ssh/cache"), PF_RULEID_SELF_RW, err, sizeof(err)) == 0 &&
+	       pf_resolved_add_self(r, P("free/file"), PF_RULEID_SELF_RO, err, sizeof(err)) == 0 &&
+	       pf_resolved_add_self(r, P("absent-too"), PF_RULEID_SELF_RO, err, sizeof(err)) == 0 &&
+	       pf_resolved_finish(r, err, sizeof(err)) == 0, "implicit entries added");
+	TAP_OK(r->n == 6, "one more entry, the missing path skipped (%zu)", r->n);
+	TAP_OK(check(r, "etc/ssh/cache/x", &cr) == 0 && cr.protected_ && cr.entry->origin == PF_ORIGIN_SELF &&
+	       cr.entry->rule_id == PF_RULEID_SELF_RW, "an implicit entry replaces the policy's exempt on the same object");
+	TAP_OK(check(r, "free/file", &cr) == 0 && cr.protected_ && cr.entry->rule_id == PF_RULEID_SELF_RO, "an implicit entry outside every tree");
+	TAP_OK(r->sbs[0].count == 6, "the filesystem counts the implicit entries (%u)", r->sbs[0].count);
 	pf_resolved_free(r);
 	pf_policy_free(p);
 

@@ -125,7 +125,9 @@ PF_AGENT_OUT=/tmp/permafrostd.out
 
 start_agent() {
 	rm -f "$PF_SOCK"
-	permafrostd --policy "$PF_POLICY" --state-dir "$PF_STATE" --log "$PF_LOG" \
+	# Without LD_LIBRARY_PATH (set by /init): the kernel does not trust an
+	# agent exec'd with loader variables (self-protection).
+	env -u LD_LIBRARY_PATH permafrostd --policy "$PF_POLICY" --state-dir "$PF_STATE" --log "$PF_LOG" \
 		--socket "$PF_SOCK" >>"$PF_AGENT_OUT" 2>&1 &
 	PF_AGENT_PID=$!
 	echo "$PF_AGENT_PID" > /tmp/permafrostd.pid

@@ -1120,6 +1120,110 @@ static int op_burst(char **a)
 	return 0;
 }
 
+/* ---- self-protection (agent process, kernel lock) ----------------------- */
+
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+
+static int op_kill(char **a) { TRY(kill((pid_t)atoi(a[0]), atoi(a[1]))); return 0; }
+
+static int op_ptrace_attach(char **a)
+{
+	pid_t pid = (pid_t)atoi(a[0]);
+
+	TRY(ptrace(PTRACE_ATTACH, pid, NULL, NULL));
+	waitpid(pid, NULL, __WALL);
+	ptrace(PTRACE_DETACH, pid, NULL, NULL);
+	return 0;
+}
+
+static int op_ptrace_seize(char **a)
+{
+	pid_t pid = (pid_t)atoi(a[0]);
+
+	TRY(ptrace(PTRACE_SEIZE, pid, NULL, NULL));
+	ptrace(PTRACE_DETACH, pid, NULL, NULL);
+	return 0;
+}
+
+/* open /proc/PID/mem read-write (the open is where access is judged) */
+static int op_mem_open(char **a)
+{
+	char path[64];
+	_cleanup_close_ int fd = -1;
+
+	snprintf(path, sizeof(path), "/proc/%s/mem", a[0]);
+	return open_fd(path, O_RDWR, &fd);
+}
+
+static int op_vm_write(char **a)
+{
+	char byte = 0;
+	struct iovec local = { &byte, 1 }, remote = { (void *)0x10000, 1 };
+
+	TRY(syscall(SYS_process_vm_writev, (pid_t)atoi(a[0]), &local, 1UL, &remote, 1UL, 0UL));
+	return 0;
+}
+
+static int op_finit_module(char **a)
+{
+	_cleanup_close_ int fd = -1;
+	int r = open_fd(a[0], O_RDONLY, &fd);
+
+	if (r < 0)
+		return r;
+	TRY(syscall(SYS_finit_module, fd, "", 0));
+	return 0;
+}
+
+static int op_init_module(char **a)
+{
+	_cleanup_close_ int fd = -1;
+	size_t len;
+	void *img;
+	int r = open_fd(a[0], O_RDONLY, &fd);
+
+	if (r < 0 || (r = file_size(fd, &len)) < 0)
+		return r;
+	img = malloc(len ? len : 1);
+	if (!img)
+		return -ENOMEM;
+	if (read(fd, img, len) != (ssize_t)len) {
+		free(img);
+		return -EIO;
+	}
+	r = (int)syscall(SYS_init_module, img, (unsigned long)len, "");
+	r = r < 0 ? -errno : 0;
+	free(img);
+	return r;
+}
+
+static int op_kexec_file_load(char **a)
+{
+	_cleanup_close_ int fd = -1;
+	int r = open_fd(a[0], O_RDONLY, &fd);
+
+	if (r < 0)
+		return r;
+	/* KEXEC_FILE_NO_INITRAMFS = 4 */
+	TRY(syscall(SYS_kexec_file_load, fd, -1, 1UL, "", 4UL));
+	return 0;
+}
+
+static int op_prctl_exe(char **a)
+{
+	_cleanup_close_ int fd = -1;
+	int r = open_fd(a[0], O_RDONLY, &fd);
+
+	if (r < 0)
+		return r;
+	/* PR_SET_MM_EXE_FILE = 13 */
+	TRY(prctl(PR_SET_MM, 13, (unsigned long)fd, 0, 0));
+	return 0;
+}
+
 /* ---- dispatch --------------------------------------------------------- */
 
 enum { QUIET = 1 }; /* success prints nothing (the op wrote its output) */
@@ -1195,6 +1299,15 @@ static const struct op {
 	{ "pivot-write", 4, 4, op_pivot_write, 0, "ROOT PUTOLD FILE DATA", "unshare -m, pivot_root to ROOT, append DATA to FILE" },
 	{ "sleep-ms", 1, 1, op_sleep_ms, 0, "N", "sleep N milliseconds" },
 	{ "burst", 2, 2, op_burst, QUIET, "FILE N", "N x (open O_WRONLY, close); prints counts" },
+	{ "kill", 2, 2, op_kill, 0, "PID SIG", "kill(2) with signal number SIG" },
+	{ "ptrace-attach", 1, 1, op_ptrace_attach, 0, "PID", "PTRACE_ATTACH, then detach" },
+	{ "ptrace-seize", 1, 1, op_ptrace_seize, 0, "PID", "PTRACE_SEIZE, then detach" },
+	{ "mem-open", 1, 1, op_mem_open, 0, "PID", "open /proc/PID/mem O_RDWR" },
+	{ "vm-write", 1, 1, op_vm_write, 0, "PID", "process_vm_writev one byte" },
+	{ "finit-module", 1, 1, op_finit_module, 0, "KO", "finit_module(2)" },
+	{ "init-module", 1, 1, op_init_module, 0, "KO", "init_module(2) from the file's bytes" },
+	{ "kexec-file-load", 1, 1, op_kexec_file_load, 0, "KERNEL", "kexec_file_load(2), no initramfs" },
+	{ "prctl-exe", 1, 1, op_prctl_exe, 0, "FILE", "prctl(PR_SET_MM, PR_SET_MM_EXE_FILE)" },
 	{ "bench", 3, 3, op_bench, QUIET, "OP PATH ITER", "OP: open-close open-close-ro pwrite4k stat create-unlink" },
 };
 

@@ -280,7 +280,7 @@ stage_base() {
 	# after mounting devtmpfs in case this node could not be made.
 	mknod -m 0600 "$stage/dev/console" c 5 1 2>/dev/null || true
 	# Host tools the cases may use (e2fsprogs, attr); busybox lacks them.
-	for b in lsattr chattr getfattr setfattr ssh-keygen; do
+	for b in lsattr chattr getfattr setfattr ssh-keygen bpftool; do
 		p=$(command -v "$b" || true)
 		[ -z "$p" ] || copy_with_libs "$p" "/usr/bin/$b" "$stage"
 	done

@@ -33,6 +33,15 @@ static const char *const op_names[PF_OP__COUNT] = {
 	[PF_OP_UMOUNT] = "umount",
 	[PF_OP_REMOUNT] = "remount",
 	[PF_OP_BLKDEV_WRITE] = "blkdev-write",
+	[PF_OP_BPF_OBJ] = "bpf-object",
+	[PF_OP_SIGNAL] = "signal",
+	[PF_OP_PTRACE] = "ptrace",
+	[PF_OP_MODULE] = "module-load",
+	[PF_OP_KEXEC] = "kexec-load",
+	[PF_OP_AGENT_EXEC] = "agent-exec",
+	[PF_OP_PRCTL_EXE] = "prctl-exe",
+	[PF_OP_CGROUP_KILL] = "cgroup-kill",
+	[PF_OP_PINS] = "pins",
 };
 
 static const uint32_t op_classes[PF_OP__COUNT] = {
@@ -330,6 +339,12 @@ int pf_event_to_json(const struct pf_event *e, const struct pf_event_ctx *ctx,
 			pf_json_str(&j, "too-deep");
 		else if (e->rule_id == PF_RULEID_BLKDEV)
 			pf_json_str(&j, "blkdev");
+		else if (e->rule_id == PF_RULEID_SELF_RO || e->rule_id == PF_RULEID_SELF_RW)
+			pf_json_str(&j, "self-file");
+		else if (e->rule_id == PF_RULEID_SELF_FS)
+			pf_json_str(&j, "self-fs");
+		else if (e->rule_id == PF_RULEID_SELF)
+			pf_json_str(&j, "self");
 		else
 			pf_json_uint(&j, e->rule_id);
 	}

@@ -45,7 +45,7 @@ struct tok {
 
 enum {
 	D_MODE, D_PROTECT, D_EXEMPT, D_SIGNERS, D_APPROVALS, D_THAW, D_TTL,
-	D_LOG_SIZE, D_LOG_KEEP, D_RINGBUF, D_METRICS, D_LOCK, D_SYSLOG, D__COUNT
+	D_LOG_SIZE, D_LOG_KEEP, D_RINGBUF, D_METRICS, D_LOCK, D_SYSLOG, D_SELF, D__COUNT
 };
 
 static const char *const dir_names[D__COUNT] = {
@@ -62,11 +62,12 @@ static const char *const dir_names[D__COUNT] = {
 	[D_METRICS] = "metrics-file",
 	[D_LOCK] = "lock-kernel",
 	[D_SYSLOG] = "syslog",
+	[D_SELF] = "self-protect",
 };
 
 #define DIR_LIST "mode, protect, exempt, allowed-signers, approvals, " \
 		 "thaw-approvals, max-token-ttl, log-max-size, log-keep, " \
-		 "ring-buffer-size, metrics-file, lock-kernel, syslog"
+		 "ring-buffer-size, metrics-file, lock-kernel, syslog, self-protect"
 
 struct parser {
 	const char *file;
@@ -412,6 +413,22 @@ static int uint_value(struct parser *ps, int id, uint64_t lo, uint64_t hi, unsig
 #define MODE_WHAT "off, audit or enforce"
 #define LOCK_WHAT "yes or no"
 
+static int yes_no_value(struct parser *ps, int id, int *ret)
+{
+	const struct tok *v;
+	int r = scalar(ps, id, LOCK_WHAT, &v);
+
+	if (r < 0)
+		return r;
+	if (strcmp(v->s, "yes") == 0)
+		*ret = 1;
+	else if (strcmp(v->s, "no") == 0)
+		*ret = 0;
+	else
+		return bad_value(ps, v, id, LOCK_WHAT);
+	return 0;
+}
+
 /* --- rules ------------------------------------------------------------ */
 
 static int add_rule(struct parser *ps, const struct tok *t, int kind)
@@ -574,27 +591,11 @@ static int parse_line(struct parser *ps, const char *line, size_t n)
 		p->ringbuf_size = x;
 		return 0;
 	case D_LOCK:
-		r = scalar(ps, id, LOCK_WHAT, &v);
-		if (r < 0)
-			return r;
-		if (strcmp(v->s, "yes") == 0)
-			p->lock_kernel = 1;
-		else if (strcmp(v->s, "no") == 0)
-			p->lock_kernel = 0;
-		else
-			return bad_value(ps, v, id, LOCK_WHAT);
-		return 0;
+		return yes_no_value(ps, id, &p->lock_kernel);
 	case D_SYSLOG:
-		r = scalar(ps, id, LOCK_WHAT, &v);
-		if (r < 0)
-			return r;
-		if (strcmp(v->s, "yes") == 0)
-			p->syslog = 1;
-		else if (strcmp(v->s, "no") == 0)
-			p->syslog = 0;
-		else
-			return bad_value(ps, v, id, LOCK_WHAT);
-		return 0;
+		return yes_no_value(ps, id, &p->syslog);
+	case D_SELF:
+		return yes_no_value(ps, id, &p->self_protect);
 	}
 	return perr(ps, ps->toks[0].col, EINVAL, "unknown directive '%s' (expected one of: " DIR_LIST ")",
 		    show(sh, ps->toks[0].s, ps->toks[0].len));
@@ -764,6 +765,7 @@ int pf_policy_parse(const char *file, const char *buf, size_t len, struct pf_pol
 	p->ringbuf_size = DEFAULT_RINGBUF;
 	p->lock_kernel = 1;
 	p->syslog = 1;
+	p->self_protect = 1;
 	p->file = strdup(ps.file);
 	if (!p->file) {
 		r = perr(&ps, 1, ENOMEM, "out of memory");

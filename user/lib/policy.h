@@ -44,6 +44,7 @@ struct pf_policy {
 	char *metrics_file; /* NULL if not set */
 	int lock_kernel;
 	int syslog; /* copy each audit record to syslog (default 1) */
+	int self_protect; /* protect Permafrost itself while enforcing (default yes) */
 };
 
 /* Parses buf[0..len) (need not be NUL-terminated); file names it in errors

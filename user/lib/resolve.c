@@ -29,8 +29,12 @@ static int entry_cmp(const void *a, const void *b)
 	 * the entry of the earliest rule. */
 	if (x->kind != y->kind)
 		return x->kind == PF_RULE_PROTECT ? -1 : 1;
-	if (x->origin != y->origin)
+	if (x->origin != y->origin) {
+		/* Permafrost's own objects keep their implicit rule */
+		if (x->origin == PF_ORIGIN_SELF || y->origin == PF_ORIGIN_SELF)
+			return x->origin == PF_ORIGIN_SELF ? -1 : 1;
 		return x->origin < y->origin ? -1 : 1;
+	}
 	return x->rule_id < y->rule_id ? -1 : x->rule_id > y->rule_id;
 }
 
@@ -375,6 +379,35 @@ out:
 		snprintf(err, errsz, "out of memory");
 	pf_resolved_free(r);
 	return rc;
+}
+
+int pf_resolved_add_self(struct pf_resolved *r, const char *path, uint32_t rule_id, char *err,
+			 size_t errsz)
+{
+	struct stat st;
+	int rc;
+
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return 0;
+		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	rc = add_entry(r, &st, PF_RULE_PROTECT, rule_id, PF_ORIGIN_SELF);
+	if (rc == 0 && S_ISLNK(st.st_mode) && stat(path, &st) == 0)
+		rc = add_entry(r, &st, PF_RULE_PROTECT, rule_id, PF_ORIGIN_SELF);
+	if (rc < 0)
+		snprintf(err, errsz, "%s: too many entries (limit %d)", path, PF_MAX_ENTRIES);
+	return rc;
+}
+
+int pf_resolved_finish(struct pf_resolved *r, char *err, size_t errsz)
+{
+	sort_dedupe(r);
+	free(r->sbs);
+	r->sbs = NULL;
+	r->n_sbs = 0;
+	return build_sbs(r, err, errsz);
 }
 
 void pf_resolved_free(struct pf_resolved *r)

@@ -27,6 +27,7 @@ enum pf_entry_origin {
 	PF_ORIGIN_TARGET = 1,   /* target of a protected symlink */
 	PF_ORIGIN_HARDLINK = 2, /* multiply-linked file inside a tree */
 	PF_ORIGIN_SUBMOUNT = 3, /* root of a filesystem mounted inside a tree */
+	PF_ORIGIN_SELF = 4,     /* Permafrost's own object (implicit, see selfprot.h) */
 };
 
 struct pf_entry {
@@ -63,6 +64,14 @@ int pf_resolve_progress(const struct pf_policy *p, struct pf_resolved **ret, cha
 			size_t errsz, pf_resolve_progress_fn fn, void *data);
 void pf_resolved_free(struct pf_resolved *r);
 const struct pf_entry *pf_resolved_find(const struct pf_resolved *r, uint64_t dev, uint64_t ino);
+
+/* Adds an implicit protect entry for @path (rule id PF_RULEID_SELF_RO or
+ * _RW; for a symlink its target too). A path that does not exist is
+ * skipped (returns 0). Call pf_resolved_finish after the last one: an
+ * implicit entry replaces a policy entry for the same object. */
+int pf_resolved_add_self(struct pf_resolved *r, const char *path, uint32_t rule_id, char *err,
+			 size_t errsz);
+int pf_resolved_finish(struct pf_resolved *r, char *err, size_t errsz);
 
 struct pf_check_result {
 	int exists;             /* the object itself exists */

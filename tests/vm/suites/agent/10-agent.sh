@@ -11,6 +11,7 @@ printf 'h\n' > /prot/etc/h
 ln /prot/etc/h /prot/other/h
 pf_keys_setup
 cat > "$PF_POLICY" <<POL
+self-protect no
 allowed-signers $PF_SIGNERS
 protect /prot/etc
 protect /prot/not-here

@@ -9,6 +9,7 @@ printf 'tool v1\n' > /prot/bin/tool
 printf 'single\n' > /prot/single.conf
 printf 'short\n' > /prot/etc/short
 cat > "$PF_POLICY" <<POL
+self-protect no
 allowed-signers $PF_SIGNERS
 max-token-ttl   1h
 protect /prot/etc /prot/bin /prot/single.conf
