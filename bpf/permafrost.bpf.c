@@ -31,6 +31,7 @@ char LICENSE[] SEC("license") = "GPL";
 #define MS_RDONLY 1
 #define MS_REMOUNT 32
 #define MS_BIND 4096
+#define MS_PROPAGATION ((1 << 17) | (1 << 18) | (1 << 19) | (1 << 20))
 #define ATTR_MODE (1 << 0)
 #define ATTR_UID (1 << 1)
 #define ATTR_GID (1 << 2)
@@ -68,6 +69,17 @@ struct {
 	__type(key, __u32);
 	__type(value, __u32);
 } protected_sbs SEC(".maps");
+
+/* Ancestors of protected objects (directories up to "/", mount points
+ * included): renaming them or mounting over them would make a protected
+ * path lead elsewhere. Filled by the agent. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct pf_key);
+	__type(value, __u32);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} guards SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -482,8 +494,8 @@ static __always_inline int is_agent(struct pf_config *cfg);
 /* The decision for one object (a dentry, positive or negative). @obj is the
  * object's inode as the verifier trusts it (NULL for a negative dentry, or
  * where the hook has none): its cached verdict saves the walk. */
-static __always_inline int decide_obj(struct dentry *d, struct inode *obj, struct vfsmount *mnt,
-				      __u32 op)
+static __always_inline int decide_obj_ex(struct dentry *d, struct inode *obj, struct vfsmount *mnt,
+					 __u32 op, int quiet_approved)
 {
 	struct pf_config *cfg = get_config();
 	struct verdict *v = NULL;
@@ -536,12 +548,26 @@ decided:
 		__u32 slot = 0;
 
 		if (approved(d, dev, op, &slot)) {
-			emit_ex(d, mnt, dev, w.obj_ino, op, PF_DEC_APPROVED, cfg->mode, w.rule_id,
-				slot);
+			if (!quiet_approved)
+				emit_ex(d, mnt, dev, w.obj_ino, op, PF_DEC_APPROVED, cfg->mode,
+					w.rule_id, slot);
 			return 0;
 		}
 	}
 	return verdict(d, mnt, dev, w.obj_ino, op, cfg->mode, w.rule_id);
+}
+
+static __always_inline int decide_obj(struct dentry *d, struct inode *obj, struct vfsmount *mnt,
+				      __u32 op)
+{
+	return decide_obj_ex(d, obj, mnt, op, 0);
+}
+
+/* For VFS calls that skip the path hooks: deny like decide(), but an
+ * approved change is not logged a second time (its path hook logged it). */
+static __always_inline int decide_inode_op(struct dentry *d, __u32 op)
+{
+	return decide_obj_ex(d, NULL, NULL, op, 1);
 }
 
 static __always_inline int decide(struct dentry *d, struct vfsmount *mnt, __u32 op)
@@ -558,6 +584,62 @@ static __always_inline void invalidate(void)
 static __always_inline int decide_path(const struct path *p, __u32 op)
 {
 	return decide(BPF_CORE_READ(p, dentry), BPF_CORE_READ(p, mnt), op);
+}
+
+/* Is @d an ancestor of a protected object (a guard)? Renaming it or
+ * mounting over it is refused like a change of a protected object. */
+#define MNT_SHARED 0x1000 /* vfsmount.mnt_flags: mounts on it propagate */
+#define INIT_WALK_MAX 64
+
+/* Is a mount on @mnt, made by the current task, visible to the host's
+ * services? Yes when the task is in PID 1's mount namespace, or when @mnt is
+ * shared (the new mount propagates to its peers, possibly the host's). No in
+ * a private or slave namespace (a systemd unit's ProtectSystem=, a
+ * container): what it shows there is its own view. A task deeper than
+ * INIT_WALK_MAX generations below PID 1 counts as the host's (fail closed). */
+static __always_inline int mount_reaches_host(struct vfsmount *mnt)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task_btf();
+	struct mnt_namespace *mine = BPF_CORE_READ(t, nsproxy, mnt_ns), *init = NULL;
+
+	if (BPF_CORE_READ(mnt, mnt_flags) & MNT_SHARED)
+		return 1;
+	for (int i = 0; i < INIT_WALK_MAX; i++) {
+		if (BPF_CORE_READ(t, tgid) == 1) {
+			init = BPF_CORE_READ(t, nsproxy, mnt_ns);
+			break;
+		}
+		t = BPF_CORE_READ(t, real_parent);
+		if (!t)
+			return 1;
+	}
+	return !init || init == mine;
+}
+
+static __always_inline int decide_guard(struct dentry *d, struct vfsmount *mnt, __u32 op)
+{
+	struct pf_config *cfg = get_config();
+	struct inode *inode;
+	struct pf_key key;
+
+	if (!cfg || cfg->mode == PF_MODE_OFF || !d)
+		return 0;
+	inode = BPF_CORE_READ(d, d_inode);
+	if (!inode)
+		return 0;
+	key.dev = BPF_CORE_READ(d, d_sb, s_dev);
+	key.ino = BPF_CORE_READ(inode, i_ino);
+	if (!bpf_map_lookup_elem(&guards, &key))
+		return 0;
+	return verdict(d, mnt, key.dev, key.ino, op, cfg->mode, PF_RULEID_ANCESTOR);
+}
+
+/* A mount over a guard: refused only where the host would see it. */
+static __always_inline int decide_guard_mount(struct dentry *d, struct vfsmount *mnt)
+{
+	if (!mount_reaches_host(mnt))
+		return 0;
+	return decide_guard(d, mnt, PF_OP_MOUNT);
 }
 
 /* Is the block device @rdev the one under a filesystem holding protected
@@ -581,10 +663,22 @@ static __always_inline int decide_file(struct file *file, __u32 op)
 {
 	struct inode *inode = file->f_inode;
 
+	struct dentry *d = BPF_CORE_READ(file, f_path.dentry);
+
 	if (inode && (inode->i_mode & S_IFMT) == S_IFBLK)
 		return decide_blkdev(file, inode, op);
-	return decide_obj(BPF_CORE_READ(file, f_path.dentry), inode,
-			  BPF_CORE_READ(file, f_path.mnt), op);
+	if (inode && BPF_CORE_READ(d, d_inode) != inode) {
+		/* Opened with a path that is not the inode's (overlayfs on
+		 * 6.1: the real upper file carries the overlay's path). Judge
+		 * the inode by one of its own dentries. */
+		struct hlist_node *first = BPF_CORE_READ(inode, i_dentry.first);
+
+		if (!first)
+			return 0;
+		d = (void *)first - bpf_core_field_offset(struct dentry, d_u);
+		return decide_obj(d, inode, NULL, op);
+	}
+	return decide_obj(d, inode, BPF_CORE_READ(file, f_path.mnt), op);
 }
 
 /* Self-protection helpers (defined with their hooks at the end). */
@@ -781,10 +875,99 @@ int BPF_PROG(path_rename, const struct path *old_dir, struct dentry *old_dentry,
 	if (ret)
 		return ret;
 	invalidate();
+	ret = decide_guard(old_dentry, BPF_CORE_READ(old_dir, mnt), PF_OP_RENAME);
+	if (ret)
+		return ret;
+	ret = decide_guard(new_dentry, BPF_CORE_READ(new_dir, mnt), PF_OP_RENAME);
+	if (ret)
+		return ret;
 	ret = decide(old_dentry, BPF_CORE_READ(old_dir, mnt), PF_OP_RENAME);
 	if (ret)
 		return ret;
-	ret = decide(new_dentry, BPF_CORE_READ(new_dir, mnt), PF_OP_RENAME);
+	/* carry_rule() runs in inode_rename, after its checks. */
+	return decide(new_dentry, BPF_CORE_READ(new_dir, mnt), PF_OP_RENAME);
+}
+
+/* --- the same, where the path hooks are not called ------------------------ */
+
+/* overlayfs changes its upper layer, and in-kernel servers change files,
+ * through VFS calls that skip the path hooks; these see them. */
+
+SEC("lsm/inode_create")
+int BPF_PROG(inode_create, struct inode *dir, struct dentry *dentry, umode_t mode, int ret)
+{
+	if (ret)
+		return ret;
+	return decide_inode_op(dentry, PF_OP_CREATE);
+}
+
+SEC("lsm/inode_mknod")
+int BPF_PROG(inode_mknod, struct inode *dir, struct dentry *dentry, umode_t mode, dev_t dev,
+	     int ret)
+{
+	if (ret)
+		return ret;
+	return decide_inode_op(dentry, PF_OP_MKNOD);
+}
+
+SEC("lsm/inode_mkdir")
+int BPF_PROG(inode_mkdir, struct inode *dir, struct dentry *dentry, umode_t mode, int ret)
+{
+	if (ret)
+		return ret;
+	return decide_inode_op(dentry, PF_OP_MKDIR);
+}
+
+SEC("lsm/inode_symlink")
+int BPF_PROG(inode_symlink, struct inode *dir, struct dentry *dentry, const char *name, int ret)
+{
+	if (ret)
+		return ret;
+	return decide_inode_op(dentry, PF_OP_SYMLINK);
+}
+
+SEC("lsm/inode_unlink")
+int BPF_PROG(inode_unlink, struct inode *dir, struct dentry *dentry, int ret)
+{
+	if (ret)
+		return ret;
+	return decide_inode_op(dentry, PF_OP_UNLINK);
+}
+
+SEC("lsm/inode_rmdir")
+int BPF_PROG(inode_rmdir, struct inode *dir, struct dentry *dentry, int ret)
+{
+	if (ret)
+		return ret;
+	return decide_inode_op(dentry, PF_OP_RMDIR);
+}
+
+SEC("lsm/inode_link")
+int BPF_PROG(inode_link, struct dentry *old_dentry, struct inode *dir, struct dentry *new_dentry,
+	     int ret)
+{
+	if (ret)
+		return ret;
+	invalidate();
+	ret = decide_inode_op(old_dentry, PF_OP_LINK);
+	if (ret)
+		return ret;
+	return decide_inode_op(new_dentry, PF_OP_LINK);
+}
+
+/* After path_rename's checks (when called from rename(2)); the rule of a
+ * replaced object is handed on only once both ends passed. */
+SEC("lsm/inode_rename")
+int BPF_PROG(inode_rename, struct inode *old_dir, struct dentry *old_dentry,
+	     struct inode *new_dir, struct dentry *new_dentry, int ret)
+{
+	if (ret)
+		return ret;
+	invalidate();
+	ret = decide_inode_op(old_dentry, PF_OP_RENAME);
+	if (ret)
+		return ret;
+	ret = decide_inode_op(new_dentry, PF_OP_RENAME);
 	if (ret)
 		return ret;
 	carry_rule(old_dentry, new_dentry);
@@ -920,6 +1103,13 @@ int BPF_PROG(sb_mount, const char *dev_name, const struct path *path, const char
 			return refuse_self_fs(sb, BPF_CORE_READ(path, dentry),
 					      BPF_CORE_READ(path, mnt), PF_OP_MOUNT);
 	}
+	/* Propagation changes (unshare -m, systemd) do not change what a
+	 * path shows: allowed on ancestors. */
+	if (!(flags & MS_PROPAGATION)) {
+		ret = decide_guard_mount(BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt));
+		if (ret)
+			return ret;
+	}
 	return decide_path(path, PF_OP_MOUNT);
 }
 
@@ -938,6 +1128,9 @@ int BPF_PROG(move_mount, const struct path *from_path, const struct path *to_pat
 	if (self_fs(sb))
 		return refuse_self_fs(sb, BPF_CORE_READ(from_path, dentry),
 				      BPF_CORE_READ(from_path, mnt), PF_OP_MOUNT);
+	ret = decide_guard_mount(BPF_CORE_READ(to_path, dentry), BPF_CORE_READ(to_path, mnt));
+	if (ret)
+		return ret;
 	return decide_path(to_path, PF_OP_MOUNT);
 }
 

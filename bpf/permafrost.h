@@ -106,6 +106,7 @@ struct pf_rule {
 /* Reserved rule ids reported in events. */
 #define PF_RULEID_TOO_DEEP 0xfffffffeU /* walk exceeded PF_MAX_DEPTH */
 #define PF_RULEID_BLKDEV 0xfffffffdU   /* block device of a protected fs */
+#define PF_RULEID_ANCESTOR 0xfffffff8U /* ancestor of a protected object */
 /* Permafrost's own objects (implicit rules the agent adds). A hit on them
  * is reported as decision `tamper`. The agent itself may change
  * PF_RULEID_SELF_RW objects (its state, log and pin directories). */

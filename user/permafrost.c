@@ -8,6 +8,7 @@
  *   3  the agent cannot be reached
  *   4  check: the path is protected (see "write" for what a write gets now)
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -412,10 +413,79 @@ static int cmd_status(int argc, char **argv)
 	return r;
 }
 
+/* Is @path protected, by the agent's own judgement? */
+static int agent_says_protected(const char *path)
+{
+	struct pf_msg req, rep;
+	int yes = 0;
+
+	pf_msg_init(&req);
+	pf_msg_init(&rep);
+	if (pf_msg_add(&req, "cmd", "check") == 0 && pf_msg_add(&req, "path", path) == 0 &&
+	    call(&req, &rep) == EXIT_OK)
+		yes = strcmp(get(&rep, "protected"), "yes") == 0;
+	pf_msg_free(&req);
+	pf_msg_free(&rep);
+	return yes;
+}
+
+#define SHARED_MAP_WARN_MAX 64
+
+/* A writable shared mapping made before the freeze stores into its file
+ * through page faults, which reach no LSM hook: the kernel cannot refuse
+ * them. After a freeze, name every process that holds one of a protected
+ * file, so the operator can restart it. Reads /proc/PID/maps (root). */
+static void warn_shared_mappings(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	unsigned shown = 0, more = 0;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char path[300], line[4608], last[4096] = "";
+		FILE *f;
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/maps", de->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			char perms[8], file[4096];
+			unsigned long long ino;
+
+			/* addr perms offset dev inode path */
+			if (sscanf(line, "%*s %7s %*s %*s %llu %4095[^\n]", perms, &ino, file) != 3 ||
+			    ino == 0 || perms[1] != 'w' || perms[3] != 's' || file[0] != '/' ||
+			    strcmp(file, last) == 0)
+				continue;
+			snprintf(last, sizeof(last), "%s", file);
+			if (!agent_says_protected(file))
+				continue;
+			if (shown++ < SHARED_MAP_WARN_MAX)
+				fprintf(stderr,
+					"permafrost: warning: pid %s holds a writable shared mapping of "
+					"protected %s: its stores reach the file without a kernel check "
+					"until it unmaps it; restart that process\n",
+					de->d_name, file);
+			else
+				more++;
+		}
+		fclose(f);
+	}
+	closedir(d);
+	if (more)
+		fprintf(stderr, "permafrost: warning: ... and %u more such mappings\n", more);
+}
+
 static int show_freeze(const struct pf_msg *rep)
 {
 	if (!g.json)
 		printf("Frozen (%s): %s objects protected.\n", get(rep, "mode"), get(rep, "objects"));
+	warn_shared_mappings();
 	return EXIT_OK;
 }
 
@@ -852,6 +922,14 @@ static int cmd_policy(int argc, char **argv)
 		pf_json_uint(&j, res->n);
 		pf_json_key(&j, "filesystems");
 		pf_json_uint(&j, res->n_sbs);
+		pf_json_key(&j, "hardlinks");
+		pf_json_uint(&j, res->n_hardlinks);
+		pf_json_key(&j, "symlink_targets");
+		pf_json_uint(&j, res->n_symlink_targets);
+		pf_json_key(&j, "symlinked_dirs_unprotected");
+		pf_json_uint(&j, res->n_symlink_dirs);
+		pf_json_key(&j, "loop_devices");
+		pf_json_uint(&j, res->n_loops);
 		pf_json_key(&j, "missing");
 		pf_json_arr_begin(&j);
 		for (size_t i = 0; i < res->n_missing; i++)
@@ -864,6 +942,16 @@ static int cmd_policy(int argc, char **argv)
 		printf("%s: OK: %zu protect and %zu exempt rules; on this host %zu objects on %zu "
 		       "filesystems; initial mode %s\n",
 		       argv[2], np, ne, res->n, res->n_sbs, pf_mode_name((uint32_t)p->mode));
+		if (res->n_hardlinks || res->n_symlink_targets || res->n_loops)
+			printf("%s: also protected: %zu hard-linked files, %zu files outside the trees "
+			       "that symlinks inside point to, %zu loop devices backed by protected "
+			       "files\n",
+			       argv[2], res->n_hardlinks, res->n_symlink_targets, res->n_loops);
+		if (res->n_symlink_dirs)
+			printf("%s: warning: %zu symlinks inside protected trees point to directories "
+			       "outside them, which are not protected (protect them explicitly if "
+			       "their content matters)\n",
+			       argv[2], res->n_symlink_dirs);
 		for (size_t i = 0; i < res->n_missing; i++)
 			printf("%s: warning: %s does not exist on this host (skipped)\n", argv[2],
 			       res->missing[i]);

@@ -346,6 +346,45 @@ static uint64_t percpu_sum(int fd, uint32_t key)
 	return sum;
 }
 
+static int read_boot_id(char out[64]);
+
+/* STATE_DIR/lost-reported: "BOOT_ID TOTAL\n", the kernel's lost counter as
+ * far as `lost` records have reported it. The counter lives in a pinned map
+ * that outlives the agent, so a restarted agent must not report the same
+ * losses again. */
+static void save_lost_reported(struct agent *a)
+{
+	char path[PATH_MAX], boot[64] = "unknown", line[128];
+	int n, r;
+
+	read_boot_id(boot);
+	snprintf(path, sizeof(path), "%s/lost-reported", a->state_dir);
+	n = snprintf(line, sizeof(line), "%s %llu\n", boot, (unsigned long long)a->lost_reported);
+	r = pf_write_file_atomic(path, line, (size_t)n, 0600);
+	if (r < 0)
+		warnx_("%s: %s (a restart may report these losses again)", path, strerror(-r));
+}
+
+/* At start: the losses already reported, if the counter is the same one
+ * (same boot, and not below what was reported: a new map starts at 0). */
+static void load_lost_reported(struct agent *a)
+{
+	char path[PATH_MAX], boot[64] = "unknown", saved[64];
+	unsigned long long v;
+	uint64_t now = percpu_sum(bpf_map__fd(a->skel->maps.lost), 0);
+	char *buf = NULL;
+	size_t len;
+
+	a->lost_reported = 0;
+	snprintf(path, sizeof(path), "%s/lost-reported", a->state_dir);
+	if (pf_read_file(path, 256, &buf, &len) < 0)
+		return;
+	read_boot_id(boot);
+	if (sscanf(buf, "%63s %llu", saved, &v) == 2 && strcmp(saved, boot) == 0 && v <= now)
+		a->lost_reported = v;
+	free(buf);
+}
+
 static void check_lost(struct agent *a)
 {
 	uint64_t lost = percpu_sum(bpf_map__fd(a->skel->maps.lost), 0);
@@ -357,6 +396,7 @@ static void check_lost(struct agent *a)
 		log_record(a, "lost", "count", n, "total", total);
 		warnx_("%s events lost (ring buffer full); total %s", n, total);
 		a->lost_reported = lost;
+		save_lost_reported(a);
 	}
 }
 
@@ -461,6 +501,96 @@ static int apply_resolved(struct agent *a, const struct pf_resolved *r, char *er
 	return bump_policy_gen(a, err, errsz);
 }
 
+/* The guards map holds every ancestor directory of every protect path, up
+ * to "/" (stat() of each prefix gives the top mount's root where something
+ * is mounted). New entries first, then stale ones removed. */
+static int apply_guards(struct agent *a, char *err, size_t errsz)
+{
+	int gfd = bpf_map__fd(a->skel->maps.guards);
+	struct pf_key *want = NULL, k, next;
+	size_t n = 0, cap = 0;
+	uint32_t one = 1;
+	int ret = 0;
+
+	char last_parent[PATH_MAX] = "";
+	int have_last = 0;
+
+	for (size_t i = 0; i < a->pol->n_rules; i++) {
+		const struct pf_policy_rule *rule = &a->pol->rules[i];
+		char buf[PATH_MAX];
+		const char *ls;
+
+		if (rule->kind != PF_RULE_PROTECT || strlen(rule->path) >= sizeof(buf))
+			continue;
+		/* rules side by side in one directory (100,000 files) share
+		 * their ancestors: walk them once */
+		ls = strrchr(rule->path, '/');
+		if (ls && have_last && (size_t)(ls - rule->path) == strlen(last_parent) &&
+		    strncmp(rule->path, last_parent, (size_t)(ls - rule->path)) == 0)
+			continue;
+		if (ls) {
+			snprintf(last_parent, sizeof(last_parent), "%.*s", (int)(ls - rule->path),
+				 rule->path);
+			have_last = 1;
+		}
+		strcpy(buf, rule->path);
+		for (;;) {
+			char *slash = strrchr(buf, '/');
+			struct stat st;
+
+			if (!slash)
+				break;
+			if (slash == buf)
+				slash[1] = '\0'; /* "/" itself */
+			else
+				*slash = '\0';
+			if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode)) {
+				if (n == cap) {
+					size_t c = cap ? cap * 2 : 64;
+					struct pf_key *w = realloc(want, c * sizeof(*w));
+
+					if (!w) {
+						free(want);
+						return -ENOMEM;
+					}
+					want = w;
+					cap = c;
+				}
+				want[n].dev = pf_kdev(st.st_dev);
+				want[n].ino = st.st_ino;
+				if (bpf_map_update_elem(gfd, &want[n], &one, BPF_ANY) < 0) {
+					ret = -errno;
+					snprintf(err, errsz,
+						 "guarding %s (an ancestor of protect %s): %s%s", buf,
+						 rule->path, strerror(errno),
+						 errno == E2BIG ? " (limit: 65,536 ancestor directories)"
+								: "");
+					free(want);
+					return ret;
+				}
+				n++;
+			}
+			if (strcmp(buf, "/") == 0)
+				break;
+		}
+	}
+	if (bpf_map_get_next_key(gfd, NULL, &next) == 0) {
+		do {
+			bool keep = false;
+
+			k = next;
+			for (size_t i = 0; i < n && !keep; i++)
+				keep = want[i].dev == k.dev && want[i].ino == k.ino;
+			ret = bpf_map_get_next_key(gfd, &k, &next);
+			if (!keep)
+				bpf_map_delete_elem(gfd, &k);
+		} while (ret == 0);
+		ret = 0;
+	}
+	free(want);
+	return ret;
+}
+
 /* Re-resolves the policy against the file system and loads the result. */
 static int refresh_rules(struct agent *a, char *err, size_t errsz)
 {
@@ -481,6 +611,8 @@ static int refresh_rules(struct agent *a, char *err, size_t errsz)
 		return ret;
 	}
 	ret = apply_resolved(a, r, err, errsz);
+	if (ret == 0)
+		ret = apply_guards(a, err, errsz);
 	if (ret < 0) {
 		pf_resolved_free(r);
 		return ret;
@@ -1570,6 +1702,8 @@ static void cmd_status(struct agent *a, const struct pf_msg *req, struct pf_msg 
 	pf_msg_addf(rep, "rules", "%zu", a->pol->n_rules);
 	pf_msg_addf(rep, "objects", "%zu", a->res->n);
 	pf_msg_addf(rep, "hardlinks", "%zu", a->res->n_hardlinks);
+	pf_msg_addf(rep, "symlink_targets", "%zu", a->res->n_symlink_targets);
+	pf_msg_addf(rep, "loop_devices", "%zu", a->res->n_loops);
 	pf_msg_addf(rep, "submounts", "%zu", a->res->n_submounts);
 	pf_msg_addf(rep, "filesystems", "%zu", a->res->n_sbs);
 	for (size_t i = 0; i < a->res->n_missing; i++)
@@ -1735,6 +1869,8 @@ static const char *origin_name(uint32_t o)
 		return "submount";
 	case PF_ORIGIN_SELF:
 		return "permafrost-self";
+	case PF_ORIGIN_LOOP:
+		return "loop-device";
 	}
 	return "unknown";
 }
@@ -2184,6 +2320,7 @@ int main(int argc, char **argv)
 		warnx_("setting the kernel mode: %s", strerror(-r));
 		goto out;
 	}
+	load_lost_reported(&a);
 	a.rb = ring_buffer__new(bpf_map__fd(a.skel->maps.events), on_event, &a, NULL);
 	if (!a.rb) {
 		warnx_("ring buffer: %s", strerror(errno));

@@ -159,6 +159,52 @@ int main(void)
 		memset(&pl, 0, sizeof(pl));
 	}
 
+	/* Symlinks inside a protected tree: a regular-file target outside is
+	 * protected too; a directory target is counted, not protected; a
+	 * target on a volatile filesystem (/proc) and a dangling link are
+	 * left alone. Under /var/tmp: /tmp may itself be tmpfs (volatile). */
+	{
+		char t2[] = "/var/tmp/pf-test-symlink.XXXXXX", pp[4200], a[4200], b[4200];
+		char spol[4300];
+		if (!mkdtemp(t2)) {
+			TAP_OK(0, "mkdtemp %s", t2);
+		} else {
+			snprintf(pp, sizeof(pp), "%s/prot", t2); mkdir(pp, 0755);
+			snprintf(a, sizeof(a), "%s/outside", t2); mkdir(a, 0755);
+			snprintf(a, sizeof(a), "%s/outside/d", t2); mkdir(a, 0755);
+			snprintf(a, sizeof(a), "%s/outside/f", t2); close(open(a, O_CREAT | O_WRONLY, 0644));
+			snprintf(b, sizeof(b), "%s/prot/l1", t2); TAP_OK(symlink("../outside/f", b) == 0, "link to a file outside");
+			snprintf(b, sizeof(b), "%s/prot/l2", t2); TAP_OK(symlink("../outside/d", b) == 0, "link to a dir outside");
+			snprintf(b, sizeof(b), "%s/prot/l3", t2); TAP_OK(symlink("/proc/self/status", b) == 0, "link into /proc");
+			snprintf(b, sizeof(b), "%s/prot/l4", t2); TAP_OK(symlink("../nothing", b) == 0, "dangling link");
+			snprintf(spol, sizeof(spol), "protect %s\n", pp);
+			p = NULL;
+			r = NULL;
+			TAP_OK(pf_policy_parse("s.conf", spol, strlen(spol), &p, &perr) == 0 &&
+			       pf_resolve(p, &r, err, sizeof(err)) == 0, "symlink policy resolves");
+			if (r) {
+				TAP_OK(r->n_symlink_targets == 1 && r->n_symlink_dirs == 1,
+				       "one file target protected, one directory target counted (%zu, %zu)",
+				       r->n_symlink_targets, r->n_symlink_dirs);
+				snprintf(a, sizeof(a), "%s/outside/f", t2);
+				TAP_OK(pf_resolved_check(r, a, &cr) == 0 && cr.protected_ && cr.entry &&
+				       cr.entry->origin == PF_ORIGIN_TARGET,
+				       "the file outside is protected as a symlink target");
+				snprintf(a, sizeof(a), "%s/outside/d/new", t2);
+				TAP_OK(pf_resolved_check(r, a, &cr) == 0 && !cr.protected_,
+				       "the directory outside is not");
+				TAP_OK(r->n == 2, "entries: the tree and the one target (%zu)", r->n);
+			}
+			pf_resolved_free(r);
+			r = NULL;
+			pf_policy_free(p);
+			p = NULL;
+			snprintf(spol, sizeof(spol), "rm -rf '%s'", t2);
+			if (system(spol) != 0)
+				fprintf(stderr, "cleanup failed\n");
+		}
+	}
+
 	/* Approval thresholds from the policy. */
 	{
 		static const char tp[] = "approvals 1\nprotect /etc\nprotect /etc/sudoers approvals=2\n"

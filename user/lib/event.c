@@ -339,6 +339,8 @@ int pf_event_to_json(const struct pf_event *e, const struct pf_event_ctx *ctx,
 			pf_json_str(&j, "too-deep");
 		else if (e->rule_id == PF_RULEID_BLKDEV)
 			pf_json_str(&j, "blkdev");
+		else if (e->rule_id == PF_RULEID_ANCESTOR)
+			pf_json_str(&j, "ancestor");
 		else if (e->rule_id == PF_RULEID_SELF_RO || e->rule_id == PF_RULEID_SELF_RW)
 			pf_json_str(&j, "self-file");
 		else if (e->rule_id == PF_RULEID_SELF_FS)

@@ -1,5 +1,9 @@
 #define _XOPEN_SOURCE 700
 #include <errno.h>
+#include <sys/sysmacros.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
@@ -173,6 +177,110 @@ static int add_submounts(const struct pf_policy *p, struct pf_resolved *r, char 
 	return ret;
 }
 
+/* A loop device whose backing file is a protected object writes that file
+ * underneath every hook on it (6.12 calls the backing file's write_iter
+ * directly). Its filesystem's root becomes a protected entry, and the loop
+ * device itself a protected block device (an entry with inode 0, which no
+ * object has, puts its device number into the kernel's filesystem filter,
+ * so opening /dev/loopN for write is refused like the disk under a
+ * protected filesystem). Run on the final, sorted set. */
+static int add_loops(struct pf_resolved *r, char *err, size_t errsz)
+{
+	DIR *d = opendir("/sys/block");
+	struct pf_resolved sorted = *r; /* lookups see the sorted set, not what we append */
+	struct dirent *de;
+	int ret = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) && ret == 0) {
+		char path[PATH_MAX], back[PATH_MAX], devs[32];
+		struct pf_check_result cr;
+		unsigned maj, min;
+		struct stat st;
+		char *buf = NULL;
+		size_t len;
+
+		if (strncmp(de->d_name, "loop", 4) != 0)
+			continue;
+		snprintf(path, sizeof(path), "/sys/block/%s/loop/backing_file", de->d_name);
+		if (pf_read_file(path, sizeof(back) - 1, &buf, &len) < 0)
+			continue; /* not attached */
+		while (len && (buf[len - 1] == '\n'))
+			buf[--len] = 0;
+		snprintf(back, sizeof(back), "%s", buf);
+		free(buf);
+		if (pf_resolved_check(&sorted, back, &cr) < 0 || !cr.protected_)
+			continue;
+		snprintf(path, sizeof(path), "/sys/block/%s/dev", de->d_name);
+		buf = NULL;
+		if (pf_read_file(path, sizeof(devs) - 1, &buf, &len) < 0)
+			continue;
+		snprintf(devs, sizeof(devs), "%.*s", (int)len, buf);
+		free(buf);
+		if (sscanf(devs, "%u:%u", &maj, &min) != 2)
+			continue;
+		memset(&st, 0, sizeof(st));
+		st.st_dev = makedev(maj, min);
+		st.st_ino = 0;
+		{
+			uint32_t rule = cr.entry ? cr.entry->rule_id : 0;
+			ret = add_entry(r, &st, PF_RULE_PROTECT, rule, PF_ORIGIN_LOOP);
+		}
+		if (ret == 0)
+			r->n_loops++;
+	}
+	closedir(d);
+	if (ret < 0) {
+		snprintf(err, errsz, "too many entries (limit %d)", PF_MAX_ENTRIES);
+		return ret;
+	}
+	return 0;
+}
+
+/* Every mount of a loop device found by add_loops(): its root is protected
+ * (so its whole tree is). */
+static int add_loop_mounts(const struct pf_policy *p, struct pf_resolved *r, char *err,
+			   size_t errsz)
+{
+	FILE *f;
+	char *line = NULL;
+	size_t cap = 0, n_loops = 0;
+	int ret = 0;
+
+	(void)p;
+	for (size_t i = 0; i < r->n; i++)
+		n_loops += r->e[i].origin == PF_ORIGIN_LOOP;
+	if (!n_loops || !(f = fopen("/proc/self/mountinfo", "re")))
+		return 0;
+	while (getline(&line, &cap, f) > 0 && ret == 0) {
+		char *fields[12] = { 0 }, *save = NULL, *tok;
+		unsigned maj, min;
+		int nf = 0;
+		struct stat st;
+
+		for (tok = strtok_r(line, " \n", &save); tok && nf < 12; tok = strtok_r(NULL, " \n", &save))
+			fields[nf++] = tok;
+		if (nf < 5 || sscanf(fields[2], "%u:%u", &maj, &min) != 2)
+			continue;
+		for (size_t i = 0; i < r->n; i++) {
+			if (r->e[i].origin != PF_ORIGIN_LOOP ||
+			    r->e[i].key.dev != pf_kdev(makedev(maj, min)))
+				continue;
+			unescape_octal(fields[4]);
+			if (stat(fields[4], &st) == 0 && pf_kdev(st.st_dev) == r->e[i].key.dev)
+				ret = add_entry(r, &st, PF_RULE_PROTECT, r->e[i].rule_id,
+						PF_ORIGIN_LOOP);
+			break;
+		}
+	}
+	free(line);
+	fclose(f);
+	if (ret < 0)
+		snprintf(err, errsz, "too many entries (limit %d)", PF_MAX_ENTRIES);
+	return ret;
+}
+
 /* nftw has no user pointer: the scan's state lives here (single-threaded). */
 static struct {
 	struct pf_resolved *r;
@@ -192,6 +300,53 @@ static void progress(const char *phase, size_t done, size_t total)
 		progress_fn(phase, done, total, progress_data);
 }
 
+/* Filesystems whose files are runtime state, not installed content: a
+ * symlink's target there is not protected (/etc/resolv.conf ->
+ * /run/systemd/resolve/stub-resolv.conf must keep changing). */
+static int volatile_fs(const char *path)
+{
+	struct statfs sf;
+
+	if (statfs(path, &sf) < 0)
+		return 1;
+	switch ((unsigned long)sf.f_type) {
+	case TMPFS_MAGIC: case RAMFS_MAGIC: case PROC_SUPER_MAGIC: case SYSFS_MAGIC:
+	case DEVPTS_SUPER_MAGIC: case CGROUP2_SUPER_MAGIC: case CGROUP_SUPER_MAGIC:
+	case BPF_FS_MAGIC: case SECURITYFS_MAGIC: case DEBUGFS_MAGIC: case TRACEFS_MAGIC:
+		return 1;
+	}
+	return 0;
+}
+
+/* A symlink inside a protected tree whose target is a regular file outside
+ * every protected tree (and not exempt): the target is protected too, so
+ * that what the tree shows cannot change through it. Directory targets are
+ * not followed (a link to a data directory would freeze all of it); they
+ * are counted in n_symlink_dirs for `policy check` to report. */
+static void scan_symlink(const char *fpath)
+{
+	struct pf_check_result cr;
+	struct stat st;
+
+	if (scan.error || stat(fpath, &st) < 0)
+		return; /* dangling: nothing to protect */
+	if (S_ISDIR(st.st_mode)) {
+		if (pf_resolved_check(scan.snapshot_sorted, fpath, &cr) == 0 && !cr.protected_ &&
+		    !cr.entry)
+			scan.r->n_symlink_dirs++;
+		return;
+	}
+	if (!S_ISREG(st.st_mode) || volatile_fs(fpath))
+		return;
+	if (pf_resolved_check(scan.snapshot_sorted, fpath, &cr) < 0 || cr.protected_ || cr.entry)
+		return; /* protected already, or exempt on purpose */
+	if (add_entry(scan.r, &st, PF_RULE_PROTECT, scan.rule_id, PF_ORIGIN_TARGET) < 0) {
+		scan.error = -E2BIG;
+		return;
+	}
+	scan.r->n_symlink_targets++;
+}
+
 static int scan_cb(const char *fpath, const struct stat *st, int flag, struct FTW *ftw)
 {
 	if ((++scan.seen & 0xffff) == 0)
@@ -203,6 +358,8 @@ static int scan_cb(const char *fpath, const struct stat *st, int flag, struct FT
 			return FTW_SKIP_SUBTREE;
 		return FTW_CONTINUE;
 	}
+	if (flag == FTW_SL)
+		scan_symlink(fpath);
 	if (flag == FTW_F || flag == FTW_SL) {
 		const struct pf_entry *e =
 			pf_resolved_find(scan.snapshot_sorted, pf_kdev(st->st_dev), st->st_ino);
@@ -368,6 +525,13 @@ int pf_resolve(const struct pf_policy *p, struct pf_resolved **ret, char *err, s
 	if (rc < 0)
 		goto out;
 	sort_dedupe(r);
+	rc = add_loops(r, err, errsz);
+	if (rc < 0)
+		goto out;
+	rc = add_loop_mounts(p, r, err, errsz);
+	if (rc < 0)
+		goto out;
+	sort_dedupe(r);
 	rc = build_sbs(r, err, errsz);
 	if (rc < 0)
 		goto out;
@@ -379,6 +543,20 @@ out:
 		snprintf(err, errsz, "out of memory");
 	pf_resolved_free(r);
 	return rc;
+}
+
+int pf_resolved_add_self_exempt(struct pf_resolved *r, const char *path, uint32_t rule_id,
+				char *err, size_t errsz)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+		return 0; /* not there (yet): nothing to carve out */
+	if (add_entry(r, &st, PF_RULE_EXEMPT, rule_id, PF_ORIGIN_SELF) < 0) {
+		snprintf(err, errsz, "%s: too many entries (limit %d)", path, PF_MAX_ENTRIES);
+		return -E2BIG;
+	}
+	return 0;
 }
 
 int pf_resolved_add_self(struct pf_resolved *r, const char *path, uint32_t rule_id, char *err,

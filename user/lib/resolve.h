@@ -28,6 +28,8 @@ enum pf_entry_origin {
 	PF_ORIGIN_HARDLINK = 2, /* multiply-linked file inside a tree */
 	PF_ORIGIN_SUBMOUNT = 3, /* root of a filesystem mounted inside a tree */
 	PF_ORIGIN_SELF = 4,     /* Permafrost's own object (implicit, see selfprot.h) */
+	PF_ORIGIN_LOOP = 5,     /* a loop device backed by a protected file (ino 0),
+	                         * and the root of each mount of it */
 };
 
 struct pf_entry {
@@ -50,6 +52,9 @@ struct pf_resolved {
 	char **missing; /* policy paths that do not exist here */
 	size_t n_missing;
 	size_t n_hardlinks, n_submounts;
+	size_t n_symlink_targets; /* regular files outside, linked from inside a tree */
+	size_t n_symlink_dirs;    /* directories outside, linked from inside (not protected) */
+	size_t n_loops;           /* loop devices backed by a protected file */
 };
 
 /* On error returns negative errno with a message in @err; nothing is
@@ -69,6 +74,11 @@ const struct pf_entry *pf_resolved_find(const struct pf_resolved *r, uint64_t de
  * _RW; for a symlink its target too). A path that does not exist is
  * skipped (returns 0). Call pf_resolved_finish after the last one: an
  * implicit entry replaces a policy entry for the same object. */
+/* An exempt directory inside an implicit entry (the inbox inside the
+ * state directory: configuration management drops tokens there while
+ * frozen). Absent or not a directory: nothing added. */
+int pf_resolved_add_self_exempt(struct pf_resolved *r, const char *path, uint32_t rule_id,
+				char *err, size_t errsz);
 int pf_resolved_add_self(struct pf_resolved *r, const char *path, uint32_t rule_id, char *err,
 			 size_t errsz);
 int pf_resolved_finish(struct pf_resolved *r, char *err, size_t errsz);

@@ -392,6 +392,13 @@ int pf_self_add_rules(struct pf_resolved *r, const struct pf_self_paths *p,
 	if (f)
 		fclose(f);
 	rc = rc ? rc : add(r, p->state_dir, PF_RULEID_SELF_RW, err, errsz);
+	if (rc == 0 && p->state_dir && p->state_dir[0] == '/') {
+		/* the inbox stays writable: tokens are dropped there while
+		 * frozen (each is verified; outcomes are in the audit log) */
+		char inbox[PATH_MAX];
+		if ((size_t)snprintf(inbox, sizeof(inbox), "%s/inbox", p->state_dir) < sizeof(inbox))
+			rc = pf_resolved_add_self_exempt(r, inbox, PF_RULEID_SELF_RW, err, errsz);
+	}
 	rc = rc ? rc : add(r, p->pin_dir, PF_RULEID_SELF_RW, err, errsz);
 	if (rc == 0 && p->log_path) {
 		char *slash;

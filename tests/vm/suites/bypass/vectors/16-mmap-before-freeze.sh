@@ -1,5 +1,5 @@
 # vector: store through a writable MAP_SHARED mapping made before the freeze
-# expect: refused: the store must not reach the file (content unchanged after msync)
+# expect: out-of-reach: stores through a writable shared mapping made before the freeze are page-fault writes, which reach no LSM hook (the kernel checks at mmap/mprotect time, before the freeze); the freeze cannot revoke a mapping. Mitigation: `permafrost freeze` names every process holding such a mapping of a protected file (asserted in the suite's set-up) so the operator restarts it; mappings made after the freeze are refused (mmap_file/file_mprotect).
 . "$PF_SUITE_DIR/vector.inc"
 f=/prot/etc/mmap_before.conf
 h=$(hash_of $f)
