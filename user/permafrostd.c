@@ -5,6 +5,7 @@
  * every ring-buffer event into the audit log. Runs in the foreground. */
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <time.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -45,6 +46,7 @@
 #include "approve.h"
 #include "apstore.h"
 #include "auditlog.h"
+#include "logread.h"
 #include "cli.h"
 #include "metrics.h"
 #include "signers.h"
@@ -100,6 +102,12 @@ struct agent {
 	uint64_t events_logged, bad_samples, log_errors;
 	int64_t heartbeat_at, metrics_at; /* boot ns of the next heartbeat / metrics write */
 	int64_t clock_floor_ns, clock_floor_boot; /* see token_clock_ns() */
+	/* from the log's tail at start (see scan_log_tail()) */
+	uint64_t tail_ev_boot_ns, tail_lost_total;
+	uint32_t tail_ev_tid;
+	int64_t tail_lost_time;
+	int first_sample; /* the next sample is the first since start */
+	uint64_t dup_skipped;
 	int clock_warned;
 	int cgroot_fd; /* /sys/fs/cgroup (cgroup2) for unit names, or -1 */
 	struct unit_info units[UNIT_CACHE];
@@ -295,6 +303,16 @@ static int on_event(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	memcpy(&e, data, sizeof(e));
+	if (a->first_sample) {
+		a->first_sample = 0;
+		if (e.ts_boot_ns == a->tail_ev_boot_ns && e.pid == a->tail_ev_tid &&
+		    e.ts_boot_ns != 0) {
+			/* already in the log: the previous agent died after
+			 * writing it, before the ring moved on */
+			a->dup_skipped++;
+			return 0;
+		}
+	}
 	ec.boot_to_real_ns = pf_boot_to_real_ns();
 	ec.host = a->host;
 	ec.seq = pf_auditlog_next_seq(a->log);
@@ -365,6 +383,67 @@ static void save_lost_reported(struct agent *a)
 		warnx_("%s: %s (a restart may report these losses again)", path, strerror(-r));
 }
 
+#define LOG_TAIL_SCAN (256 * 1024)
+
+/* At start, from the last LOG_TAIL_SCAN bytes of the active log: the last
+ * kernel event (its boot_ns and tid: a `kill -9` between writing a line and
+ * the ring's consumer position moving on leaves that one sample to be read
+ * again) and the last `lost` record's total (written before the
+ * lost-reported file: the log wins). */
+static void scan_log_tail(struct agent *a)
+{
+	struct pf_logrec *rec = malloc(sizeof(*rec));
+	int fd = open(a->log_path, O_RDONLY | O_CLOEXEC);
+	int have_ev = 0, have_lost = 0;
+	struct stat st;
+	char *buf = NULL;
+	off_t from;
+	ssize_t n;
+
+	if (!rec || fd < 0 || fstat(fd, &st) < 0)
+		goto out;
+	from = st.st_size > LOG_TAIL_SCAN ? st.st_size - LOG_TAIL_SCAN : 0;
+	buf = malloc(LOG_TAIL_SCAN + 1);
+	if (!buf || (n = pread(fd, buf, LOG_TAIL_SCAN, from)) <= 0)
+		goto out;
+	buf[n] = 0;
+	for (char *end = buf + n; end > buf && !(have_ev && have_lost);) {
+		char *start = end - 1;
+		uint64_t v, tid;
+
+		while (start > buf && start[-1] != '\n')
+			start--;
+		if (start == buf && from > 0)
+			break; /* a partial first line */
+		if (end - start > 1 && pf_logrec_parse(start, (size_t)(end - start), rec) == 0) {
+			if (!have_ev && pf_logrec_u64(rec, "boot_ns", &v) == 0 &&
+			    pf_logrec_u64(rec, "tid", &tid) == 0) {
+				a->tail_ev_boot_ns = v;
+				a->tail_ev_tid = (uint32_t)tid;
+				have_ev = 1;
+			}
+			if (!have_lost && pf_logrec_str_eq(rec, "decision", "lost")) {
+				struct pf_buf t;
+				pf_buf_init(&t);
+				if (pf_logrec_str(rec, "total", &t) == 0 && t.data &&
+				    sscanf(t.data, "%" SCNu64, &v) == 1 &&
+				    pf_logrec_time(rec, &a->tail_lost_time) == 0) {
+					a->tail_lost_total = v;
+					have_lost = 1;
+				}
+				pf_buf_free(&t);
+			}
+		}
+		end = start;
+	}
+out:
+	free(buf);
+	free(rec);
+	if (fd >= 0)
+		close(fd);
+	a->first_sample = 1;
+}
+
 /* At start: the losses already reported, if the counter is the same one
  * (same boot, and not below what was reported: a new map starts at 0). */
 static void load_lost_reported(struct agent *a)
@@ -377,12 +456,18 @@ static void load_lost_reported(struct agent *a)
 
 	a->lost_reported = 0;
 	snprintf(path, sizeof(path), "%s/lost-reported", a->state_dir);
-	if (pf_read_file(path, 256, &buf, &len) < 0)
-		return;
-	read_boot_id(boot);
-	if (sscanf(buf, "%63s %llu", saved, &v) == 2 && strcmp(saved, boot) == 0 && v <= now)
-		a->lost_reported = v;
-	free(buf);
+	if (pf_read_file(path, 256, &buf, &len) == 0) {
+		read_boot_id(boot);
+		if (sscanf(buf, "%63s %llu", saved, &v) == 2 && strcmp(saved, boot) == 0 &&
+		    v <= now)
+			a->lost_reported = v;
+		free(buf);
+	}
+	/* a lost record of this boot in the log that the file missed (killed
+	 * between writing the record and the file) */
+	if (a->tail_lost_time >= pf_now_ns() - boot_now_ns() && a->tail_lost_total <= now &&
+	    a->tail_lost_total > a->lost_reported)
+		a->lost_reported = a->tail_lost_total;
 }
 
 static void check_lost(struct agent *a)
@@ -2320,6 +2405,7 @@ int main(int argc, char **argv)
 		warnx_("setting the kernel mode: %s", strerror(-r));
 		goto out;
 	}
+	scan_log_tail(&a);
 	load_lost_reported(&a);
 	a.rb = ring_buffer__new(bpf_map__fd(a.skel->maps.events), on_event, &a, NULL);
 	if (!a.rb) {

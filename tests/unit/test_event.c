@@ -165,7 +165,7 @@ static const struct pf_event_ctx base_ctx = {
 };
 
 #define HEAD "{\"time\":\"2026-11-29T23:18:45.123456789Z\",\"host\":\"web-1\",\"seq\":42,"
-#define TAIL_IDS "\"dev\":\"254:3\",\"ino\":131,\"pid\":1234,\"tid\":1235,\"ppid\":1,\"uid\":0,\"gid\":0,"
+#define TAIL_IDS "\"dev\":\"254:3\",\"ino\":131,\"pid\":1234,\"tid\":1235,\"ppid\":1,\"uid\":0,\"gid\":0,\"boot_ns\":12345123456789,"
 
 static void line_case(const char *name, const struct pf_event *e, const struct pf_event_ctx *ctx,
 		      const char *want)
@@ -252,7 +252,7 @@ static void test_lines(void)
 	line_case("unknown enums, huge dev", &e, &base_ctx,
 		  HEAD "\"decision\":\"unknown\",\"mode\":\"unknown\",\"op\":\"unknown\","
 		  "\"path\":\"/etc/passwd\",\"dev\":\"17592186044415:1048575\",\"ino\":131,"
-		  "\"pid\":1234,\"tid\":1235,\"ppid\":1,\"uid\":0,\"gid\":0,"
+		  "\"pid\":1234,\"tid\":1235,\"ppid\":1,\"uid\":0,\"gid\":0,\"boot_ns\":12345123456789,"
 		  "\"comm\":\"vi\",\"cgroup_id\":77,\"rule\":3}\n");
 
 	/* quotes, newline and invalid UTF-8 in the path and comm */
@@ -286,12 +286,12 @@ static void test_lines(void)
 	line_case("time overflow", &e, &ctx,
 		  "{\"time\":\"2262-04-11T23:47:16.854775807Z\",\"seq\":0,"
 		  "\"decision\":\"deny\",\"mode\":\"enforce\",\"op\":\"open-write\","
-		  "\"path\":\"/etc/passwd\"," TAIL_IDS "\"comm\":\"vi\",\"cgroup_id\":77,\"rule\":3}\n");
+		  "\"path\":\"/etc/passwd\"," "\"dev\":\"254:3\",\"ino\":131,\"pid\":1234,\"tid\":1235,\"ppid\":1,\"uid\":0,\"gid\":0,\"boot_ns\":18446744073709551615," "\"comm\":\"vi\",\"cgroup_id\":77,\"rule\":3}\n");
 	e.ts_boot_ns = 5;
 	line_case("NULL ctx", &e, NULL,
 		  "{\"time\":\"1970-01-01T00:00:00.000000005Z\",\"seq\":0,"
 		  "\"decision\":\"deny\",\"mode\":\"enforce\",\"op\":\"open-write\","
-		  "\"path\":\"/etc/passwd\"," TAIL_IDS "\"comm\":\"vi\",\"cgroup_id\":77,\"rule\":3}\n");
+		  "\"path\":\"/etc/passwd\"," "\"dev\":\"254:3\",\"ino\":131,\"pid\":1234,\"tid\":1235,\"ppid\":1,\"uid\":0,\"gid\":0,\"boot_ns\":5," "\"comm\":\"vi\",\"cgroup_id\":77,\"rule\":3}\n");
 
 	/* appends one line to what is there; failures leave the buffer alone */
 	base_event(&e);

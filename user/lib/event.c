@@ -321,6 +321,8 @@ int pf_event_to_json(const struct pf_event *e, const struct pf_event_ctx *ctx,
 	pf_json_uint(&j, e->uid);
 	pf_json_key(&j, "gid");
 	pf_json_uint(&j, e->gid);
+	pf_json_key(&j, "boot_ns");
+	pf_json_uint(&j, e->ts_boot_ns);
 	pf_json_key(&j, "comm");
 	pf_json_strn(&j, e->comm, strnlen(e->comm, sizeof(e->comm)));
 	pf_json_key(&j, "cgroup_id");
