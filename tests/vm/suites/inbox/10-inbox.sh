@@ -20,6 +20,7 @@ sleep 0.2
 export NOTIFY_SOCKET=@pf-notify
 require_agent
 unset NOTIFY_SOCKET
+check "freeze again" permafrost freeze --reason "inbox after restart"
 i=0; while [ $i -lt 100 ] && ! grep -q READY=1 /tmp/notify.out; do sleep 0.1; i=$((i + 1)); done
 grep -q '^READY=1|STATUS=' /tmp/notify.out && ok "READY=1 sent to \$NOTIFY_SOCKET (abstract) once serving" || not_ok "READY=1 sent" "$(cat /tmp/notify.out)"
 permafrost status >/dev/null 2>&1 && ok "the socket answers once READY=1 was sent" || not_ok "socket answers after READY" "status failed"
@@ -107,6 +108,8 @@ L_ID=$(sed -n 's/^token-id: //p' /tmp/late.tok)
 pfop dgram-recv @pf-notify2 2 240000 > /tmp/notify2.out 2>&1 &
 N2PID=$!
 sleep 0.3
+# A frozen agent cannot be stopped (self-protection): thaw first.
+check "thaw before stopping the agent" pf_thaw
 stop_agent
 grep -q 'STOPPING=1' /tmp/notify.out && ok "STOPPING=1 sent on SIGTERM" || not_ok "STOPPING=1 sent" "$(cat /tmp/notify.out)"
 drop late /tmp/late.tok
@@ -123,6 +126,7 @@ i=0; while [ $i -lt 30 ] && [ "$(pfop write /prot/etc/late.conf x)" != OK ]; do 
 [ $i -gt 0 ] && echo "# late token: the write went through after ${i} s (old link set draining)"
 expect OK "late token: its approved write succeeds" pfop write /prot/etc/late.conf x
 expect OK "after restart: the first inbox approval is still live" pfop write /prot/etc/app.conf again
+pf_thaw >/dev/null 2>&1
 stop_agent
 for p in $NPID $N2PID; do kill "$p" 2>/dev/null; done
 exit 0
