@@ -20,7 +20,6 @@ sleep 0.2
 export NOTIFY_SOCKET=@pf-notify
 require_agent
 unset NOTIFY_SOCKET
-check "freeze again" permafrost freeze --reason "inbox after restart"
 i=0; while [ $i -lt 100 ] && ! grep -q READY=1 /tmp/notify.out; do sleep 0.1; i=$((i + 1)); done
 grep -q '^READY=1|STATUS=' /tmp/notify.out && ok "READY=1 sent to \$NOTIFY_SOCKET (abstract) once serving" || not_ok "READY=1 sent" "$(cat /tmp/notify.out)"
 permafrost status >/dev/null 2>&1 && ok "the socket answers once READY=1 was sent" || not_ok "socket answers after READY" "status failed"
@@ -117,6 +116,7 @@ drop late /tmp/late.tok
 export NOTIFY_SOCKET=@pf-notify2
 require_agent
 unset NOTIFY_SOCKET
+check "freeze again" permafrost freeze --reason "inbox after restart"
 landed accepted/late "^accepted: token $L_ID" "late token: accepted by the scan at start"
 # The previous agent's pinned links stay attached (with its own approvals
 # map) until the kernel frees them after their pins are removed, which
