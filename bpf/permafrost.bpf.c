@@ -194,6 +194,7 @@ struct pathbuild {
 	struct dentry *d;
 	struct vfsmount *mnt;
 	__u32 off;
+	__u32 reached_root; /* the walk ended at a root, not at a limit */
 };
 
 /* One step of a name walk from a dentry towards the root, crossing mounts
@@ -204,6 +205,7 @@ static __always_inline long name_step(struct pathbuild *pb, char *buf, __u32 siz
 	struct dentry *d = pb->d, *parent;
 	struct vfsmount *vmnt = pb->mnt;
 	const unsigned char *name;
+	__u32 len;
 	long n;
 
 	if (vmnt) {
@@ -214,8 +216,10 @@ static __always_inline long name_step(struct pathbuild *pb, char *buf, __u32 siz
 					  bpf_core_field_offset(struct mount, mnt);
 			struct mount *mp = BPF_CORE_READ(m, mnt_parent);
 
-			if (mp == m)
+			if (mp == m) {
+				pb->reached_root = 1;
 				return 1; /* the namespace's root */
+			}
 			pb->d = BPF_CORE_READ(m, mnt_mountpoint);
 			pb->mnt = (struct vfsmount *)((void *)mp +
 					  bpf_core_field_offset(struct mount, mnt));
@@ -223,17 +227,26 @@ static __always_inline long name_step(struct pathbuild *pb, char *buf, __u32 siz
 		}
 	}
 	parent = BPF_CORE_READ(d, d_parent);
-	if (!parent || parent == d)
+	if (!parent || parent == d) {
+		pb->reached_root = 1;
 		return 1;
+	}
 	if (pb->off > size - name_max) {
 		*flags |= PF_PATH_TRUNCATED;
 		return 1;
 	}
 	name = BPF_CORE_READ(d, d_name.name);
+	len = BPF_CORE_READ(d, d_name.len);
 	n = bpf_probe_read_kernel_str(&buf[pb->off & (size - 1)], name_max, name);
-	if (n <= 0)
+	if (n <= 0) {
+		*flags |= PF_PATH_TRUNCATED;
 		return 1;
-	pb->off += n;
+	}
+	/* advance by the name's own length (NUL included), capped like the
+	 * copy: the position never depends on what the copy returned */
+	if (len + 1 > name_max)
+		*flags |= PF_PATH_TRUNCATED; /* this name was cut */
+	pb->off += len + 1 < name_max ? len + 1 : name_max;
 	pb->d = parent;
 	return 0;
 }
@@ -295,7 +308,7 @@ static __always_inline void emit_ex(struct dentry *d, struct vfsmount *mnt, __u6
 	e->path[0] = 0;
 	if (d) {
 		bpf_loop(PF_PATH_COMPONENTS, path_step, &pb, 0);
-		if (pb.off == 0 && BPF_CORE_READ(d, d_parent) != d)
+		if (!pb.reached_root)
 			e->path_flags |= PF_PATH_TRUNCATED;
 	}
 	e->path_len = pb.off;
@@ -308,8 +321,11 @@ static __always_inline void emit_ex(struct dentry *d, struct vfsmount *mnt, __u6
 	if (exe) {
 		xb.d = BPF_CORE_READ(exe, f_path.dentry);
 		xb.mnt = BPF_CORE_READ(exe, f_path.mnt);
-		if (xb.d)
+		if (xb.d) {
 			bpf_loop(PF_EXE_COMPONENTS, exe_step, &xb, 0);
+			if (!xb.reached_root)
+				e->exe_flags |= PF_PATH_TRUNCATED;
+		}
 	}
 	e->exe_len = xb.off;
 	bpf_ringbuf_submit(e, 0);

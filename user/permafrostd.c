@@ -2352,6 +2352,15 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* before the log: a second agent is named as such, not as a writer
+	 * holding the log's lock */
+	a.self_paths = (struct pf_self_paths){ .policy = a.policy_path, .state_dir = a.state_dir,
+					       .log_path = a.log_path, .pin_dir = a.pin_dir };
+	if (pf_self_init(&a.self, &a.self_paths, err, sizeof(err)) < 0 ||
+	    pf_self_check_pinned(&a.self, err, sizeof(err)) < 0) {
+		warnx_("%s", err);
+		goto out;
+	}
 	{
 		struct pf_auditlog_opts lo = {
 			.host = a.host,
@@ -2375,13 +2384,6 @@ int main(int argc, char **argv)
 			close(a.cgroot_fd); /* cgroup v1: no unit names */
 			a.cgroot_fd = -1;
 		}
-	}
-	a.self_paths = (struct pf_self_paths){ .policy = a.policy_path, .state_dir = a.state_dir,
-					       .log_path = a.log_path, .pin_dir = a.pin_dir };
-	if (pf_self_init(&a.self, &a.self_paths, err, sizeof(err)) < 0 ||
-	    pf_self_check_pinned(&a.self, err, sizeof(err)) < 0) {
-		warnx_("%s", err);
-		goto out;
 	}
 	if (find_old_pins(&a, err, sizeof(err)) < 0) {
 		warnx_("%s", err);

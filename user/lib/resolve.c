@@ -184,6 +184,8 @@ static int add_submounts(const struct pf_policy *p, struct pf_resolved *r, char 
  * object has, puts its device number into the kernel's filesystem filter,
  * so opening /dev/loopN for write is refused like the disk under a
  * protected filesystem). Run on the final, sorted set. */
+#define SYSFS_READ_MAX 8192 /* sysfs files claim 4096 bytes whatever they hold */
+
 static int add_loops(struct pf_resolved *r, char *err, size_t errsz)
 {
 	DIR *d = opendir("/sys/block");
@@ -204,17 +206,17 @@ static int add_loops(struct pf_resolved *r, char *err, size_t errsz)
 		if (strncmp(de->d_name, "loop", 4) != 0)
 			continue;
 		snprintf(path, sizeof(path), "/sys/block/%s/loop/backing_file", de->d_name);
-		if (pf_read_file(path, sizeof(back) - 1, &buf, &len) < 0)
+		if (pf_read_file(path, SYSFS_READ_MAX, &buf, &len) < 0)
 			continue; /* not attached */
 		while (len && (buf[len - 1] == '\n'))
 			buf[--len] = 0;
-		snprintf(back, sizeof(back), "%s", buf);
+		snprintf(back, sizeof(back), "%.*s", (int)(len < sizeof(back) ? len : sizeof(back) - 1), buf);
 		free(buf);
 		if (pf_resolved_check(&sorted, back, &cr) < 0 || !cr.protected_)
 			continue;
 		snprintf(path, sizeof(path), "/sys/block/%s/dev", de->d_name);
 		buf = NULL;
-		if (pf_read_file(path, sizeof(devs) - 1, &buf, &len) < 0)
+		if (pf_read_file(path, SYSFS_READ_MAX, &buf, &len) < 0)
 			continue;
 		snprintf(devs, sizeof(devs), "%.*s", (int)len, buf);
 		free(buf);
