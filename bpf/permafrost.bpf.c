@@ -205,7 +205,7 @@ static __always_inline long name_step(struct pathbuild *pb, char *buf, __u32 siz
 	struct dentry *d = pb->d, *parent;
 	struct vfsmount *vmnt = pb->mnt;
 	const unsigned char *name;
-	__u32 len;
+	__u32 len, off;
 	long n;
 
 	if (vmnt) {
@@ -231,13 +231,16 @@ static __always_inline long name_step(struct pathbuild *pb, char *buf, __u32 siz
 		pb->reached_root = 1;
 		return 1;
 	}
-	if (pb->off > size - name_max) {
+	name = BPF_CORE_READ(d, d_name.name);
+	len = BPF_CORE_READ(d, d_name.len);
+	/* read the position once, bound it right before the copy: the
+	 * verifier must see off + name_max <= size */
+	off = pb->off & (size - 1);
+	if (pb->off > size - name_max || off > size - name_max) {
 		*flags |= PF_PATH_TRUNCATED;
 		return 1;
 	}
-	name = BPF_CORE_READ(d, d_name.name);
-	len = BPF_CORE_READ(d, d_name.len);
-	n = bpf_probe_read_kernel_str(&buf[pb->off & (size - 1)], name_max, name);
+	n = bpf_probe_read_kernel_str(&buf[off], name_max, name);
 	if (n <= 0) {
 		*flags |= PF_PATH_TRUNCATED;
 		return 1;
