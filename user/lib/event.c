@@ -195,6 +195,18 @@ static int64_t real_ns(uint64_t ts_boot, int64_t off)
 	return r < 0 ? 0 : r;
 }
 
+/* A formatter's end: on @failed, out is put back as it was (from @start). */
+static int finish(struct pf_buf *out, size_t start, int failed)
+{
+	if (!failed)
+		return 0;
+	out->len = start;
+	if (out->data)
+		out->data[start] = '\0';
+	out->oom = 0;
+	return -ENOMEM;
+}
+
 /* What both formatters start with: argument checks, the default context,
  * the joined path (its length returned) and the executable (the context's,
  * else the kernel's, else NULL). */
@@ -362,14 +374,7 @@ int pf_event_to_json(const struct pf_event *e, const struct pf_event_ctx *ctx,
 	}
 	pf_json_obj_end(&j);
 	pf_buf_putc(out, '\n');
-	if (out->oom || j.misuse) {
-		out->len = start;
-		if (out->data)
-			out->data[start] = '\0';
-		out->oom = 0;
-		return -ENOMEM;
-	}
-	return 0;
+	return finish(out, start, out->oom || j.misuse);
 }
 
 static void text_str(struct pf_buf *out, const char *key, const char *v, size_t n)
@@ -411,12 +416,5 @@ int pf_event_to_text(const struct pf_event *e, const struct pf_event_ctx *ctx,
 		text_str(out, "ticket", ctx->ticket, strlen(ctx->ticket));
 	snprintf(num, sizeof(num), " seq=%llu", (unsigned long long)ctx->seq);
 	pf_buf_puts(out, num);
-	if (out->oom) {
-		out->len = start;
-		if (out->data)
-			out->data[start] = '\0';
-		out->oom = 0;
-		return -ENOMEM;
-	}
-	return 0;
+	return finish(out, start, out->oom);
 }
