@@ -186,5 +186,25 @@ head -n 1 "$PF_LOG" | grep -q '"decision":"rotated"' && ok "rotation: the active
 gzip -t "$PF_LOG.1.gz" && ok "rotation: .1.gz is valid gzip" || not_ok "rotation: .1.gz is valid gzip" "gzip -t failed"
 out=$(permafrost log verify --file "$PF_LOG" 2>&1); rc=$?
 [ $rc -eq 0 ] && ok "log verify: intact across rotated files" || not_ok "log verify across rotation" "rc=$rc $out"
+pf_thaw >/dev/null 2>&1 && ok "thaw after rotation" || not_ok "thaw after rotation" "pf_thaw failed"
+
+# --- 7. a reboot while frozen: the next start says enforcement was off -------
+# Simulated in one boot: the freeze state saved while frozen, the pins gone
+# (as after a reboot: here a thaw and stop removed them) and a heartbeat
+# written by another boot.
+check "freeze (before the simulated reboot)" permafrost freeze --reason "before the reboot"
+cp "$PF_STATE/freeze" /tmp/freeze.saved
+pf_thaw >/dev/null 2>&1 && ok "thaw" || not_ok "thaw (reboot simulation)" "pf_thaw failed"
+stop_agent
+cp /tmp/freeze.saved "$PF_STATE/freeze"
+echo "v1 00000000-0000-0000-0000-000000000000 $(( $(date +%s) - 60 ))000000000 enforce" > "$PF_STATE/heartbeat"
+require_agent
+expect_event "reboot: the gap record says enforcement was off" '"decision":"gap"' '"enforcement":"off: the host rebooted (booted ' '(mode then: enforce)'
+grep -q "enforcement was off: the host rebooted" "$PF_AGENT_OUT" && ok "reboot: the agent says so on stderr (the journal)" ||
+	not_ok "reboot: stderr" "$(tail -n 3 "$PF_AGENT_OUT")"
+permafrost status | grep -q '^Mode: *enforce' && ok "reboot: the freeze is back in force" || not_ok "reboot: enforce" "$(permafrost status | head -n 2)"
+expect EPERM "reboot: a write is refused again" pfop write /prot/etc/a.conf x
+verify_ok "log verify: intact after the simulated reboot"
+pf_thaw >/dev/null 2>&1
 stop_agent
 kill $SYSLOGD 2>/dev/null
