@@ -29,7 +29,7 @@ XCFLAGS   := $(WARNFLAGS) -std=gnu11 -D_GNU_SOURCE -Iuser/lib -Ibpf -I$(OUT) \
              -DPF_VERSION='"$(VERSION)"' -fstack-protector-strong -D_FORTIFY_SOURCE=2
 LDLIBS    := -lbpf -lelf -lz -lcap -lcrypto
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ibpf -I$(dir $(VMLINUX_H)) \
-              -Wall -Werror -Wno-unused-function
+              -Wall -Werror -Wno-unused-function $(BPF_EXTRA)
 
 ifeq ($(V),1)
 Q :=
@@ -40,7 +40,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
-.PHONY: all clean test unit vmtest bench install vmlinux deps fuzz demo
+.PHONY: all clean test unit vmtest bench install vmlinux deps fuzz demo next
 
 LIB_SRCS  := $(sort $(wildcard user/lib/*.c))
 LIB_OBJS  := $(patsubst user/lib/%.c,$(OUT)/lib/%.o,$(LIB_SRCS))
@@ -94,9 +94,15 @@ $(OUT)/tests/test_%: tests/unit/test_%.c tests/unit/tap.h $(OUT)/libpermafrost.a
 unit: $(UNIT_BINS)
 	$(Q)tests/run-unit.sh $(OUT)
 
+# The same agent built again with other BPF instruction encodings
+# (-mcpu=v2): other program tags, same maps. The VM upgrade suite replaces a
+# running agent's pinned set with it, as a package upgrade does.
+next:
+	$(Q)$(MAKE) --no-print-directory OUT=$(OUT)/next BPF_EXTRA=-mcpu=v2 $(OUT)/next/permafrostd
+
 # The full suite: unit tests on the host, the enforcement suite in a VM on
 # each kernel. Ends with "N passed, N failed".
-test: all $(UNIT_BINS)
+test: all next $(UNIT_BINS)
 	$(Q)tests/run-all.sh $(OUT)
 
 vmtest: all

@@ -10,7 +10,7 @@ trap 'rm -f "$log"' EXIT
 tests/run-unit.sh "$OUT" | tee -a "$log"
 OUT="$OUT" tests/fuzz/run.sh "${PF_FUZZ_SECONDS:-10}" | tee -a "$log"
 OUT="$OUT" tests/pkg/run.sh | tee -a "$log"
-tests/vm/run.sh --suite "${PF_VM_SUITES:-enforce,agent,approvals,auditlog,inbox,selfprot,bypass}" --kernel all | tee -a "$log"
+tests/vm/run.sh --suite "${PF_VM_SUITES:-enforce,agent,approvals,auditlog,inbox,selfprot,bypass,upgrade}" --kernel all | tee -a "$log"
 
 # Totals from the section summaries ("unit: N passed, N failed", "vm: ...").
 pass=0 fail=0

@@ -127,8 +127,9 @@ start_agent() {
 	rm -f "$PF_SOCK"
 	# Without LD_LIBRARY_PATH (set by /init): the kernel does not trust an
 	# agent exec'd with loader variables (self-protection).
-	env -u LD_LIBRARY_PATH permafrostd --policy "$PF_POLICY" --state-dir "$PF_STATE" --log "$PF_LOG" \
-		--socket "$PF_SOCK" >>"$PF_AGENT_OUT" 2>&1 &
+	# PF_AGENT_BIN: another agent binary (the upgrade suite's next build).
+	env -u LD_LIBRARY_PATH "${PF_AGENT_BIN:-permafrostd}" --policy "$PF_POLICY" --state-dir "$PF_STATE" \
+		--log "$PF_LOG" --socket "$PF_SOCK" >>"$PF_AGENT_OUT" 2>&1 &
 	PF_AGENT_PID=$!
 	echo "$PF_AGENT_PID" > /tmp/permafrostd.pid
 	if ! wait_for "$PF_SOCK" 120 || ! kill -0 "$PF_AGENT_PID" 2>/dev/null; then

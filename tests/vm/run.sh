@@ -290,6 +290,8 @@ stage_base() {
 		*) copy_with_libs "$b" "/usr/bin/${b##*/}" "$stage" ;;
 		esac
 	done
+	# the next build (make next), for the upgrade suite
+	[ ! -x "$BUILD/next/permafrostd" ] || copy_with_libs "$BUILD/next/permafrostd" /usr/sbin/permafrostd-next "$stage"
 	install -m 0644 "$VMDIR/lib.sh" "$stage/pf/lib.sh"
 	cp -a "$VMDIR/suites/$suite" "$stage/pf/suite"
 	rm -rf "$stage/pf/suite/disk"
