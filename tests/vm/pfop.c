@@ -624,18 +624,26 @@ static int op_io_uring_write_held(char **a) { return do_uring_write(a, a[2], a[3
 
 /* ---- mmap ------------------------------------------------------------- */
 
+/* Opens FILE read-write for a shared mapping and returns its size; an empty
+ * file has nothing to map (test files must not be empty): -EINVAL. */
+static int open_mappable(const char *path, int *fd, size_t *len)
+{
+	int r = open_fd(path, O_RDWR, fd);
+	if (r)
+		return r;
+	if ((r = file_size(*fd, len)))
+		return r;
+	return *len == 0 ? -EINVAL : 0;
+}
+
 static int op_mmap_write(char **a)
 {
 	_cleanup_close_ int fd = -1;
 	size_t len;
 	void *map;
-	int r = open_fd(a[0], O_RDWR, &fd);
+	int r = open_mappable(a[0], &fd, &len);
 	if (r)
 		return r;
-	if ((r = file_size(fd, &len)))
-		return r;
-	if (len == 0)
-		return -EINVAL; /* nothing to map; test files must not be empty */
 	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED)
 		return -errno;
@@ -649,13 +657,9 @@ static int op_mmap_held(char **a)
 	_cleanup_close_ int fd = -1;
 	size_t len;
 	void *map;
-	int r = open_fd(a[0], O_RDWR, &fd);
+	int r = open_mappable(a[0], &fd, &len);
 	if (r)
 		return r;
-	if ((r = file_size(fd, &len)))
-		return r;
-	if (len == 0)
-		return -EINVAL;
 	if ((r = hold(a[1], a[2])))
 		return r;
 	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -671,13 +675,9 @@ static int op_mprotect_held(char **a)
 	_cleanup_close_ int fd = -1;
 	size_t len;
 	void *map;
-	int r = open_fd(a[0], O_RDWR, &fd);
+	int r = open_mappable(a[0], &fd, &len);
 	if (r)
 		return r;
-	if ((r = file_size(fd, &len)))
-		return r;
-	if (len == 0)
-		return -EINVAL;
 	map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED)
 		return -errno;
@@ -904,13 +904,9 @@ static int op_mmap_mapped_held(char **a)
 	_cleanup_close_ int fd = -1;
 	size_t len;
 	void *map;
-	int r = open_fd(a[0], O_RDWR, &fd);
+	int r = open_mappable(a[0], &fd, &len);
 	if (r)
 		return r;
-	if ((r = file_size(fd, &len)))
-		return r;
-	if (len == 0)
-		return -EINVAL;
 	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (map == MAP_FAILED)
 		return -errno;
