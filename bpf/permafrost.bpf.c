@@ -510,11 +510,16 @@ static __always_inline int verdict(struct dentry *d, struct vfsmount *mnt, __u64
 
 static __always_inline int is_agent(struct pf_config *cfg);
 
+/* How decide_obj_ex() treats a protected hit. */
+#define DECIDE_QUIET_APPROVED 1 /* an approved change is not logged (its path hook did) */
+#define DECIDE_SANDBOX 2        /* systemd's unit set-up: only Permafrost's read-only
+				   objects are refused (see sandbox_setup()) */
+
 /* The decision for one object (a dentry, positive or negative). @obj is the
  * object's inode as the verifier trusts it (NULL for a negative dentry, or
  * where the hook has none): its cached verdict saves the walk. */
 static __always_inline int decide_obj_ex(struct dentry *d, struct inode *obj, struct vfsmount *mnt,
-					 __u32 op, int quiet_approved)
+					 __u32 op, int how)
 {
 	struct pf_config *cfg = get_config();
 	struct verdict *v = NULL;
@@ -563,11 +568,13 @@ decided:
 	/* The agent keeps its own state, log and pins up to date. */
 	if (w.rule_id == PF_RULEID_SELF_RW && is_agent(cfg))
 		return 0;
+	if ((how & DECIDE_SANDBOX) && w.rule_id != PF_RULEID_SELF_RO)
+		return 0;
 	if (cfg->n_approvals) {
 		__u32 slot = 0;
 
 		if (approved(d, dev, op, &slot)) {
-			if (!quiet_approved)
+			if (!(how & DECIDE_QUIET_APPROVED))
 				emit_ex(d, mnt, dev, w.obj_ino, op, PF_DEC_APPROVED, cfg->mode,
 					w.rule_id, slot);
 			return 0;
@@ -586,7 +593,7 @@ static __always_inline int decide_obj(struct dentry *d, struct inode *obj, struc
  * approved change is not logged a second time (its path hook logged it). */
 static __always_inline int decide_inode_op(struct dentry *d, __u32 op)
 {
-	return decide_obj_ex(d, NULL, NULL, op, 1);
+	return decide_obj_ex(d, NULL, NULL, op, DECIDE_QUIET_APPROVED);
 }
 
 static __always_inline int decide(struct dentry *d, struct vfsmount *mnt, __u32 op)
@@ -659,6 +666,41 @@ static __always_inline int decide_guard_mount(struct dentry *d, struct vfsmount 
 	if (!mount_reaches_host(mnt))
 		return 0;
 	return decide_guard(d, mnt, PF_OP_MOUNT);
+}
+
+/* Is the current task systemd setting up a unit's sandbox (ProtectSystem=,
+ * ReadWritePaths=, StateDirectory=, PrivateTmp=...)? That is PID 1's own
+ * program in a child of PID 1 that has not exec'd yet: it builds the
+ * unit's private mount namespace, then execs the unit's command. (An
+ * orphan reparented to PID 1 has its parent's exec generation and another
+ * program.) */
+static __always_inline int sandbox_setup(void)
+{
+	struct task_struct *t = (struct task_struct *)bpf_get_current_task_btf();
+	struct task_struct *p = BPF_CORE_READ(t, real_parent);
+	struct inode *exe, *pexe;
+
+	if (BPF_CORE_READ(p, tgid) != 1 || BPF_CORE_READ(t, tgid) == 1)
+		return 0;
+	if (BPF_CORE_READ(t, self_exec_id) != BPF_CORE_READ(t, parent_exec_id))
+		return 0;
+	exe = BPF_CORE_READ(t, mm, exe_file, f_inode);
+	pexe = BPF_CORE_READ(p, mm, exe_file, f_inode);
+	return exe && exe == pexe;
+}
+
+/* A mount, unmount or move onto @d. Refused like a change of the object,
+ * except in systemd's set-up of a unit's own mount namespace, which the
+ * host never sees: a unit with ReadOnlyPaths=, BindPaths= or
+ * TemporaryFileSystem= over a protected tree (or Permafrost's own state,
+ * log and pin directories, which its unit binds) still starts while
+ * frozen. Permafrost's policy, signers, binaries and unit files are never
+ * mounted over: the agent reads them. */
+static __always_inline int decide_mount(struct dentry *d, struct vfsmount *mnt, __u32 op)
+{
+	int how = sandbox_setup() && !mount_reaches_host(mnt) ? DECIDE_SANDBOX : 0;
+
+	return decide_obj_ex(d, NULL, mnt, op, how);
 }
 
 /* Is the block device @rdev the one under a filesystem holding protected
@@ -1098,6 +1140,15 @@ static __always_inline int deny_sb(struct super_block *sb, struct dentry *d,
 	return verdict(d, mnt, BPF_CORE_READ(sb, s_dev), 0, op, cfg->mode, 0xffffffff);
 }
 
+/* Read-only remounts on their way from sb_mount to sb_remount (which is
+ * not told the flags): task -> superblock. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u64);
+	__type(value, __u64);
+} ro_remounts SEC(".maps");
+
 SEC("lsm/sb_mount")
 int BPF_PROG(sb_mount, const char *dev_name, const struct path *path, const char *type,
 	     unsigned long flags, void *data, int ret)
@@ -1106,13 +1157,26 @@ int BPF_PROG(sb_mount, const char *dev_name, const struct path *path, const char
 		return ret;
 	if (flags & MS_REMOUNT) {
 		struct super_block *sb = BPF_CORE_READ(path, mnt, mnt_sb);
+		struct vfsmount *mnt = BPF_CORE_READ(path, mnt);
 
-		/* Making something read-only only tightens. */
-		if (flags & MS_RDONLY)
+		/* Making something read-only only tightens: never refused
+		 * (a shutdown remounts / read-only to leave it clean). The
+		 * superblock half is judged again in sb_remount. */
+		if (flags & MS_RDONLY) {
+			if (!(flags & MS_BIND)) {
+				__u64 id = bpf_get_current_pid_tgid(), v = (__u64)sb;
+
+				bpf_map_update_elem(&ro_remounts, &id, &v, BPF_ANY);
+			}
+			return 0;
+		}
+		/* One mount's own flags (nosuid, noexec, rw), in a namespace
+		 * the host does not see: what every path shows is unchanged
+		 * (systemd's unit sandboxes do this at every start). */
+		if ((flags & MS_BIND) && !mount_reaches_host(mnt))
 			return 0;
 		if (sb_protected(sb))
-			return deny_sb(sb, BPF_CORE_READ(path, dentry),
-				       BPF_CORE_READ(path, mnt), PF_OP_REMOUNT);
+			return deny_sb(sb, BPF_CORE_READ(path, dentry), mnt, PF_OP_REMOUNT);
 		return 0;
 	}
 	{
@@ -1129,7 +1193,7 @@ int BPF_PROG(sb_mount, const char *dev_name, const struct path *path, const char
 		if (ret)
 			return ret;
 	}
-	return decide_path(path, PF_OP_MOUNT);
+	return decide_mount(BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt), PF_OP_MOUNT);
 }
 
 SEC("lsm/move_mount")
@@ -1150,7 +1214,8 @@ int BPF_PROG(move_mount, const struct path *from_path, const struct path *to_pat
 	ret = decide_guard_mount(BPF_CORE_READ(to_path, dentry), BPF_CORE_READ(to_path, mnt));
 	if (ret)
 		return ret;
-	return decide_path(to_path, PF_OP_MOUNT);
+	return decide_mount(BPF_CORE_READ(to_path, dentry), BPF_CORE_READ(to_path, mnt),
+			    PF_OP_MOUNT);
 }
 
 /* Unmounting a mount of a filesystem that holds protected objects, or one
@@ -1166,6 +1231,10 @@ int BPF_PROG(sb_umount, struct vfsmount *mnt, int flags, int ret)
 	sb = BPF_CORE_READ(mnt, mnt_sb);
 	if (self_fs(sb))
 		return refuse_self_fs(sb, BPF_CORE_READ(mnt, mnt_root), mnt, PF_OP_UMOUNT);
+	/* systemd's unit set-up unmounts what it replaces (/proc, /dev/shm,
+	 * credentials) in the unit's namespace, which the host never sees */
+	if (sandbox_setup() && !mount_reaches_host(mnt))
+		return 0;
 	if (sb_protected(sb))
 		return deny_sb(sb, BPF_CORE_READ(mnt, mnt_root), mnt, PF_OP_UMOUNT);
 	m = (void *)mnt - bpf_core_field_offset(struct mount, mnt);
@@ -1175,10 +1244,18 @@ int BPF_PROG(sb_umount, struct vfsmount *mnt, int flags, int ret)
 SEC("lsm/sb_remount")
 int BPF_PROG(sb_remount, struct super_block *sb, void *mnt_opts, int ret)
 {
+	__u64 id = bpf_get_current_pid_tgid(), *ro;
+
 	if (ret)
 		return ret;
 	if (!sb_protected(sb))
 		return 0;
+	/* the read-only remount sb_mount let through */
+	ro = bpf_map_lookup_elem(&ro_remounts, &id);
+	if (ro && *ro == (__u64)sb) {
+		bpf_map_delete_elem(&ro_remounts, &id);
+		return 0;
+	}
 	return deny_sb(sb, BPF_CORE_READ(sb, s_root), NULL, PF_OP_REMOUNT);
 }
 
@@ -1491,6 +1568,14 @@ int BPF_PROG(bpf, int cmd, union bpf_attr *attr, unsigned int size)
 	return own_map_fd(BPF_CORE_READ(attr, map_id)) ? -2 /* ENOENT */ : 0;
 }
 
+/* The caller is PID 1 (systemd stopping the unit for `systemctl stop` or
+ * `restart`, or systemd-shutdown): a legitimate stop. The pinned programs
+ * keep enforcing without the agent; its stop is an agent-stop record. */
+static __always_inline int from_init(void)
+{
+	return (bpf_get_current_pid_tgid() >> 32) == 1;
+}
+
 static __always_inline int stopping_signal(int sig)
 {
 	return sig != 0 && sig != SIGHUP && sig != SIGCHLD && sig != SIGCONT && sig != SIGURG &&
@@ -1510,7 +1595,7 @@ int BPF_PROG(task_kill, struct task_struct *p, void *info, int sig, const void *
 	cfg = get_config();
 	if (!selfprot_on(cfg) || !exe_is_agent(cfg, p))
 		return 0;
-	if (BPF_CORE_READ(p, tgid) == (bpf_get_current_pid_tgid() >> 32))
+	if (BPF_CORE_READ(p, tgid) == (bpf_get_current_pid_tgid() >> 32) || from_init())
 		return 0;
 	return refuse_self(cfg, 0, BPF_CORE_READ(p, tgid), PF_OP_SIGNAL);
 }
@@ -1587,7 +1672,8 @@ static __always_inline int refuse_self_fs(struct super_block *sb, struct dentry 
 {
 	struct pf_config *cfg = get_config();
 
-	if (!selfprot_on(cfg))
+	/* a unit's own bpffs (systemd's PrivateBPF=) or its view of them */
+	if (!selfprot_on(cfg) || (sandbox_setup() && !mount_reaches_host(mnt)))
 		return 0;
 	return verdict(d, mnt, BPF_CORE_READ(sb, s_dev), 0, op, cfg->mode, PF_RULEID_SELF_FS);
 }
@@ -1599,7 +1685,8 @@ static __always_inline int cgroup_kill_file(struct file *file)
 	char name[16] = {};
 	__u64 dir;
 
-	if (BPF_CORE_READ(d, d_sb, s_magic) != CGROUP2_SUPER_MAGIC || !selfprot_on(get_config()))
+	if (BPF_CORE_READ(d, d_sb, s_magic) != CGROUP2_SUPER_MAGIC || !selfprot_on(get_config()) ||
+	    from_init())
 		return 0;
 	bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(d, d_name.name));
 	if (!(name[0] == 'c' && name[1] == 'g' && name[2] == 'r' && name[3] == 'o' &&

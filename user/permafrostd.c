@@ -54,6 +54,8 @@
 #include "inbox.h"
 #include "notify.h"
 #include "selfprot.h"
+#include "wallclock.h"
+#include "view.h"
 
 #define DEFAULT_POLICY "/etc/permafrost/permafrost.conf"
 #define DEFAULT_STATE_DIR "/var/lib/permafrost"
@@ -87,6 +89,7 @@ struct unit_info {
 
 struct agent {
 	const char *policy_path, *state_dir, *log_path, *sock_path, *pin_dir;
+	char log_dir[PATH_MAX]; /* the directory of log_path */
 	char old_sets[8][512]; /* previous agents' pinned link sets */
 	size_t n_old_sets;
 	char pin_set[512];     /* ours: pin_dir/links-<pid> (bpffs refuses dots) */
@@ -101,14 +104,14 @@ struct agent {
 	uint64_t lost_reported;
 	uint64_t events_logged, bad_samples, log_errors;
 	int64_t heartbeat_at, metrics_at; /* boot ns of the next heartbeat / metrics write */
-	int64_t clock_floor_ns, clock_floor_boot; /* see token_clock_ns() */
+	struct pf_wallclock clock; /* token checks (wallclock.h) */
 	/* from the log's tail at start (see scan_log_tail()) */
 	uint64_t tail_ev_boot_ns, tail_lost_total;
 	uint32_t tail_ev_tid;
 	int64_t tail_lost_time;
 	int first_sample; /* the next sample is the first since start */
 	uint64_t dup_skipped;
-	int clock_warned;
+	int clock_warned; /* a step back was reported; cleared once the clock caught up */
 	int cgroot_fd; /* /sys/fs/cgroup (cgroup2) for unit names, or -1 */
 	struct unit_info units[UNIT_CACHE];
 	gid_t pf_gid;
@@ -676,10 +679,74 @@ static int apply_guards(struct agent *a, char *err, size_t errsz)
 	return ret;
 }
 
+static int kernel_protects(uint64_t dev, uint64_t ino, void *data)
+{
+	struct agent *a = data;
+	struct pf_key k = { .dev = dev, .ino = ino };
+	struct pf_rule v;
+
+	return bpf_map_lookup_elem(bpf_map__fd(a->skel->maps.rules), &k, &v) == 0;
+}
+
+/* The identities this resolution found (view.h): every policy path and
+ * Permafrost's own files. While frozen they must agree with the freeze in
+ * force (-ESTALE, reported as tamper); the new view is kept for the next
+ * resolution once the kernel holds it (view_save). */
+static int view_check(struct agent *a, struct pf_view **ret, char *err, size_t errsz)
+{
+	const char *own[] = { a->policy_path, a->pol->allowed_signers, a->state_dir,
+			      a->log_dir, a->self.exe };
+	char boot[64] = "unknown", file[PATH_MAX], lerr[512];
+	struct pf_view *now, *before = NULL;
+	int r = 0;
+
+	read_boot_id(boot);
+	now = pf_view_new(boot);
+	if (!now)
+		return -ENOMEM;
+	for (size_t i = 0; r == 0 && i < a->pol->n_rules; i++)
+		r = pf_view_add(now, a->pol->rules[i].path);
+	for (size_t i = 0; r == 0 && i < PF_ARRAY_SIZE(own); i++)
+		r = own[i] && own[i][0] == '/' ? pf_view_add(now, own[i]) : 0;
+	if (r < 0) {
+		snprintf(err, errsz, "recording the policy's paths: %s", strerror(-r));
+		pf_view_free(now);
+		return r;
+	}
+	snprintf(file, sizeof(file), "%s/" PF_VIEW_FILE, a->state_dir);
+	if (a->st.mode != PF_MODE_OFF) {
+		r = pf_view_load(file, &before, lerr, sizeof(lerr));
+		if (r == -EINVAL)
+			warnx_("%s; not compared", lerr);
+		r = before ? pf_view_compare(before, now, kernel_protects, a, err, errsz) : 0;
+		pf_view_free(before);
+		if (r < 0) {
+			log_record(a, "tamper", "op", "view", "reason", err);
+			pf_view_free(now);
+			return r;
+		}
+	}
+	*ret = now;
+	return 0;
+}
+
+static void view_save(struct agent *a, const struct pf_view *v)
+{
+	char file[PATH_MAX];
+	int r;
+
+	snprintf(file, sizeof(file), "%s/" PF_VIEW_FILE, a->state_dir);
+	r = pf_view_save(v, file);
+	if (r < 0)
+		warnx_("%s: %s (the next resolution is not checked against this one)", file,
+		       strerror(-r));
+}
+
 /* Re-resolves the policy against the file system and loads the result. */
 static int refresh_rules(struct agent *a, char *err, size_t errsz)
 {
 	struct pf_resolved *r = NULL;
+	struct pf_view *view = NULL;
 	int ret;
 
 	/* started by hand on a terminal: show where a large policy is */
@@ -691,17 +758,19 @@ static int refresh_rules(struct agent *a, char *err, size_t errsz)
 	a->self_paths.signers = a->pol->allowed_signers;
 	a->self_paths.enabled = a->pol->self_protect;
 	ret = pf_self_add_rules(r, &a->self_paths, &a->self, err, errsz);
-	if (ret < 0) {
-		pf_resolved_free(r);
-		return ret;
-	}
-	ret = apply_resolved(a, r, err, errsz);
+	if (ret == 0)
+		ret = view_check(a, &view, err, errsz);
+	if (ret == 0)
+		ret = apply_resolved(a, r, err, errsz);
 	if (ret == 0)
 		ret = apply_guards(a, err, errsz);
 	if (ret < 0) {
+		pf_view_free(view);
 		pf_resolved_free(r);
 		return ret;
 	}
+	view_save(a, view);
+	pf_view_free(view);
 	pf_resolved_free(a->res);
 	a->res = r;
 	for (size_t i = 0; i < r->n_missing; i++)
@@ -884,8 +953,7 @@ static int attach_bpf(struct agent *a, char *err, size_t errsz)
 	}
 	r = pf_mkdir_p(a->pin_set, 0700);
 	if (r < 0) {
-		snprintf(err, errsz, "%s: %s (is bpffs mounted on /sys/fs/bpf?)", a->pin_set,
-			 strerror(-r));
+		snprintf(err, errsz, "%s: %s (%s)", a->pin_set, strerror(-r), pf_self_pin_hint(-r));
 		return r;
 	}
 	for (int i = 0; i < sk->prog_cnt; i++) {
@@ -1105,35 +1173,31 @@ static int read_machine_id(char out[33])
 	return 0;
 }
 
-/* Verifies a token. @allow_id: see used_ctx. */
-/* The wall clock for token checks, which never runs backwards: a clock set
- * back (date -s) cannot revive an expired token nor stretch an approval.
- * Its floor is the highest wall time seen, advanced by the boot clock since;
- * at start, the last heartbeat of any earlier agent (so setting the clock
- * back and restarting the agent is caught too). A clock set forward only
- * expires tokens early: fail closed. */
+/* The token clock (wallclock.h); a step back of the wall clock beyond the
+ * tolerance is reported once, until the clock has caught up again. */
 static int64_t token_clock_ns(struct agent *a)
 {
-	int64_t now = pf_now_ns(), b = boot_now_ns();
-	int64_t floor = a->clock_floor_ns + (b - a->clock_floor_boot);
+	int64_t real, boot, behind, now;
 
-	if (now >= floor) {
-		a->clock_floor_ns = now;
-		a->clock_floor_boot = b;
-		a->clock_warned = 0;
+	pf_clock_sample(&real, &boot);
+	now = pf_wallclock_read(&a->clock, real, boot, &behind);
+	if (!behind) {
+		if (now == real)
+			a->clock_warned = 0;
 		return now;
 	}
 	if (!a->clock_warned) {
 		char d[64];
-		pf_auditlog_duration(floor - now, d, sizeof(d));
+		pf_auditlog_duration(behind, d, sizeof(d));
 		warnx_("the wall clock is %s behind the time this agent has already seen; "
 		       "token checks use the later time", d);
 		log_record(a, "clock-back", "behind", d, NULL, NULL);
 		a->clock_warned = 1;
 	}
-	return floor;
+	return now;
 }
 
+/* Verifies a token. @allow_id: see used_ctx. */
 static int verify_token(struct agent *a, const struct pf_approve_input *in, const char *allow_id,
 			struct pf_approval **ret, char *err, size_t errsz)
 {
@@ -2159,11 +2223,9 @@ static void log_downtime(struct agent *a, int had_pins)
 	char boot[64] = "unknown", enf[512], d[64];
 	int have_hb = read_heartbeat(a, &hb) == 0;
 
-	if (have_hb && hb.at_ns > a->clock_floor_ns) {
+	if (have_hb)
 		/* the clock for tokens starts no earlier than the last heartbeat */
-		a->clock_floor_ns = hb.at_ns;
-		a->clock_floor_boot = boot_now_ns();
-	}
+		pf_wallclock_raise(&a->clock, hb.at_ns, boot_now_ns());
 	if (have_hb && hb.at_ns > from && hb.at_ns <= now)
 		from = hb.at_ns;
 	if (from <= 0)
@@ -2284,7 +2346,7 @@ int main(int argc, char **argv)
 	struct pf_error perr;
 	struct epoll_event ev;
 	struct group *gr;
-	char err[1024];
+	char err[1024], mode_kept[256] = "";
 	sigset_t mask;
 	int c, r, ret = 1, running = 1;
 
@@ -2345,7 +2407,9 @@ int main(int argc, char **argv)
 	}
 	{
 		char *dir = strdup(a.log_path);
-		r = dir ? pf_mkdir_p(dirname(dir), 0750) : -ENOMEM;
+		if (dir)
+			snprintf(a.log_dir, sizeof(a.log_dir), "%s", dirname(dir));
+		r = dir ? pf_mkdir_p(a.log_dir, 0750) : -ENOMEM;
 		free(dir);
 		if (r < 0) {
 			warnx_("audit log directory for %s: %s", a.log_path, strerror(-r));
@@ -2360,6 +2424,18 @@ int main(int argc, char **argv)
 	    pf_self_check_pinned(&a.self, err, sizeof(err)) < 0) {
 		warnx_("%s", err);
 		goto out;
+	}
+	/* A restart never loosens the freeze in force: the pinned config
+	 * outranks a state file that says less (a thaw interrupted between
+	 * the file and the kernel, or a state file that is not the real one). */
+	if (a.self.maps_existed && a.self.pinned_mode > a.st.mode) {
+		snprintf(mode_kept, sizeof(mode_kept),
+			 "the state file says %s, the freeze in force %s: kept %s",
+			 pf_mode_name((uint32_t)a.st.mode), pf_mode_name((uint32_t)a.self.pinned_mode),
+			 pf_mode_name((uint32_t)a.self.pinned_mode));
+		warnx_("%s", mode_kept);
+		a.st.mode = a.self.pinned_mode;
+		snprintf(a.st.reason, sizeof(a.st.reason), "%s", mode_kept);
 	}
 	{
 		struct pf_auditlog_opts lo = {
@@ -2394,6 +2470,16 @@ int main(int argc, char **argv)
 		warnx_("%s", err);
 		goto out;
 	}
+	if (pf_self_check_own_dir(&a.self, a.skel->obj, "state directory", a.state_dir, err,
+				  sizeof(err)) < 0 ||
+	    pf_self_check_own_dir(&a.self, a.skel->obj, "log directory", a.log_dir, err,
+				  sizeof(err)) < 0) {
+		warnx_("%s", err);
+		log_record(&a, "tamper", "op", "view", "reason", err);
+		goto out;
+	}
+	if (mode_kept[0])
+		log_record(&a, "mode-change", "from", "state file", "reason", mode_kept);
 	if (refresh_rules(&a, err, sizeof(err)) < 0) {
 		warnx_("resolving %s: %s", a.policy_path, err);
 		goto out;

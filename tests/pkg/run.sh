@@ -248,7 +248,7 @@ else
 	if [ $? -eq 0 ] && [[ "$v" == *"$VERSION"* ]]; then ok "permafrost --version runs in the root: $v"; else notok "permafrost --version runs in the root" "$v"; fi
 	v=$(in_root permafrostd --version 2>&1)
 	if [ $? -eq 0 ] && [[ "$v" == *"$VERSION"* ]]; then ok "permafrostd --version runs in the root: $v"; else notok "permafrostd --version runs in the root" "$v"; fi
-	check "unit enabled for boot (multi-user.target.wants)" test -L "$ROOT/etc/systemd/system/multi-user.target.wants/permafrostd.service"
+	check "unit enabled for boot (sysinit.target.wants)" test -L "$ROOT/etc/systemd/system/sysinit.target.wants/permafrostd.service"
 	check "fresh install wrote no freeze state" test ! -e "$ROOT/var/lib/permafrost/freeze"
 	check "empty allowed_signers installed" sh -c "[ -f '$ROOT/etc/permafrost/allowed_signers' ] && [ ! -s '$ROOT/etc/permafrost/allowed_signers' ]"
 	# Man pages and completion land in the root; the installed pages render
@@ -329,7 +329,7 @@ else
 	check "purge removes /var/lib/permafrost and /var/log/permafrost" test ! -e "$ROOT/var/lib/permafrost" -a ! -e "$ROOT/var/log/permafrost"
 	check "purge removes /etc/permafrost" test ! -e "$ROOT/etc/permafrost"
 	check "purge removes the permafrost group" sh -c "! chroot '$ROOT' getent group permafrost"
-	check "purge removes the unit's enablement symlink" test ! -e "$ROOT/etc/systemd/system/multi-user.target.wants/permafrostd.service"
+	check "purge removes the unit's enablement symlink" test ! -e "$ROOT/etc/systemd/system/sysinit.target.wants/permafrostd.service"
 fi
 
 # --- Ansible -----------------------------------------------------------------------------

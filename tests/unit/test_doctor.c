@@ -410,6 +410,66 @@ static void reap(pid_t pid, const char *label)
 	TAP_OK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: the fake agent got a status request", label);
 }
 
+static const char *const FIX_UNIT =
+	"in the unit or a drop-in: ProtectKernelTunables=no, ReadOnlyPaths=/sys, "
+	"ReadWritePaths=/sys/fs/bpf (as the shipped unit), then systemctl daemon-reload";
+
+static void test_unit(void)
+{
+	struct pf_doctor_env e = base();
+
+	EXPECT(pf_doctor_unit, &e, PF_DOC_OK,
+	       "no permafrostd.service installed: the agent is not run by systemd here", "",
+	       "unit: none installed");
+	put("lib/systemd/system/permafrostd.service",
+	    "[Unit]\nDescription=x\n[Service]\nExecStart=/usr/sbin/permafrostd\n"
+	    "ProtectKernelTunables=yes\nReadWritePaths=-/sys/fs/bpf\n");
+	EXPECT(pf_doctor_unit, &e, PF_DOC_FAIL,
+	       "/lib/systemd/system/permafrostd.service (and 0 drop-ins) make /sys/fs/bpf "
+	       "read-only for the agent (ProtectKernelTunables=yes): it cannot pin its programs "
+	       "and never starts",
+	       FIX_UNIT, "unit: ProtectKernelTunables=yes (systemd 252: ReadWritePaths= does not undo it)");
+	put("etc/systemd/system/permafrostd.service.d/10-fix.conf",
+	    "[Service]\nProtectKernelTunables=no\nReadOnlyPaths=/sys\n");
+	EXPECT(pf_doctor_unit, &e, PF_DOC_OK,
+	       "/lib/systemd/system/permafrostd.service (and 1 drop-ins): /sys/fs/bpf writable for "
+	       "the agent",
+	       "", "unit: a drop-in turns it off; ReadOnlyPaths=/sys with ReadWritePaths=/sys/fs/bpf");
+	put("run/systemd/system/permafrostd.service.d/20-rw.conf", "[Service]\nReadWritePaths=\n");
+	EXPECT(pf_doctor_unit, &e, PF_DOC_FAIL,
+	       "/lib/systemd/system/permafrostd.service (and 2 drop-ins) make /sys/fs/bpf "
+	       "read-only for the agent (ReadOnlyPaths=): it cannot pin its programs and never "
+	       "starts",
+	       FIX_UNIT, "unit: a later drop-in empties ReadWritePaths= under ReadOnlyPaths=/sys");
+	put("run/systemd/system/permafrostd.service.d/20-rw.conf",
+	    "[Service]\nReadWritePaths=\nReadWritePaths=/sys/fs/bpf/permafrost\n# ProtectKernelTunables=yes\n");
+	EXPECT(pf_doctor_unit, &e, PF_DOC_FAIL,
+	       "/lib/systemd/system/permafrostd.service (and 2 drop-ins) make /sys/fs/bpf "
+	       "read-only for the agent (ReadOnlyPaths=): it cannot pin its programs and never "
+	       "starts",
+	       FIX_UNIT, "unit: ReadWritePaths= below /sys/fs/bpf does not cover it; comments ignored");
+	put("run/systemd/system/permafrostd.service.d/20-rw.conf",
+	    "[Unit]\nProtectKernelTunables=yes\n[Service]\nReadWritePaths=-/sys/fs/bpf/\n");
+	EXPECT(pf_doctor_unit, &e, PF_DOC_OK,
+	       "/lib/systemd/system/permafrostd.service (and 2 drop-ins): /sys/fs/bpf writable for "
+	       "the agent",
+	       "", "unit: settings outside [Service] are not the service's; a trailing slash");
+	put("etc/systemd/system/permafrostd.service", "[Service]\nReadOnlyPaths=/\n");
+	EXPECT(pf_doctor_unit, &e, PF_DOC_OK,
+	       "/etc/systemd/system/permafrostd.service (and 2 drop-ins): /sys/fs/bpf writable for "
+	       "the agent",
+	       "", "unit: /etc overrides /lib; ReadOnlyPaths=/ with the drop-in's ReadWritePaths=");
+	rm("run/systemd/system/permafrostd.service.d/20-rw.conf");
+	EXPECT(pf_doctor_unit, &e, PF_DOC_FAIL,
+	       "/etc/systemd/system/permafrostd.service (and 1 drop-ins) make /sys/fs/bpf "
+	       "read-only for the agent (ReadOnlyPaths=): it cannot pin its programs and never "
+	       "starts",
+	       FIX_UNIT, "unit: ReadOnlyPaths=/ covers bpffs");
+	rm("etc/systemd/system/permafrostd.service");
+	rm("etc/systemd/system/permafrostd.service.d/10-fix.conf");
+	rm("lib/systemd/system/permafrostd.service");
+}
+
 static void test_agent(void)
 {
 	struct pf_doctor_env e = base();
@@ -479,7 +539,7 @@ static void test_run_and_format(const char *pubkey)
 	char pol[128], sig[128], sock[128];
 	static const char *const want_names[] = { "kernel", "btf", "securityfs", "lsm",
 						  "bpffs", "lockdown", "capabilities", "clock",
-						  "policy", "signers", "agent" };
+						  "policy", "signers", "unit", "agent" };
 
 	snprintf(pol, sizeof(pol), "%s/pf.conf", dir);
 	snprintf(sig, sizeof(sig), "%s/allowed_signers", dir);
@@ -497,8 +557,8 @@ static void test_run_and_format(const char *pubkey)
 	TAP_OK(rep->n == PF_ARRAY_SIZE(want_names), "run: %zu checks", rep->n);
 	for (size_t i = 0; i < rep->n && i < PF_ARRAY_SIZE(want_names); i++)
 		TAP_STREQ(rep->c[i].name, want_names[i], "run: check %zu is %s", i, want_names[i]);
-	TAP_OK(rep->n_ok == 9 && rep->n_warn == 1 && rep->n_fail == 1,
-	       "run: 9 ok, 1 warn (lockdown), 1 fail (agent): got %u/%u/%u", rep->n_ok, rep->n_warn,
+	TAP_OK(rep->n_ok == 10 && rep->n_warn == 1 && rep->n_fail == 1,
+	       "run: 10 ok, 1 warn (lockdown), 1 fail (agent): got %u/%u/%u", rep->n_ok, rep->n_warn,
 	       rep->n_fail);
 
 	/* Human format on a three-check report. */
@@ -565,6 +625,7 @@ int main(void)
 	test_caps();
 	test_clock();
 	test_policy_signers(pub);
+	test_unit();
 	test_agent();
 	test_run_and_format(pub);
 

@@ -1,4 +1,5 @@
 /* doctor: host checks for Permafrost (see doctor.h). */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -524,6 +525,141 @@ out:
 	pf_msg_free(&rep);
 }
 
+/* --- the systemd unit ----------------------------------------------------- */
+
+#define UNIT_NAME "permafrostd.service"
+#define UNIT_FILE_MAX (64 * 1024)
+#define UNIT_DROPINS_MAX 64
+
+/* Where systemd looks for a unit and its drop-ins, most important first. */
+static const char *const unit_dirs[] = {
+	"/etc/systemd/system", "/run/systemd/system", "/usr/local/lib/systemd/system",
+	"/usr/lib/systemd/system", "/lib/systemd/system",
+};
+
+struct unit_view {
+	int tunables;  /* ProtectKernelTunables=: 1 yes, 0 no or unset */
+	int ro_bpffs;  /* a ReadOnlyPaths= entry covers /sys/fs/bpf */
+	int rw_bpffs;  /* a ReadWritePaths= entry covers it */
+	size_t n_files;
+};
+
+static int unit_bool(const char *v)
+{
+	return !strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "on");
+}
+
+/* Does the path @w (a ReadOnlyPaths= word) cover /sys/fs/bpf? */
+static int covers_bpffs(const char *w)
+{
+	size_t n = strlen(w);
+
+	while (n > 1 && w[n - 1] == '/')
+		n--;
+	return n == 1 ? w[0] == '/' : strncmp(BPFFS_DIR, w, n) == 0 &&
+						 (BPFFS_DIR[n] == '/' || BPFFS_DIR[n] == '\0');
+}
+
+/* One unit file or drop-in: the [Service] settings that decide whether
+ * bpffs is writable in the agent's mount namespace. */
+static void unit_read(const char *path, struct unit_view *u)
+{
+	char *buf = NULL, *save = NULL, *line;
+	int service = 0;
+	size_t len;
+
+	if (pf_read_file(path, UNIT_FILE_MAX, &buf, &len) < 0)
+		return;
+	u->n_files++;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(line, '='), *v, *w, *wsave = NULL;
+
+		if (line[0] == '[')
+			service = strncmp(line, "[Service]", 9) == 0;
+		if (!service || !eq || line[0] == '#' || line[0] == ';')
+			continue;
+		*eq = '\0';
+		v = eq + 1;
+		if (!strcmp(line, "ProtectKernelTunables")) {
+			u->tunables = unit_bool(v);
+		} else if (!strcmp(line, "ReadOnlyPaths") || !strcmp(line, "ReadWritePaths")) {
+			int ro = line[4] == 'O';
+
+			if (!*v) /* an empty assignment resets the list */
+				*(ro ? &u->ro_bpffs : &u->rw_bpffs) = 0;
+			for (w = strtok_r(v, " \t", &wsave); w; w = strtok_r(NULL, " \t", &wsave)) {
+				while (*w == '-' || *w == '+')
+					w++;
+				if (ro && covers_bpffs(w))
+					u->ro_bpffs = 1;
+				if (!ro && covers_bpffs(w))
+					u->rw_bpffs = 1;
+			}
+		}
+	}
+	free(buf);
+}
+
+static int dropin_cmp(const void *a, const void *b)
+{
+	return strcmp(strrchr(*(char *const *)a, '/'), strrchr(*(char *const *)b, '/'));
+}
+
+void pf_doctor_unit(const struct pf_doctor_env *env, struct pf_doctor_check *c)
+{
+	struct unit_view u = { 0 };
+	char unit[PATH_MAX] = "", *dropins[UNIT_DROPINS_MAX];
+	size_t n_dropins = 0;
+
+	set(c, "unit", PF_DOC_OK);
+	for (size_t i = 0; i < PF_ARRAY_SIZE(unit_dirs) && !unit[0]; i++) {
+		char p[PATH_MAX];
+
+		snprintf(p, sizeof(p), "%s%s/" UNIT_NAME, env->root, unit_dirs[i]);
+		if (access(p, F_OK) == 0)
+			snprintf(unit, sizeof(unit), "%s", p);
+	}
+	if (!unit[0]) {
+		finding(c, "no " UNIT_NAME " installed: the agent is not run by systemd here");
+		return;
+	}
+	unit_read(unit, &u);
+	for (size_t i = 0; i < PF_ARRAY_SIZE(unit_dirs); i++) {
+		char d[PATH_MAX];
+		struct dirent *de;
+		DIR *dir;
+
+		snprintf(d, sizeof(d), "%s%s/" UNIT_NAME ".d", env->root, unit_dirs[i]);
+		dir = opendir(d);
+		while (dir && (de = readdir(dir)) && n_dropins < UNIT_DROPINS_MAX) {
+			size_t n = strlen(de->d_name);
+
+			if (n > 5 && !strcmp(de->d_name + n - 5, ".conf") &&
+			    asprintf(&dropins[n_dropins], "%s/%s", d, de->d_name) >= 0)
+				n_dropins++;
+		}
+		if (dir)
+			closedir(dir);
+	}
+	qsort(dropins, n_dropins, sizeof(dropins[0]), dropin_cmp);
+	for (size_t i = 0; i < n_dropins; i++) {
+		unit_read(dropins[i], &u);
+		free(dropins[i]);
+	}
+	if (u.tunables || (u.ro_bpffs && !u.rw_bpffs)) {
+		set(c, "unit", PF_DOC_FAIL);
+		finding(c, "%s (and %zu drop-ins) make %s read-only for the agent (%s): it cannot pin "
+			   "its programs and never starts", unit + strlen(env->root), n_dropins,
+			BPFFS_DIR, u.tunables ? "ProtectKernelTunables=yes" : "ReadOnlyPaths=");
+		fix(c, "in the unit or a drop-in: ProtectKernelTunables=no, ReadOnlyPaths=/sys, "
+		       "ReadWritePaths=%s (as the shipped unit), then systemctl daemon-reload",
+		    BPFFS_DIR);
+		return;
+	}
+	finding(c, "%s (and %zu drop-ins): %s writable for the agent", unit + strlen(env->root),
+		n_dropins, BPFFS_DIR);
+}
+
 /* --- all of them ------------------------------------------------------------ */
 
 void pf_doctor_env_host(struct pf_doctor_env *env, const char *policy_path,
@@ -560,7 +696,7 @@ void pf_doctor_run(const struct pf_doctor_env *env, struct pf_doctor_report *rep
 	static void (*const checks[])(const struct pf_doctor_env *, struct pf_doctor_check *) = {
 		pf_doctor_kernel,   pf_doctor_btf,  pf_doctor_securityfs, pf_doctor_lsm,
 		pf_doctor_bpffs,    pf_doctor_lockdown, pf_doctor_caps,   pf_doctor_clock,
-		pf_doctor_policy,   pf_doctor_signers,  pf_doctor_agent,
+		pf_doctor_policy,   pf_doctor_signers,  pf_doctor_unit,	  pf_doctor_agent,
 	};
 
 	memset(rep, 0, sizeof(*rep));

@@ -4,8 +4,9 @@
  * the exact fix (a command or a configuration line). Every input comes
  * through struct pf_doctor_env, so tests run each check against fabricated
  * files and values:
- *   root      prefix for /proc, /sys and /etc/default/grub ("" = this
- *             host; the CLI takes it from $PF_DOCTOR_ROOT)
+ *   root      prefix for /proc, /sys, /etc/default/grub and the systemd
+ *             unit directories ("" = this host; the CLI takes it from
+ *             $PF_DOCTOR_ROOT)
  *   release   the kernel release (uname -r)
  *   euid, caps_eff   the caller's effective uid and capability set
  *   clock_rc, clock_status   adjtimex(2)'s return value (-errno on
@@ -71,6 +72,9 @@ void pf_doctor_caps(const struct pf_doctor_env *env, struct pf_doctor_check *c);
 void pf_doctor_clock(const struct pf_doctor_env *env, struct pf_doctor_check *c);
 void pf_doctor_policy(const struct pf_doctor_env *env, struct pf_doctor_check *c);
 void pf_doctor_signers(const struct pf_doctor_env *env, struct pf_doctor_check *c);
+/* The installed permafrostd.service and its drop-ins (under root): bpffs
+ * must be writable in the agent's mount namespace. */
+void pf_doctor_unit(const struct pf_doctor_env *env, struct pf_doctor_check *c);
 void pf_doctor_agent(const struct pf_doctor_env *env, struct pf_doctor_check *c);
 
 /* Runs every check into @rep (counts included). */

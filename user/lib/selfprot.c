@@ -103,6 +103,8 @@ int pf_self_check_pinned(struct pf_self *s, char *err, size_t errsz)
 		return -EIO;
 	}
 	close(fd);
+	s->pinned_mode = (int)c.mode;
+	s->pinned_selfprot = !!(c.flags & PF_CFG_SELF_PROTECT);
 	if (c.agent_tgid && c.agent_tgid != (uint32_t)getpid() && kill((pid_t)c.agent_tgid, 0) == 0) {
 		char exe[64];
 		struct stat st;
@@ -130,6 +132,34 @@ int pf_self_check_pinned(struct pf_self *s, char *err, size_t errsz)
 	return 0;
 }
 
+int pf_self_check_own_dir(const struct pf_self *s, struct bpf_object *obj, const char *what,
+			  const char *path, char *err, size_t errsz)
+{
+	struct bpf_map *rules = bpf_object__find_map_by_name(obj, "rules");
+	struct pf_rule r;
+	struct pf_key k;
+	struct stat st;
+
+	if (!s->maps_existed || !s->pinned_selfprot || !rules)
+		return 0;
+	if (stat(path, &st) < 0) {
+		snprintf(err, errsz, "%s %s: %s", what, path, strerror(errno));
+		return -errno;
+	}
+	k.dev = pf_kdev(st.st_dev);
+	k.ino = st.st_ino;
+	if (bpf_map_lookup_elem(bpf_map__fd(rules), &k, &r) == 0 && r.kind == PF_RULE_PROTECT &&
+	    r.rule_id == PF_RULEID_SELF_RW)
+		return 0;
+	snprintf(err, errsz,
+		 "the %s %s here is not the one the freeze in force protects as Permafrost's "
+		 "own: something is mounted over it in this agent's mount namespace (a drop-in "
+		 "of its unit with TemporaryFileSystem=, BindPaths= or RootDirectory=?); "
+		 "refusing to start (the pinned programs keep enforcing)",
+		 what, path);
+	return -ESTALE;
+}
+
 int pf_self_pin_maps(struct pf_self *s, struct bpf_object *obj, uint64_t *ringbuf_size,
 		     char *err, size_t errsz)
 {
@@ -137,8 +167,7 @@ int pf_self_pin_maps(struct pf_self *s, struct bpf_object *obj, uint64_t *ringbu
 	int r = pf_mkdir_p(s->maps_dir, 0700);
 
 	if (r < 0) {
-		snprintf(err, errsz, "%s: %s (is bpffs mounted on /sys/fs/bpf?)", s->maps_dir,
-			 strerror(-r));
+		snprintf(err, errsz, "%s: %s (%s)", s->maps_dir, strerror(-r), pf_self_pin_hint(-r));
 		return r;
 	}
 	bpf_object__for_each_map(m, obj) {
@@ -508,6 +537,25 @@ void pf_self_unpin_maps(const struct pf_self *s)
 	if (d)
 		closedir(d);
 	rmdir(s->maps_dir);
+}
+
+const char *pf_self_pin_hint(int err)
+{
+	switch (err) {
+	case EROFS:
+		return "bpffs is mounted but read-only in this process's mount namespace: a systemd "
+		       "unit's ProtectKernelTunables=yes, or ReadOnlyPaths= over /sys without "
+		       "ReadWritePaths=/sys/fs/bpf, does that; the shipped unit has "
+		       "ProtectKernelTunables=no, ReadOnlyPaths=/sys, ReadWritePaths=/sys/fs/bpf";
+	case ENOENT:
+	case ENOTDIR:
+		return "is bpffs mounted on /sys/fs/bpf? mount -t bpf bpf /sys/fs/bpf";
+	case EACCES:
+	case EPERM:
+		return "permission denied: the agent runs as root (CAP_BPF, CAP_SYS_ADMIN)";
+	default:
+		return "bpffs on /sys/fs/bpf";
+	}
 }
 
 int pf_self_oom_protect(char *err, size_t errsz)

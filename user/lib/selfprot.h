@@ -31,6 +31,8 @@ struct pf_self {
 	uint64_t paths_hash;
 	char maps_dir[600];
 	int maps_existed; /* the pinned maps were there before this agent */
+	int pinned_mode;  /* their config's mode (enum pf_mode), when they were */
+	int pinned_selfprot; /* and whether self-protection was on */
 	char cg_rel[4096]; /* the cgroup recorded in agent_cgroups */
 	int cg_known;
 };
@@ -43,6 +45,14 @@ int pf_self_init(struct pf_self *s, const struct pf_self_paths *p, char *err, si
  * other paths (a second permafrostd must not take over with a policy of
  * its choosing). */
 int pf_self_check_pinned(struct pf_self *s, char *err, size_t errsz);
+
+/* After loading onto pinned maps, before resolving: @path (the state or
+ * log directory) must be the object the pinned rules protect as
+ * Permafrost's own, else something is mounted over it in this mount
+ * namespace (-ESTALE with @err). Nothing to compare (0): no pinned maps,
+ * or self-protection off in them. */
+int pf_self_check_own_dir(const struct pf_self *s, struct bpf_object *obj, const char *what,
+			  const char *path, char *err, size_t errsz);
 
 /* Before loading: pins every map of @obj under s->maps_dir (reusing what
  * is there); a pinned ring buffer keeps its size (warned about when the
@@ -72,6 +82,10 @@ int pf_self_set_status(const struct pf_self *s, struct bpf_object *obj, const ch
 
 /* Removes the map pins (when the agent stops thawed). */
 void pf_self_unpin_maps(const struct pf_self *s);
+
+/* Why a directory in bpffs could not be made (@err: positive errno), for
+ * the message that names the fix. */
+const char *pf_self_pin_hint(int err);
 
 /* oom_score_adj -1000 (needs CAP_SYS_RESOURCE: call before dropping it). */
 int pf_self_oom_protect(char *err, size_t errsz);
