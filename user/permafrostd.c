@@ -90,6 +90,8 @@ struct unit_info {
 struct agent {
 	const char *policy_path, *state_dir, *log_path, *sock_path, *pin_dir;
 	char log_dir[PATH_MAX]; /* the directory of log_path */
+	char boot_id[64];       /* pf_boot_id(), read once at start */
+	char boot_id_file[PATH_MAX]; /* its fallback, beside the socket */
 	char old_sets[8][512]; /* previous agents' pinned link sets */
 	size_t n_old_sets;
 	char pin_set[512];     /* ours: pin_dir/links-<pid> (bpffs refuses dots) */
@@ -367,7 +369,6 @@ static uint64_t percpu_sum(int fd, uint32_t key)
 	return sum;
 }
 
-static int read_boot_id(char out[64]);
 
 /* STATE_DIR/lost-reported: "BOOT_ID TOTAL\n", the kernel's lost counter as
  * far as `lost` records have reported it. The counter lives in a pinned map
@@ -378,7 +379,7 @@ static void save_lost_reported(struct agent *a)
 	char path[PATH_MAX], boot[64] = "unknown", line[128];
 	int n, r;
 
-	read_boot_id(boot);
+	snprintf(boot, sizeof(boot), "%s", a->boot_id);
 	snprintf(path, sizeof(path), "%s/lost-reported", a->state_dir);
 	n = snprintf(line, sizeof(line), "%s %llu\n", boot, (unsigned long long)a->lost_reported);
 	r = pf_write_file_atomic(path, line, (size_t)n, 0600);
@@ -460,7 +461,7 @@ static void load_lost_reported(struct agent *a)
 	a->lost_reported = 0;
 	snprintf(path, sizeof(path), "%s/lost-reported", a->state_dir);
 	if (pf_read_file(path, 256, &buf, &len) == 0) {
-		read_boot_id(boot);
+		snprintf(boot, sizeof(boot), "%s", a->boot_id);
 		if (sscanf(buf, "%63s %llu", saved, &v) == 2 && strcmp(saved, boot) == 0 &&
 		    v <= now)
 			a->lost_reported = v;
@@ -700,7 +701,7 @@ static int view_check(struct agent *a, struct pf_view **ret, char *err, size_t e
 	struct pf_view *now, *before = NULL;
 	int r = 0;
 
-	read_boot_id(boot);
+	snprintf(boot, sizeof(boot), "%s", a->boot_id);
 	now = pf_view_new(boot);
 	if (!now)
 		return -ENOMEM;
@@ -714,7 +715,8 @@ static int view_check(struct agent *a, struct pf_view **ret, char *err, size_t e
 		return r;
 	}
 	snprintf(file, sizeof(file), "%s/" PF_VIEW_FILE, a->state_dir);
-	if (a->st.mode != PF_MODE_OFF) {
+	/* a freeze in force in the kernel: pinned at start, or ours */
+	if (a->st.mode != PF_MODE_OFF && (a->self.maps_existed || a->res)) {
 		r = pf_view_load(file, &before, lerr, sizeof(lerr));
 		if (r == -EINVAL)
 			warnx_("%s; not compared", lerr);
@@ -1114,20 +1116,6 @@ static void reply_error(struct pf_msg *rep, const char *fmt, ...)
 }
 
 /* --- approvals ------------------------------------------------------------ */
-
-static int read_boot_id(char out[64])
-{
-	char *buf = NULL;
-	size_t len;
-
-	if (pf_read_file("/proc/sys/kernel/random/boot_id", 128, &buf, &len) < 0)
-		return -ENOENT;
-	while (len && buf[len - 1] == '\n')
-		buf[--len] = 0;
-	snprintf(out, 64, "%s", buf);
-	free(buf);
-	return 0;
-}
 
 static int64_t boot_now_ns(void)
 {
@@ -1701,9 +1689,7 @@ static void reload_approvals(struct agent *a)
 	char *dir;
 	DIR *d;
 	struct dirent *de;
-	char boot_id[64];
 
-	read_boot_id(boot_id);
 	if (asprintf(&dir, "%s/%s", a->state_dir, PF_APPROVALS_DIR) < 0)
 		return;
 	d = opendir(dir);
@@ -2174,7 +2160,7 @@ static void write_heartbeat(struct agent *a)
 	char path[PATH_MAX], boot[64] = "unknown", line[160];
 	int n, r;
 
-	read_boot_id(boot);
+	snprintf(boot, sizeof(boot), "%s", a->boot_id);
 	snprintf(path, sizeof(path), "%s/heartbeat", a->state_dir);
 	/* the token clock: a wall clock set back does not lower the floor */
 	n = snprintf(line, sizeof(line), "v1 %s %lld %s\n", boot, (long long)token_clock_ns(a),
@@ -2230,7 +2216,7 @@ static void log_downtime(struct agent *a, int had_pins)
 		from = hb.at_ns;
 	if (from <= 0)
 		return; /* a new log: nothing was missed */
-	read_boot_id(boot);
+	snprintf(boot, sizeof(boot), "%s", a->boot_id);
 	pf_auditlog_duration(now - from, d, sizeof(d));
 	if (have_hb && strcmp(hb.boot, boot) != 0) {
 		char up[64];
@@ -2416,10 +2402,22 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	{
+		char *dir = strdup(a.sock_path);
+		r = dir ? pf_mkdir_p(dirname(dir), 0755) : -ENOMEM;
+		if (r == 0)
+			snprintf(a.boot_id_file, sizeof(a.boot_id_file), "%s/boot-id", dir);
+		free(dir);
+		r = r < 0 ? r : pf_boot_id(a.boot_id_file, a.boot_id);
+		if (r < 0)
+			warnx_("boot id (/proc/sys/kernel/random/boot_id, or %s): %s; a reboot "
+			       "cannot be told from a restart", a.boot_id_file, strerror(-r));
+	}
 	/* before the log: a second agent is named as such, not as a writer
 	 * holding the log's lock */
 	a.self_paths = (struct pf_self_paths){ .policy = a.policy_path, .state_dir = a.state_dir,
-					       .log_path = a.log_path, .pin_dir = a.pin_dir };
+					       .log_path = a.log_path, .pin_dir = a.pin_dir,
+					       .boot_id_file = a.boot_id_file };
 	if (pf_self_init(&a.self, &a.self_paths, err, sizeof(err)) < 0 ||
 	    pf_self_check_pinned(&a.self, err, sizeof(err)) < 0) {
 		warnx_("%s", err);

@@ -429,6 +429,7 @@ int pf_self_add_rules(struct pf_resolved *r, const struct pf_self_paths *p,
 			rc = pf_resolved_add_self_exempt(r, inbox, PF_RULEID_SELF_RW, err, errsz);
 	}
 	rc = rc ? rc : add(r, p->pin_dir, PF_RULEID_SELF_RW, err, errsz);
+	rc = rc ? rc : add(r, p->boot_id_file, PF_RULEID_SELF_RW, err, errsz);
 	if (rc == 0 && p->log_path) {
 		char *slash;
 

@@ -22,6 +22,7 @@
 
 struct pf_self_paths {
 	const char *policy, *signers, *state_dir, *log_path, *pin_dir;
+	const char *boot_id_file; /* pf_boot_id's fallback (a restart must not pass for a reboot) */
 	int enabled; /* policy self-protect: add the implicit rules */
 };
 

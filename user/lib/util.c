@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include "util.h"
@@ -216,6 +217,46 @@ int64_t pf_boot_to_real_ns(void)
 	int64_t b2 = clock_ns(CLOCK_BOOTTIME);
 
 	return r - (b + (b2 - b) / 2);
+}
+
+static int read_id(const char *path, char out[64])
+{
+	char *buf = NULL;
+	size_t len;
+	int r = pf_read_file(path, 128, &buf, &len);
+
+	if (r < 0)
+		return r;
+	while (len && (buf[len - 1] == '\n' || buf[len - 1] == ' '))
+		buf[--len] = 0;
+	r = len >= 32 && len < 64 ? 0 : -EINVAL;
+	if (r == 0)
+		snprintf(out, 64, "%s", buf);
+	free(buf);
+	return r;
+}
+
+int pf_boot_id(const char *fallback, char out[64])
+{
+	unsigned char b[16];
+	int r;
+
+	if (read_id("/proc/sys/kernel/random/boot_id", out) == 0)
+		return 0;
+	snprintf(out, 64, "unknown");
+	if (!fallback)
+		return -ENOENT;
+	if (read_id(fallback, out) == 0)
+		return 0;
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+		return -errno;
+	snprintf(out, 64, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+		 b[13], b[14], b[15]);
+	r = pf_write_file_atomic(fallback, out, strlen(out), 0644);
+	if (r < 0)
+		snprintf(out, 64, "unknown");
+	return r;
 }
 
 char *pf_path_join(const char *dir, const char *name)

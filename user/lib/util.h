@@ -30,6 +30,12 @@ void pf_rfc3339(int64_t unix_s, char *out, size_t outsz);
 int64_t pf_now_ns(void);
 /* Offset to add to a CLOCK_BOOTTIME value to get CLOCK_REALTIME. */
 int64_t pf_boot_to_real_ns(void);
+/* This boot's identity (36 characters): the kernel's
+ * /proc/sys/kernel/random/boot_id, or, where /proc/sys is hidden (a
+ * systemd unit's ProcSubset=pid), the random id kept in @fallback, a file
+ * on a tmpfs (/run) that every boot starts without: made when absent.
+ * "unknown" and -errno when neither works. */
+int pf_boot_id(const char *fallback, char out[64]);
 /* Joins @dir and @name with exactly one '/'. Caller frees. */
 char *pf_path_join(const char *dir, const char *name);
 

@@ -136,7 +136,7 @@ int pf_view_compare(const struct pf_view *before, const struct pf_view *now,
 {
 	struct pf_view_root *sorted;
 
-	if (strcmp(before->boot_id, now->boot_id) != 0 || !now->n || !before->n)
+	if (!now->n || !before->n)
 		return 0;
 	sorted = malloc(before->n * sizeof(*sorted));
 	if (!sorted)

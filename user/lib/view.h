@@ -13,8 +13,9 @@
  * resolves to another object is refused unless the kernel already
  * protects that object (an approved replacement: the kernel hands the
  * rule on at the rename, and the agent re-resolves a second later).
- * Records of an earlier boot are not compared (device numbers may change
- * across boots). */
+ * The agent compares only where a freeze is in force in the kernel: a
+ * restart onto pinned maps, or a re-resolution while it runs; not at a
+ * boot, where device numbers may have changed. */
 #ifndef PF_VIEW_H
 #define PF_VIEW_H
 
@@ -55,8 +56,8 @@ int pf_view_load(const char *file, struct pf_view **ret, char *err, size_t errsz
 /* Does the kernel protect (dev, ino) already? */
 typedef int (*pf_view_known_fn)(uint64_t dev, uint64_t ino, void *data);
 
-/* 0 when @now agrees with @before: every path in both (same boot) has the
- * same identity, or one @known vouches for. Otherwise -ESTALE with @err
+/* 0 when @now agrees with @before: every path in both has the same
+ * identity, or one @known vouches for. Otherwise -ESTALE with @err
  * naming the first path that moved. */
 int pf_view_compare(const struct pf_view *before, const struct pf_view *now,
 		    pf_view_known_fn known, void *data, char *err, size_t errsz);
