@@ -16,10 +16,16 @@
 static char dir[64];
 static uint64_t vouched_ino;
 
+static uint64_t protected_ino[4];
+
+/* The kernel protects the objects of protected_ino[] and vouched_ino. */
 static int known(uint64_t dev, uint64_t ino, void *data)
 {
 	(void)dev;
 	(void)data;
+	for (int i = 0; i < 4; i++)
+		if (protected_ino[i] && protected_ino[i] == ino)
+			return 1;
 	return ino == vouched_ino;
 }
 
@@ -67,6 +73,8 @@ int main(void)
 		       !strcmp(l->r[1].path, path("b.conf")) && l->r[1].ino == a->r[1].ino,
 	       "loaded back exactly (%s)", err);
 
+	protected_ino[0] = a->r[0].ino;
+	protected_ino[1] = a->r[1].ino;
 	/* the same objects: agree */
 	b = pf_view_new("boot-1");
 	pf_view_add(b, path("a.conf"));
@@ -90,6 +98,10 @@ int main(void)
 	TAP_OK(pf_view_compare(l, b, known, NULL, err, sizeof(err)) == 0,
 	       "the kernel protects the new object (an approved replacement): agree");
 	vouched_ino = 0;
+	protected_ino[1] = 0;
+	TAP_OK(pf_view_compare(l, b, known, NULL, err, sizeof(err)) == 0,
+	       "the old object was not protected (self-protect no): may change freely");
+	protected_ino[1] = l->r[1].ino;
 	pf_view_free(b);
 
 	/* a path that is new in the policy: nothing to compare it with */

@@ -147,7 +147,8 @@ int pf_view_compare(const struct pf_view *before, const struct pf_view *now,
 		const struct pf_view_root *n = &now->r[i], *b;
 
 		b = bsearch(n, sorted, before->n, sizeof(*sorted), root_cmp);
-		if (!b || (b->dev == n->dev && b->ino == n->ino) || known(n->dev, n->ino, data))
+		if (!b || (b->dev == n->dev && b->ino == n->ino) || !known(b->dev, b->ino, data) ||
+		    known(n->dev, n->ino, data))
 			continue;
 		snprintf(err, errsz,
 			 "%s is %u:%u inode %" PRIu64 " here, but %u:%u inode %" PRIu64

@@ -9,10 +9,12 @@
  * there would protect the stand-ins and drop the real objects. So, while
  * frozen, a re-resolution must find each path where the freeze in force
  * found it: STATE_DIR/view records the (device, inode) of every policy
- * path (and of Permafrost's own files) at each resolution; a path that now
- * resolves to another object is refused unless the kernel already
- * protects that object (an approved replacement: the kernel hands the
- * rule on at the rename, and the agent re-resolves a second later).
+ * path (and of Permafrost's own files) at each resolution; a path whose
+ * object the kernel protects and that now resolves to another object is
+ * refused, unless the kernel protects that other object too (an approved
+ * replacement: the kernel hands the rule on at the rename, and the agent
+ * re-resolves a second later). Paths the kernel does not protect (a policy
+ * that does not protect itself, `self-protect no`) may change freely.
  * The agent compares only where a freeze is in force in the kernel: a
  * restart onto pinned maps, or a re-resolution while it runs; not at a
  * boot, where device numbers may have changed. */
@@ -56,8 +58,8 @@ int pf_view_load(const char *file, struct pf_view **ret, char *err, size_t errsz
 /* Does the kernel protect (dev, ino) already? */
 typedef int (*pf_view_known_fn)(uint64_t dev, uint64_t ino, void *data);
 
-/* 0 when @now agrees with @before: every path in both has the same
- * identity, or one @known vouches for. Otherwise -ESTALE with @err
+/* 0 when @now agrees with @before: every path in both whose old object
+ * @known protects has the same identity now, or one @known protects too. Otherwise -ESTALE with @err
  * naming the first path that moved. */
 int pf_view_compare(const struct pf_view *before, const struct pf_view *now,
 		    pf_view_known_fn known, void *data, char *err, size_t errsz);

@@ -54,10 +54,10 @@ printf '%s\n' "$out" | grep -A1 '^warn  clock' | grep -qxF "$SPACE$FIX_TIME" && 
 has_line "doctor: policy ok" "$out" "ok    policy        $PF_POLICY: 1 protect and 1 exempt rules, initial mode off"
 has_line "doctor: signers ok" "$out" "ok    signers       $PF_SIGNERS: 3 keys"
 has_line "doctor: agent ok" "$out" "ok    agent         agent pid $PID answers on $PF_SOCK: mode off, version $VER"
-has_line "doctor: summary" "$out" "9 ok, 2 warnings, 0 failed"
+has_line "doctor: summary" "$out" "10 ok, 2 warnings, 0 failed"
 
 flat=$(permafrost --json doctor --policy "$PF_POLICY" | tr -d '\n' | sed 's/  */ /g')
-for kv in '"status": "ok"' '"ok": 9' '"warn": 2' '"fail": 0' \
+for kv in '"status": "ok"' '"ok": 10' '"warn": 2' '"fail": 0' \
 	'{ "check": "lsm", "result": "ok", "finding": "bpf is in the active LSM list: '"$LSMS"'" }' \
 	'{ "check": "clock", "result": "warn", "finding": "the clock is not synchronised (adjtimex: STA_UNSYNC): token validity and audit-log times depend on it", "fix": "enable time synchronisation: systemctl enable --now systemd-timesyncd (or chrony: systemctl enable --now chrony)" }'; do
 	case $flat in *"$kv"*) ok "doctor --json: $kv" ;; *) not_ok "doctor --json: $kv" "$flat" ;; esac
@@ -68,7 +68,7 @@ check "vm: clock marked synchronised" pfop clock sync
 doctor
 exit_is 0 "doctor, clock synced: exit 0"
 has_line "doctor: synchronised clock: ok" "$out" "ok    clock         the clock is synchronised (adjtimex)"
-has_line "doctor, clock synced: summary" "$out" "10 ok, 1 warnings, 0 failed"
+has_line "doctor, clock synced: summary" "$out" "11 ok, 1 warnings, 0 failed"
 
 # 3. Not root: capabilities not checked (warn), the socket refuses (FAIL).
 out=$(pfop run-as 65534 65534 permafrost doctor --policy "$PF_POLICY" 2>&1); rc=$?
@@ -94,7 +94,7 @@ exit_is 1 "doctor, agent stopped: exit 1"
 has_re "doctor: agent stopped: FAIL" "$out" "FAIL  agent         cannot reach the agent at $PF_SOCK: (No such file or directory|Connection refused)"
 printf '%s\n' "$out" | grep -A1 '^FAIL  agent' | grep -qxF "${SPACE}fix: start it: systemctl start permafrostd (why it stopped: journalctl -u permafrostd)" &&
 	ok "doctor: agent stopped: fix" || not_ok "doctor: agent stopped: fix" "$out"
-has_line "doctor, agent stopped: summary" "$out" "9 ok, 1 warnings, 1 failed"
+has_line "doctor, agent stopped: summary" "$out" "10 ok, 1 warnings, 1 failed"
 
 # 6. A broken policy: file:line:col, and the signers check waits for it.
 echo "protect /prot/etc/" >> "$PF_POLICY"
@@ -133,7 +133,18 @@ else
 	not_ok "umount /sys/fs/bpf" "busy"
 fi
 
-# 10. Last (it cannot be undone): lockdown raised to integrity.
+# 10. An installed unit that makes bpffs read-only for the agent (systemd
+# 252's ProtectKernelTunables=yes), then a drop-in that fixes it.
+mkdir -p /etc/systemd/system/permafrostd.service.d
+printf '[Service]\nExecStart=/usr/sbin/permafrostd\nProtectKernelTunables=yes\n' >/etc/systemd/system/permafrostd.service
+doctor
+has_line "doctor: unit with ProtectKernelTunables=yes: FAIL" "$out" "FAIL  unit          /etc/systemd/system/permafrostd.service (and 0 drop-ins) make /sys/fs/bpf read-only for the agent (ProtectKernelTunables=yes): it cannot pin its programs and never starts"
+printf '[Service]\nProtectKernelTunables=no\nReadOnlyPaths=/sys\nReadWritePaths=/sys/fs/bpf\n' >/etc/systemd/system/permafrostd.service.d/fix.conf
+doctor
+has_line "doctor: the drop-in fixes it: ok" "$out" "ok    unit          /etc/systemd/system/permafrostd.service (and 1 drop-ins): /sys/fs/bpf writable for the agent"
+rm -rf /etc/systemd
+
+# 11. Last (it cannot be undone): lockdown raised to integrity.
 echo integrity > /sys/kernel/security/lockdown
 doctor
 has_line "doctor: lockdown integrity: ok" "$out" "ok    lockdown      kernel lockdown: integrity"
