@@ -105,21 +105,22 @@ debian_mirror() {
 }
 
 # kernel_apt SUITE — echo apt options selecting the private list of SUITE
-# (nothing for "host"), creating its sources.list.
+# (nothing for "host"), (re)writing its sources.list when the mirror changed.
 kernel_apt() {
-	local suite=$1 x mirror key opts=
+	local suite=$1 x mirror key opts='' line
 	[ "$suite" = host ] && return 0
 	x=$(kernels_cache)/apt/$suite
-	if [ ! -s "$x/sources.list" ]; then
-		mirror=$(debian_mirror) || die "no Debian mirror found in /etc/apt/sources.list*; set PF_VM_MIRROR"
-		key=/usr/share/keyrings/debian-archive-keyring.gpg
-		[ -r "$key" ] && opts="[signed-by=$key] "
-		mkdir -p "$x/lists/partial" "$x/cache/archives/partial"
-		echo "deb ${opts}$mirror $suite main" >"$x/sources.list.tmp"
+	mirror=$(debian_mirror) || die "no Debian mirror found in /etc/apt/sources.list*; set PF_VM_MIRROR"
+	key=/usr/share/keyrings/debian-archive-keyring.gpg
+	[ -r "$key" ] && opts="[signed-by=$key] "
+	line="deb ${opts}$mirror $suite main"
+	mkdir -p "$x/lists/partial" "$x/cache/archives/partial"
+	if [ "$(cat "$x/sources.list" 2>/dev/null)" != "$line" ]; then
+		echo "$line" >"$x/sources.list.tmp"
 		mv "$x/sources.list.tmp" "$x/sources.list"
 	fi
 	echo "-o Dir::Etc::sourcelist=$x/sources.list -o Dir::Etc::sourceparts=/dev/null" \
-		"-o Dir::State::Lists=$x/lists -o Dir::Cache=$x/cache -o APT::Get::List-Cleanup=1"
+		"-o Dir::State::Lists=$x/lists -o Dir::Cache=$x/cache"
 }
 
 # kernel_apt_update SUITE — refresh the private list of SUITE, once per shell.
@@ -140,7 +141,7 @@ kernel_apt_update() {
 	if ! apt-get $opts -q update >"$x/update.log" 2>&1 ||
 		grep -qE '^(W|E): ' "$x/update.log"; then
 		note "apt-get update for $suite failed or warned; using what is cached:"
-		grep -E '^(W|E): ' "$x/update.log" | head -n 5 | sed 's/^/vm:   /' >&2 || true
+		grep -E '^(W|E): ' "$x/update.log" | head -n 5 | sed 's/^/  /' >&2 || true
 	fi
 }
 
