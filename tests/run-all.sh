@@ -1,6 +1,8 @@
 #!/bin/bash
 # The whole suite: unit tests on the host, then the enforcement suites in
-# QEMU on Debian's 6.1 and 6.12 cloud kernels. Ends with "N passed, N failed".
+# QEMU on Debian's 5.10, 6.1, 6.12 and 7.x cloud kernels (PF_VM_KERNELS: a
+# comma-separated subset, see tests/vm/run.sh --kernel). Ends with
+# "N passed, N failed".
 set -u
 OUT=${1:-build}
 cd "$(dirname "$0")/.."
@@ -10,7 +12,7 @@ trap 'rm -f "$log"' EXIT
 tests/run-unit.sh "$OUT" | tee -a "$log"
 OUT="$OUT" tests/fuzz/run.sh "${PF_FUZZ_SECONDS:-10}" | tee -a "$log"
 OUT="$OUT" tests/pkg/run.sh | tee -a "$log"
-tests/vm/run.sh --suite "${PF_VM_SUITES:-enforce,agent,approvals,auditlog,inbox,selfprot,bypass,upgrade}" --kernel all | tee -a "$log"
+tests/vm/run.sh --suite "${PF_VM_SUITES:-enforce,agent,approvals,auditlog,inbox,selfprot,bypass,upgrade}" --kernel "${PF_VM_KERNELS:-all}" | tee -a "$log"
 
 # Totals from the section summaries ("unit: N passed, N failed", "vm: ...").
 pass=0 fail=0
