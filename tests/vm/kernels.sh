@@ -45,7 +45,7 @@ declare -F die >/dev/null || die() { echo "kernels: error: $*" >&2; exit 2; }
 declare -F note >/dev/null || note() { echo "kernels: $*" >&2; }
 
 # Suites whose private list was updated (or tried) in this shell.
-declare -A KERNELS_APT_UPDATED=()
+declare -gA KERNELS_APT_UPDATED=()
 
 kernels_cache() {
 	local c=${PF_VM_CACHE:-/var/cache/permafrost-vm}
