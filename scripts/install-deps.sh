@@ -6,7 +6,7 @@ set -eu
 
 PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
 libcap-dev libssl-dev pkg-config qemu-system-x86 busybox-static cpio
-e2fsprogs attr liburing-dev openssh-client xz-utils kmod libclang-rt-14-dev
+e2fsprogs attr liburing-dev openssh-client xz-utils zstd kmod libclang-rt-14-dev
 python3 debhelper lintian rpm debootstrap ansible procps systemd man-db"
 
 SUDO=

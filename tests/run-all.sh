@@ -1,6 +1,10 @@
 #!/bin/bash
-# The whole suite: unit tests on the host, then the enforcement suites in
-# QEMU on Debian's 6.1 and 6.12 cloud kernels. Ends with "N passed, N failed".
+# The whole suite: unit tests and fuzz targets on the host, the packaging
+# test, the enforcement suites in QEMU on Debian's cloud kernels
+# (PF_VM_KERNELS: a comma-separated list of tests/vm/kernels.sh labels;
+# default 6.1,6.12) and the host suite (the .deb built by the packaging
+# test, installed with apt on a Debian 12 root booted with systemd;
+# PF_HOST_KERNELS, default 6.12). Ends with "N passed, N failed".
 set -u
 OUT=${1:-build}
 cd "$(dirname "$0")/.."
@@ -9,16 +13,19 @@ trap 'rm -f "$log"' EXIT
 
 tests/run-unit.sh "$OUT" | tee -a "$log"
 OUT="$OUT" tests/fuzz/run.sh "${PF_FUZZ_SECONDS:-10}" | tee -a "$log"
-OUT="$OUT" tests/pkg/run.sh | tee -a "$log"
-tests/vm/run.sh --suite "${PF_VM_SUITES:-enforce,agent,approvals,auditlog,inbox,selfprot,bypass,upgrade}" --kernel all | tee -a "$log"
+tests/pkg/run.sh "$OUT/pkg" | tee -a "$log"
+tests/vm/run.sh --suite "${PF_VM_SUITES:-enforce,agent,approvals,auditlog,inbox,selfprot,bypass,upgrade}" \
+	--kernel "${PF_VM_KERNELS:-6.1,6.12}" | tee -a "$log"
+deb=$(ls "$OUT"/pkg/deb/permafrost_*_amd64.deb 2>/dev/null | head -n 1)
+tests/vm/host/run.sh --kernel "${PF_HOST_KERNELS:-6.12}" ${deb:+--deb "$deb"} --out "$OUT/host" | tee -a "$log"
 
 # Totals from the section summaries ("unit: N passed, N failed", "vm: ...").
 pass=0 fail=0
 while read -r p f; do
 	pass=$((pass + p)); fail=$((fail + f))
-done < <(sed -n -E 's/^(unit|vm|fuzz|pkg): ([0-9]+) passed, ([0-9]+) failed$/\2 \3/p' "$log")
-sections=$(grep -c -E '^(unit|vm|fuzz|pkg): [0-9]+ passed, [0-9]+ failed$' "$log")
-expected=4
+done < <(sed -n -E 's/^(unit|vm|fuzz|pkg|host): ([0-9]+) passed, ([0-9]+) failed$/\2 \3/p' "$log")
+sections=$(grep -c -E '^(unit|vm|fuzz|pkg|host): [0-9]+ passed, [0-9]+ failed$' "$log")
+expected=5
 if [ "$sections" -ne "$expected" ]; then
 	echo "not ok - only $sections of $expected test sections reported a result"
 	fail=$((fail + 1))

@@ -135,28 +135,14 @@ fi
 # --- throw-away root -------------------------------------------------------------------
 # debootstrap (minbase + the package's dependencies) once per dependency
 # set, cached as a tarball; the mirror is the one apt already uses.
-debian_mirror() {
-	local suite=$1
-	{
-		cat /etc/apt/sources.list 2>/dev/null
-		cat /etc/apt/sources.list.d/*.list 2>/dev/null
-	} | awk -v s="$suite" '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) { if ($(i+1) == s) { print $i; exit } } }'
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -e "$f" ] || continue
-		awk -v s="$suite" 'BEGIN { RS = ""; FS = "\n" }
-			{ u = ""; ok = 0
-			  for (i = 1; i <= NF; i++) {
-				if ($i ~ /^URIs:/) { sub(/^URIs:[ \t]*/, "", $i); split($i, a, " "); u = a[1] }
-				if ($i ~ /^Suites:/) { n = split($i, b, /[ \t]+/); for (j = 2; j <= n; j++) if (b[j] == s) ok = 1 }
-			  }
-			  if (ok && u != "") { print u; exit } }' "$f"
-	done
-}
+# debian_mirror: the mirror the host's apt sources use (tests/vm/kernels.sh)
+# shellcheck source=../vm/kernels.sh
+. "$TOP/tests/vm/kernels.sh"
 
 make_root() {
 	local suite mirror include key tarball
 	suite=$(. /etc/os-release && echo "$VERSION_CODENAME")
-	mirror=$(debian_mirror "$suite" | head -n 1)
+	mirror=$(debian_mirror)
 	[ -n "$mirror" ] || { echo "no Debian mirror for $suite in /etc/apt/sources.list*"; return 1; }
 	# Depends of the .deb, first alternative, without versions.
 	include=$( (echo adduser; dpkg-deb -f "$DEB" Depends | tr ',' '\n' | sed 's/|.*//; s/(.*)//; s/[[:space:]]//g') |

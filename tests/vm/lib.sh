@@ -132,7 +132,14 @@ start_agent() {
 		--log "$PF_LOG" --socket "$PF_SOCK" >>"$PF_AGENT_OUT" 2>&1 &
 	PF_AGENT_PID=$!
 	echo "$PF_AGENT_PID" > /tmp/permafrostd.pid
-	if ! wait_for "$PF_SOCK" 120 || ! kill -0 "$PF_AGENT_PID" 2>/dev/null; then
+	# Up to 120 s for the socket, but no longer than the agent lives: one
+	# that cannot load its programs exits within a second.
+	_pf_left=1200
+	while [ ! -e "$PF_SOCK" ] && [ "$_pf_left" -gt 0 ] && kill -0 "$PF_AGENT_PID" 2>/dev/null; do
+		_pf_left=$((_pf_left - 1))
+		sleep 0.1 2>/dev/null || pfop sleep-ms 100 >/dev/null
+	done
+	if [ ! -e "$PF_SOCK" ] || ! kill -0 "$PF_AGENT_PID" 2>/dev/null; then
 		sed 's/^/# permafrostd: /' "$PF_AGENT_OUT"
 		return 1
 	fi

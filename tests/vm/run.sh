@@ -4,9 +4,11 @@
 # so every enforcement test runs in a kernel we boot ourselves; see
 # /work/shared/notes/vm-recipe.md.
 #
-# usage: tests/vm/run.sh [--kernel 6.1|6.12|all] [--suite NAME[,NAME]] [--out DIR]
+# usage: tests/vm/run.sh [--kernel 5.10|6.1|6.12|7|all] [--suite NAME[,NAME]] [--out DIR]
 #
-#   --kernel  kernel line(s) to boot; "all" (default) = 6.1 and 6.12
+#   --kernel  kernel line(s) to boot, comma separated; "all" (default) =
+#             5.10, 6.1, 6.12 and 7 (Debian bullseye, bookworm, bookworm, sid;
+#             see tests/vm/kernels.sh)
 #   --suite   folder(s) under tests/vm/suites; repeatable or comma separated.
 #             Default: every suite. One boot per (suite, kernel).
 #   --out     work and log directory (default build/vm)
@@ -14,6 +16,8 @@
 # Environment:
 #   PF_BUILD       where permafrostd, permafrost and pfop are (default build)
 #   PF_VM_CACHE    kernel .deb cache (default /var/cache/permafrost-vm)
+#   PF_VM_MIRROR   Debian mirror for the bullseye and sid kernels (default:
+#                  the one in the host's apt sources)
 #   PF_VM_TIMEOUT  seconds per boot before QEMU is killed (default 900)
 #   PF_VM_CASE_TIMEOUT  seconds per case script inside the VM (default 300,
 #                  or the number in suites/NAME/case-timeout)
@@ -65,11 +69,18 @@ while [ $# -gt 0 ]; do
 	esac
 done
 
-case $KERNEL_ARG in
-all) KERNELS=(6.1 6.12) ;;
-6.1|6.12) KERNELS=("$KERNEL_ARG") ;;
-*) die "--kernel must be 6.1, 6.12 or all (got '$KERNEL_ARG')" ;;
-esac
+KERNELS=()
+IFS=, read -ra ks <<<"$KERNEL_ARG"
+for k in "${ks[@]}"; do
+	case $k in
+	all) KERNELS+=(5.10 6.1 6.12 7) ;;
+	5.10|6.1|6.12|7) KERNELS+=("$k") ;;
+	*) die "--kernel must be 5.10, 6.1, 6.12, 7 or all (got '$KERNEL_ARG')" ;;
+	esac
+done
+[ ${#KERNELS[@]} -gt 0 ] || die "--kernel: no kernel given"
+# each once, in the order given
+read -ra KERNELS <<<"$(printf '%s\n' "${KERNELS[@]}" | awk '!seen[$0]++' | tr '\n' ' ')"
 
 if [ ${#SUITES[@]} -eq 0 ]; then
 	for d in "$VMDIR"/suites/*/; do
@@ -93,7 +104,7 @@ VERBOSE=${PF_VM_VERBOSE:-0}
 [[ $TIMEOUT =~ ^[0-9]+$ && $CASE_TIMEOUT =~ ^[0-9]+$ && $JOBS =~ ^[1-9][0-9]*$ ]] ||
 	die "PF_VM_TIMEOUT, PF_VM_CASE_TIMEOUT and PF_VM_JOBS must be positive integers"
 
-for t in qemu-system-x86_64 busybox cpio gzip mkfs.ext4 apt-get apt-cache dpkg-deb depmod ldd timeout xz; do
+for t in qemu-system-x86_64 busybox cpio gzip mkfs.ext4 apt-get apt-cache dpkg-deb depmod ldd timeout xz flock; do
 	command -v "$t" >/dev/null || die "'$t' not found; run scripts/install-deps.sh"
 done
 mkdir -p "$OUT" "$CACHE"
@@ -113,141 +124,9 @@ for b in permafrostd permafrost pfop; do
 done
 
 # --- kernels: resolve at run time, download and unpack once ----------------------
-kernel_pattern() {
-	case $1 in
-	6.1) echo '^linux-image-6\.1\.0-[0-9]+-cloud-amd64$' ;;
-	6.12) echo '^linux-image-6\.12\.[0-9]+\+deb12-cloud-amd64$' ;;
-	esac
-}
-
-# Newest .deb of a package pattern already in the cache (offline fallback).
-cached_pkg() {
-	local f
-	for f in "$CACHE"/linux-image-*.deb; do
-		[ -e "$f" ] && basename "$f" | cut -d_ -f1
-	done | { grep -E "$1" || true; } | sort -V | tail -n 1
-}
-
-download_pkg() {
-	local pkg=$1 tmp
-	tmp=$(mktemp -d "$CACHE/.download.XXXXXX")
-	# apt drops to the _apt user for downloads; let it write here.
-	chmod 0755 "$tmp"
-	if [ "$(id -u)" = 0 ] && id _apt >/dev/null 2>&1; then chown _apt "$tmp"; fi
-	if (cd "$tmp" && apt-get download "$pkg" >"$tmp/.log" 2>&1) &&
-		ls "$tmp"/"$pkg"_*.deb >/dev/null 2>&1; then
-		mv "$tmp"/"$pkg"_*.deb "$CACHE"/
-		rm -rf "$tmp"
-		return 0
-	fi
-	cat "$tmp/.log" >&2 || true
-	rm -rf "$tmp"
-	return 1
-}
-
-# prepare_kernel LABEL — sets KDIR, KREL, VMLINUZ for the newest kernel.
-prepare_kernel() {
-	local label=$1 pat pkg deb dir
-	pat=$(kernel_pattern "$label")
-	pkg=$(apt-cache search --names-only "$pat" 2>/dev/null | awk '{print $1}' | sort -V | tail -n 1)
-	if [ -z "$pkg" ]; then
-		pkg=$(cached_pkg "$pat")
-		[ -n "$pkg" ] || die "no package matches $pat (run apt-get update?) and none is cached in $CACHE"
-		note "[$label] apt-cache found nothing; using cached $pkg"
-	fi
-	# shellcheck disable=SC2012 # Debian file names, no odd characters
-	deb=$(ls "$CACHE"/"$pkg"_*.deb 2>/dev/null | sort -V | tail -n 1 || true)
-	if [ -z "$deb" ]; then
-		note "[$label] downloading $pkg into $CACHE"
-		if ! download_pkg "$pkg"; then
-			local old
-			old=$(cached_pkg "$pat")
-			[ -n "$old" ] || die "apt-get download $pkg failed"
-			note "[$label] download failed; falling back to cached $old"
-			pkg=$old
-		fi
-		# shellcheck disable=SC2012
-		deb=$(ls "$CACHE"/"$pkg"_*.deb | sort -V | tail -n 1)
-	fi
-	dir=${deb%.deb}
-	if [ ! -e "$dir/.extracted" ]; then
-		rm -rf "$dir.tmp"
-		dpkg-deb -x "$deb" "$dir.tmp"
-		# modules.dep is made by depmod in the package's postinst.
-		depmod -b "$dir.tmp" "${pkg#linux-image-}"
-		touch "$dir.tmp/.extracted"
-		rm -rf "$dir"
-		mv "$dir.tmp" "$dir"
-	fi
-	KDIR=$dir
-	KREL=${pkg#linux-image-}
-	VMLINUZ=$dir/boot/vmlinuz-$KREL
-	[ -f "$VMLINUZ" ] || die "no $VMLINUZ in $deb"
-	[ -f "$dir/lib/modules/$KREL/modules.dep" ] || die "no modules.dep in $deb"
-}
-
-# --- kernel modules -------------------------------------------------------------
-# modname PATH — module name of a modules.dep / modules.builtin path.
-modname() {
-	local n=${1##*/}
-	n=${n%%.ko*}
-	echo "${n//-/_}"
-}
-
-# find_mod NAME FILE — first path in modules.dep/modules.builtin for NAME.
-find_mod() {
-	awk -F: -v m="$1" '{ n = $1; sub(/.*\//, "", n); sub(/\.ko.*/, "", n); gsub(/-/, "_", n)
-		if (n == m) { print $1; exit } }' "$2"
-}
-
-declare -A MOD_SEEN
-MOD_ORDER=()
-# mod_add REL — queue REL (path relative to the module dir) after its deps.
-mod_add() {
-	local rel=$1 deps i
-	[ -z "${MOD_SEEN[$rel]:-}" ] || return 0
-	MOD_SEEN[$rel]=1
-	read -ra deps <<<"$(awk -v m="$rel" 'BEGIN { FS = ": *" } $1 == m { print $2 }' "$MODDIR/modules.dep")"
-	for ((i = ${#deps[@]} - 1; i >= 0; i--)); do
-		mod_add "${deps[i]}"
-	done
-	MOD_ORDER+=("$rel")
-}
-
-# stage_modules LABEL STAGEDIR — copy the modules /init must insmod, in order.
-stage_modules() {
-	local label=$1 stage=$2 m rel n f i=0 report=()
-	MODDIR=$KDIR/lib/modules/$KREL
-	MOD_SEEN=()
-	MOD_ORDER=()
-	for m in $MODULES_WANTED; do
-		if [ -n "$(find_mod "$m" "$MODDIR/modules.builtin")" ]; then
-			report+=("$m=built-in")
-			continue
-		fi
-		rel=$(find_mod "$m" "$MODDIR/modules.dep")
-		[ -n "$rel" ] || die "[$label] module $m is neither built in nor in modules.dep"
-		report+=("$m=module")
-		mod_add "$rel"
-	done
-	mkdir -p "$stage/lib/modules/pf" "$stage/etc"
-	: >"$stage/etc/pf-modules"
-	for rel in "${MOD_ORDER[@]}"; do
-		i=$((i + 1))
-		n=$(printf '%02d-%s.ko' "$i" "$(modname "$rel")")
-		f=$MODDIR/$rel
-		case $rel in
-		*.ko.xz) xz -dc "$f" >"$stage/lib/modules/pf/$n" ;;
-		*.ko.zst) zstd -qdc "$f" >"$stage/lib/modules/pf/$n" ;;
-		*.ko.gz) gzip -dc "$f" >"$stage/lib/modules/pf/$n" ;;
-		*) cp "$f" "$stage/lib/modules/pf/$n" ;;
-		esac
-		echo "$n" >>"$stage/etc/pf-modules"
-	done
-	local loaded=()
-	for rel in "${MOD_ORDER[@]}"; do loaded+=("$(modname "$rel")"); done
-	note "[$label] $KREL: ${report[*]}; insmod order: ${loaded[*]:-none}"
-}
+# prepare_kernel LABEL (tests/vm/kernels.sh) sets KDIR, KREL, VMLINUZ, MODDIR.
+# shellcheck source=tests/vm/kernels.sh
+. "$VMDIR/kernels.sh"
 
 # --- initramfs ---------------------------------------------------------------------
 cpio_gz() {
@@ -454,7 +333,7 @@ for k in "${KERNELS[@]}"; do
 	VMLINUZ_OF[$k]=$VMLINUZ
 	KREL_OF[$k]=$KREL
 	rm -rf "$OUT/mods-$k"
-	stage_modules "$k" "$OUT/mods-$k"
+	stage_modules "$k" "$OUT/mods-$k" $MODULES_WANTED
 	cpio_gz "$OUT/mods-$k" "$OUT/mods-$k.cpio.gz"
 done
 for s in "${SUITES[@]}"; do

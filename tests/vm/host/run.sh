@@ -46,6 +46,7 @@ pass=0 fail=0
 ok() { echo "ok - $1"; pass=$((pass + 1)); }
 notok() { echo "not ok - $1${2:+ # $2}"; fail=$((fail + 1)); }
 note() { echo "# host: $*" >&2; }
+die() { notok "host suite" "$*"; finish; }
 finish() {
 	echo "host: $pass passed, $fail failed"
 	[ "$fail" -eq 0 ]
@@ -54,7 +55,7 @@ finish() {
 
 # shellcheck source=../kernels.sh
 . "$ROOT/tests/vm/kernels.sh"
-if [ "$KERNEL_ARG" = all ]; then LABELS=("${PF_KERNELS_ALL[@]}"); else IFS=, read -ra LABELS <<<"$KERNEL_ARG"; fi
+if [ "$KERNEL_ARG" = all ]; then read -ra LABELS <<<"$KERNEL_LABELS_ALL"; else IFS=, read -ra LABELS <<<"$KERNEL_ARG"; fi
 
 [ "$(id -u)" = 0 ] || { notok "host suite" "needs root (chroot, image owners)"; finish; }
 for t in debootstrap qemu-system-x86_64 mkfs.ext4 debugfs dumpe2fs busybox cpio; do
@@ -80,7 +81,7 @@ INCLUDE=systemd,systemd-sysv,udev,kmod,dbus,procps,adduser,openssh-client,e2fspr
 INCLUDE=$INCLUDE,$(dpkg-deb -f "$DEB" Depends | tr ',' '\n' | sed 's/|.*//; s/(.*)//; s/[[:space:]]//g; /^\$/d' | grep . | sort -u | paste -sd, -)
 # ${shlibs:Depends} is resolved in the built .deb; take its libraries too
 SUITE=bookworm
-MIRROR=$(pf_debian_mirror "$SUITE" | head -n 1)
+MIRROR=$(debian_mirror)
 KEY=$(echo "$SUITE $INCLUDE" | sha256sum | cut -c1-16)
 TARBALL=$HOST_CACHE/$SUITE-systemd-$KEY.tar
 mkdir -p "$HOST_CACHE"
