@@ -1,7 +1,7 @@
 #!/bin/bash
 # Packaging test: builds the .deb and the .rpm (make deb / make rpm into
 # OUT), checks their contents, installs the .deb into a throw-away Debian
-# root (debootstrap, cached under /var/cache/permafrost-pkg) and walks it
+# root (debootstrap, cached under /var/cache/permafrost-host, tests/lib/debian.sh) and walks it
 # through install, upgrade of a frozen host, refused removal, remove and
 # purge; checks the unit with systemd-analyze and the Ansible playbooks.
 # Prints TAP lines and ends with "pkg: N passed, N failed".
@@ -18,7 +18,6 @@ tmp=$(mktemp -d /tmp/pf-pkg.XXXXXX)
 [ -n "$OUT" ] || OUT=$tmp/out
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
-CACHE=${PF_PKG_CACHE:-/var/cache/permafrost-pkg}
 ROOT=$tmp/root
 fake_pid=
 
@@ -135,31 +134,13 @@ fi
 # --- throw-away root -------------------------------------------------------------------
 # debootstrap (minbase + the package's dependencies) once per dependency
 # set, cached as a tarball; the mirror is the one apt already uses.
-# debian_mirror: the mirror the host's apt sources use (tests/vm/kernels.sh)
-# shellcheck source=../vm/kernels.sh
-. "$TOP/tests/vm/kernels.sh"
+# debian_root_tarball (the root the host suite boots, too)
+# shellcheck source=../lib/debian.sh
+. "$TOP/tests/lib/debian.sh"
 
 make_root() {
-	local suite mirror include key tarball
-	suite=$(. /etc/os-release && echo "$VERSION_CODENAME")
-	mirror=$(debian_mirror)
-	[ -n "$mirror" ] || { echo "no Debian mirror for $suite in /etc/apt/sources.list*"; return 1; }
-	# Depends of the .deb, first alternative, without versions.
-	include=$( (echo adduser; dpkg-deb -f "$DEB" Depends | tr ',' '\n' | sed 's/|.*//; s/(.*)//; s/[[:space:]]//g') |
-		grep . | sort -u | paste -sd, -)
-	key=$(echo "$suite $include" | sha256sum | cut -c1-16)
-	tarball=$CACHE/$suite-minbase-$key.tar
-	mkdir -p "$CACHE"
-	(
-		flock 9
-		if [ ! -s "$tarball" ]; then
-			rm -rf "$CACHE/build-$key"
-			debootstrap --variant=minbase --include="$include" "$suite" "$CACHE/build-$key" "$mirror" \
-				>"$CACHE/debootstrap-$key.log" 2>&1 || { tail -n 5 "$CACHE/debootstrap-$key.log"; exit 1; }
-			tar -C "$CACHE/build-$key" -cf "$tarball.new" . && mv "$tarball.new" "$tarball"
-			rm -rf "$CACHE/build-$key"
-		fi
-	) 9>"$CACHE/.lock" || return 1
+	local tarball
+	tarball=$(debian_root_tarball "$DEB") || return 1
 	mkdir -p "$ROOT"
 	tar -C "$ROOT" -xf "$tarball"
 }
@@ -222,7 +203,7 @@ elif [ "$(id -u)" -ne 0 ]; then
 elif ! make_root >"$tmp/root.log" 2>&1; then
 	notok "debootstrap a throw-away root" "$(tail -n 3 "$tmp/root.log" | tr '\n' ' ')"
 else
-	ok "throw-away root: debootstrap minbase (cache $CACHE) [$(elapsed)]"
+	ok "throw-away root: debootstrap minbase with systemd (cache ${PF_HOST_CACHE:-/var/cache/permafrost-host}) [$(elapsed)]"
 	cp "$DEB" "$ROOT/tmp/permafrost.deb"
 
 	# Fresh install.

@@ -44,6 +44,10 @@ KERNEL_LABELS_ALL="5.10 6.1 6.12 7"
 declare -F die >/dev/null || die() { echo "kernels: error: $*" >&2; exit 2; }
 declare -F note >/dev/null || note() { echo "kernels: $*" >&2; }
 
+# debian_mirror
+# shellcheck source=../lib/debian.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib/debian.sh"
+
 # Suites whose private list was updated (or tried) in this shell.
 declare -gA KERNELS_APT_UPDATED=()
 
@@ -72,36 +76,6 @@ kernel_pattern() {
 	7) echo '^linux-image-7\.[0-9]+\.[0-9]+\+deb[0-9]+-cloud-amd64$' ;;
 	*) return 1 ;;
 	esac
-}
-
-# debian_mirror — the Debian mirror the host's apt sources use for the
-# host's own suite (one-line .list files and deb822 .sources files).
-debian_mirror() {
-	local suite f
-	if [ -n "${PF_VM_MIRROR:-}" ]; then
-		echo "${PF_VM_MIRROR%/}"
-		return 0
-	fi
-	# shellcheck disable=SC1091
-	suite=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}")
-	[ -n "$suite" ] || return 1
-	{
-		cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | awk -v s="$suite" '
-			$1 == "deb" { for (i = 2; i < NF; i++) if ($i ~ /^https?:\/\//) { if ($(i + 1) == s) print $i; break } }'
-		for f in /etc/apt/sources.list.d/*.sources; do
-			[ -e "$f" ] || continue
-			# deb822 stanzas: blank-line separated; first URI of a
-			# "Types: deb" stanza that lists the suite.
-			awk -v s="$suite" 'BEGIN { RS = ""; FS = "\n" }
-				{ uri = ""; deb = 0; has = 0
-				  for (i = 1; i <= NF; i++) {
-					if ($i ~ /^Types:/ && $i ~ /[ \t]deb([ \t]|$)/) deb = 1
-					if ($i ~ /^URIs:/) { n = split($i, u, /[ \t]+/); if (n >= 2) uri = u[2] }
-					if ($i ~ /^Suites:/) { n = split($i, w, /[ \t]+/); for (j = 2; j <= n; j++) if (w[j] == s) has = 1 }
-				  }
-				  if (deb && has && uri ~ /^https?:\/\//) print uri }' "$f"
-		done
-	} | sed 's:/*$::' | head -n 1 | grep .
 }
 
 # kernel_apt SUITE — echo apt options selecting the private list of SUITE

@@ -38,7 +38,6 @@ done
 OUT=${OUT:-$ROOT/build/host}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
-HOST_CACHE=${PF_HOST_CACHE:-/var/cache/permafrost-host}
 TIMEOUT=${PF_HOST_TIMEOUT:-1200}
 export PATH="$PATH:/usr/sbin:/sbin"
 
@@ -73,29 +72,10 @@ if [ -z "$DEB" ]; then
 fi
 [ -f "$DEB" ] || { notok "the package" "no such file: $DEB"; finish; }
 
-# --- the Debian root: debootstrap once, cached as a tarball -------------------------
-# minbase + systemd as init + what the package and the walk-through need;
-# the package's own dependencies are included so that apt installs the
-# .deb without a network.
-INCLUDE=systemd,systemd-sysv,udev,kmod,dbus,procps,adduser,openssh-client,e2fsprogs,iproute2,strace
-INCLUDE=$INCLUDE,$(dpkg-deb -f "$DEB" Depends | tr ',' '\n' | sed 's/|.*//; s/(.*)//; s/[[:space:]]//g; /^\$/d' | grep . | sort -u | paste -sd, -)
-# ${shlibs:Depends} is resolved in the built .deb; take its libraries too
-SUITE=bookworm
-MIRROR=$(debian_mirror)
-KEY=$(echo "$SUITE $INCLUDE" | sha256sum | cut -c1-16)
-TARBALL=$HOST_CACHE/$SUITE-systemd-$KEY.tar
-mkdir -p "$HOST_CACHE"
-(
-	flock 9
-	if [ ! -s "$TARBALL" ]; then
-		[ -n "$MIRROR" ] || { echo "no Debian mirror for $SUITE in /etc/apt/sources.list*"; exit 1; }
-		rm -rf "$HOST_CACHE/build-$KEY"
-		debootstrap --variant=minbase --include="$INCLUDE" "$SUITE" "$HOST_CACHE/build-$KEY" "$MIRROR" \
-			>"$HOST_CACHE/debootstrap-$KEY.log" 2>&1 || { tail -n 5 "$HOST_CACHE/debootstrap-$KEY.log"; exit 1; }
-		tar -C "$HOST_CACHE/build-$KEY" -cf "$TARBALL.new" . && mv "$TARBALL.new" "$TARBALL"
-		rm -rf "$HOST_CACHE/build-$KEY"
-	fi
-) 9>"$HOST_CACHE/.lock" >"$OUT/debootstrap.log" 2>&1 || { notok "debootstrap a Debian $SUITE root with systemd" "$(tail -n 3 "$OUT/debootstrap.log" | tr '\n' ' ')"; finish; }
+# --- the Debian root: debootstrap once, cached (tests/lib/debian.sh) ------------------
+TARBALL=$(debian_root_tarball "$DEB" 2>"$OUT/debootstrap.log") ||
+	{ notok "debootstrap a Debian root with systemd" "$(tail -n 3 "$OUT/debootstrap.log" | tr '\n' ' ')"; finish; }
+SUITE=$(. /etc/os-release && echo "$VERSION_CODENAME")
 
 # make_root DIR: the cached root, the package installed with apt, the
 # walk-through unit enabled.
