@@ -338,43 +338,10 @@ static __always_inline void emit(struct dentry *d, struct vfsmount *mnt, __u64 d
 				 __u64 ino, __u32 op, __u32 decision, __u32 mode,
 				 __u32 rule_id)
 {
-	emit_ex(d, mnt, dev, ino, op, decision, mode, rule_id, 0xffffffff);
+	emit_ex(d, mnt, dev, ino, op, decision, mode, rule_id, PF_APPROVAL_NONE);
 }
 
 /* --- approvals ----------------------------------------------------------- */
-
-static __always_inline __u32 op_class(__u32 op)
-{
-	switch (op) {
-	case PF_OP_OPEN_WRITE:
-	case PF_OP_OPEN_TRUNC:
-	case PF_OP_WRITE:
-	case PF_OP_TRUNCATE:
-	case PF_OP_MMAP_WRITE:
-		return PF_CLASS_WRITE;
-	case PF_OP_CREATE:
-	case PF_OP_MKNOD:
-	case PF_OP_MKDIR:
-	case PF_OP_LINK:
-	case PF_OP_SYMLINK:
-		return PF_CLASS_CREATE;
-	case PF_OP_RMDIR:
-	case PF_OP_UNLINK:
-		return PF_CLASS_DELETE;
-	case PF_OP_RENAME:
-		return PF_CLASS_RENAME;
-	case PF_OP_CHMOD:
-	case PF_OP_CHOWN:
-	case PF_OP_SETATTR:
-	case PF_OP_SETXATTR:
-	case PF_OP_REMOVEXATTR:
-	case PF_OP_SETACL:
-	case PF_OP_SETFLAGS:
-		return PF_CLASS_METADATA;
-	default:
-		return PF_CLASS_MOUNT;
-	}
-}
 
 struct awalk {
 	struct dentry *d;
@@ -475,7 +442,7 @@ static __always_inline int approved(struct dentry *d, __u64 dev, __u32 op, __u32
 	w.d = d;
 	w.dev = dev;
 	w.now = bpf_ktime_get_boot_ns();
-	w.cls = op_class(op);
+	w.cls = pf_op_class(op);
 	w.uid = (__u32)bpf_get_current_uid_gid();
 	w.cgroup = bpf_get_current_cgroup_id();
 	w.exe_ino = BPF_CORE_READ(task, mm, exe_file, f_inode, i_ino);
@@ -488,11 +455,6 @@ static __always_inline int approved(struct dentry *d, __u64 dev, __u32 op, __u32
 	return w.approved;
 }
 
-static __always_inline int is_self_rule(__u32 rule_id)
-{
-	return rule_id >= PF_RULEID_SELF && rule_id <= PF_RULEID_SELF_RO;
-}
-
 /* Apply the mode to a protected hit: log, and deny in enforce. A hit on
  * Permafrost's own objects is a `tamper` in enforce mode; in audit mode it
  * is logged as would-deny like any other (the protections are off). */
@@ -500,7 +462,7 @@ static __always_inline int verdict(struct dentry *d, struct vfsmount *mnt, __u64
 				   __u64 ino, __u32 op, __u32 mode, __u32 rule_id)
 {
 	if (mode == PF_MODE_ENFORCE) {
-		emit(d, mnt, dev, ino, op, is_self_rule(rule_id) ? PF_DEC_TAMPER : PF_DEC_DENY,
+		emit(d, mnt, dev, ino, op, pf_rule_is_self(rule_id) ? PF_DEC_TAMPER : PF_DEC_DENY,
 		     mode, rule_id);
 		return -EPERM;
 	}
@@ -1137,7 +1099,7 @@ static __always_inline int deny_sb(struct super_block *sb, struct dentry *d,
 
 	if (!cfg || cfg->mode == PF_MODE_OFF)
 		return 0;
-	return verdict(d, mnt, BPF_CORE_READ(sb, s_dev), 0, op, cfg->mode, 0xffffffff);
+	return verdict(d, mnt, BPF_CORE_READ(sb, s_dev), 0, op, cfg->mode, PF_RULEID_NONE);
 }
 
 /* Read-only remounts on their way from sb_mount to sb_remount (which is
