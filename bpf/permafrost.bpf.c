@@ -42,9 +42,6 @@ char LICENSE[] SEC("license") = "GPL";
 
 #define NAME_READ_MAX 256 /* NAME_MAX + 1 */
 
-/* Set by the agent before load. */
-const volatile __u32 rules_max = 1;
-
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
@@ -1294,11 +1291,6 @@ struct {
 	__type(value, __u32);
 } agent_cgroups SEC(".maps");
 
-static __always_inline int enforcing(struct pf_config *cfg)
-{
-	return cfg && cfg->mode == PF_MODE_ENFORCE;
-}
-
 /* Policy `self-protect` (default yes) and a mode that is not off. */
 static __always_inline int selfprot_on(struct pf_config *cfg)
 {
@@ -1514,8 +1506,6 @@ int BPF_PROG(bpf_map, struct bpf_map *map, unsigned int fmode, int ret)
 	return own_map_fd(BPF_CORE_READ(map, id));
 }
 
-#define BPF_MAP_GET_FD_BY_ID_CMD 14
-
 /* BPF_MAP_GET_FD_BY_ID of one of our maps answers ENOENT ("no such map,
  * for you"), so that tools walking every id (bpftool map list, which
  * stops at the first other error) keep working for the host's other maps.
@@ -1525,7 +1515,7 @@ int BPF_PROG(bpf_map, struct bpf_map *map, unsigned int fmode, int ret)
 SEC("lsm/bpf")
 int BPF_PROG(bpf, int cmd, union bpf_attr *attr, unsigned int size)
 {
-	if (cmd != BPF_MAP_GET_FD_BY_ID_CMD)
+	if (cmd != BPF_MAP_GET_FD_BY_ID)
 		return 0;
 	return own_map_fd(BPF_CORE_READ(attr, map_id)) ? -2 /* ENOENT */ : 0;
 }
