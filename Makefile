@@ -54,7 +54,10 @@ $(OUT) $(OUT)/lib $(OUT)/tests:
 	$(Q)mkdir -p $@
 
 # --- BPF object and skeleton -------------------------------------------------
-$(OUT)/permafrost.bpf.o: bpf/permafrost.bpf.c bpf/permafrost.h $(VMLINUX_H) | $(OUT)
+# One compilation unit: permafrost.bpf.c includes its parts, bpf/*.bpf.h.
+BPF_HDRS  := $(wildcard bpf/*.bpf.h) bpf/permafrost.h
+
+$(OUT)/permafrost.bpf.o: bpf/permafrost.bpf.c $(BPF_HDRS) $(VMLINUX_H) | $(OUT)
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 	$(Q)$(LLVM_STRIP) -g $@

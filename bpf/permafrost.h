@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* Types shared between the BPF programs (permafrost.bpf.c) and user space.
- * Only fixed-size types; layout must be identical on both sides. */
+ * Only fixed-size types; layout must be identical on both sides. What both
+ * sides must agree on beyond a layout (which class an op belongs to, which
+ * rule ids are Permafrost's own) is a static inline here, used by both, so
+ * the unit tests run the kernel's own copy. */
 #ifndef PERMAFROST_H
 #define PERMAFROST_H
 
@@ -86,6 +89,61 @@ enum pf_opclass {
 	PF_CLASS_MOUNT = 1 << 5,
 };
 
+/* The class an approval must name to cover @op; 0 for ops no approval can
+ * cover: the self-protection ops (the kernel refuses them before it looks
+ * for an approval, and a token must never name a way to switch Permafrost
+ * off) and values that are no op. Every op is listed, with no default, so
+ * that an op added to enum pf_op without a class is a build error
+ * (-Wswitch) on both sides. */
+static inline __u32 pf_op_class(__u32 op)
+{
+	switch ((enum pf_op)op) {
+	case PF_OP_OPEN_WRITE:
+	case PF_OP_OPEN_TRUNC:
+	case PF_OP_WRITE:
+	case PF_OP_TRUNCATE:
+	case PF_OP_MMAP_WRITE:
+		return PF_CLASS_WRITE;
+	case PF_OP_CREATE:
+	case PF_OP_MKNOD:
+	case PF_OP_MKDIR:
+	case PF_OP_LINK:
+	case PF_OP_SYMLINK:
+		return PF_CLASS_CREATE;
+	case PF_OP_RMDIR:
+	case PF_OP_UNLINK:
+		return PF_CLASS_DELETE;
+	case PF_OP_RENAME:
+		return PF_CLASS_RENAME;
+	case PF_OP_CHMOD:
+	case PF_OP_CHOWN:
+	case PF_OP_SETATTR:
+	case PF_OP_SETXATTR:
+	case PF_OP_REMOVEXATTR:
+	case PF_OP_SETACL:
+	case PF_OP_SETFLAGS:
+		return PF_CLASS_METADATA;
+	case PF_OP_MOUNT:
+	case PF_OP_UMOUNT:
+	case PF_OP_REMOUNT:
+	case PF_OP_BLKDEV_WRITE:
+		return PF_CLASS_MOUNT;
+	case PF_OP_NONE:
+	case PF_OP_BPF_OBJ:
+	case PF_OP_SIGNAL:
+	case PF_OP_PTRACE:
+	case PF_OP_MODULE:
+	case PF_OP_KEXEC:
+	case PF_OP_AGENT_EXEC:
+	case PF_OP_PRCTL_EXE:
+	case PF_OP_CGROUP_KILL:
+	case PF_OP_PINS:
+	case PF_OP__COUNT:
+		break;
+	}
+	return 0;
+}
+
 /* Key of the `rules` map: the identity of a protected or exempt object.
  * dev is the kernel's encoding (MAJOR << 20 | MINOR), as in sb->s_dev. */
 struct pf_key {
@@ -104,6 +162,7 @@ struct pf_rule {
 };
 
 /* Reserved rule ids reported in events. */
+#define PF_RULEID_NONE 0xffffffffU     /* no rule: a whole filesystem (remount, umount) */
 #define PF_RULEID_TOO_DEEP 0xfffffffeU /* walk exceeded PF_MAX_DEPTH */
 #define PF_RULEID_BLKDEV 0xfffffffdU   /* block device of a protected fs */
 #define PF_RULEID_ANCESTOR 0xfffffff8U /* ancestor of a protected object */
@@ -114,6 +173,12 @@ struct pf_rule {
 #define PF_RULEID_SELF_RW 0xfffffffbU
 #define PF_RULEID_SELF_FS 0xfffffffaU  /* bpffs / securityfs mount changes */
 #define PF_RULEID_SELF 0xfffffff9U     /* the agent process, BPF objects, kernel lock */
+
+/* Is @rule_id one of Permafrost's own (a hit on it is a `tamper`)? */
+static inline int pf_rule_is_self(__u32 rule_id)
+{
+	return rule_id >= PF_RULEID_SELF && rule_id <= PF_RULEID_SELF_RO;
+}
 
 /* Bumped whenever a map's layout changes: pinned maps are kept in
  * <pin dir>/maps-v<N> and only reused by an agent of the same layout. */
@@ -207,7 +272,7 @@ struct pf_event {
 	__u32 rule_id;
 	__u32 path_len;     /* bytes used in path[] */
 	__u32 path_flags;   /* PF_PATH_* */
-	__u32 approval;     /* PF_DEC_APPROVED: the approval's slot */
+	__u32 approval;     /* PF_DEC_APPROVED: the approval's slot, else PF_APPROVAL_NONE */
 	char comm[PF_COMM_LEN];
 	/* Names from the object up to the root, each NUL-terminated:
 	 * "passwd\0etc\0" means /etc/passwd. */
@@ -217,6 +282,8 @@ struct pf_event {
 	__u32 exe_flags;    /* PF_PATH_* */
 	char exe[PF_EXE_BYTES];
 };
+
+#define PF_APPROVAL_NONE 0xffffffffU
 
 #define PF_PATH_TRUNCATED (1U << 0) /* more components than we carried */
 #define PF_PATH_FSROOT (1U << 1)    /* path is relative to its filesystem's root

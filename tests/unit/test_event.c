@@ -20,26 +20,12 @@ static void test_names(void)
 		"mount", "umount", "remount", "blkdev-write", "bpf-object", "signal", "ptrace",
 		"module-load", "kexec-load", "agent-exec", "prctl-exe", "cgroup-kill", "pins",
 	};
-	static const uint32_t classes[PF_OP__COUNT] = {
-		0, PF_CLASS_WRITE, PF_CLASS_WRITE, PF_CLASS_WRITE, PF_CLASS_WRITE, PF_CLASS_WRITE,
-		PF_CLASS_CREATE, PF_CLASS_CREATE, PF_CLASS_CREATE, PF_CLASS_DELETE,
-		PF_CLASS_DELETE, PF_CLASS_CREATE, PF_CLASS_CREATE, PF_CLASS_RENAME,
-		PF_CLASS_METADATA, PF_CLASS_METADATA, PF_CLASS_METADATA, PF_CLASS_METADATA,
-		PF_CLASS_METADATA, PF_CLASS_METADATA, PF_CLASS_METADATA,
-		PF_CLASS_MOUNT, PF_CLASS_MOUNT, PF_CLASS_MOUNT, PF_CLASS_MOUNT,
-		/* self-protection ops: no class, so no token can approve them */
-		0, 0, 0, 0, 0, 0, 0, 0, 0,
-	};
 	uint32_t op;
 
-	for (op = 0; op < PF_OP__COUNT; op++) {
+	for (op = 0; op < PF_OP__COUNT; op++)
 		TAP_STREQ(pf_op_name(op), ops[op], "op %u name", op);
-		TAP_OK(pf_op_class(op) == classes[op], "op %s class %#x", ops[op], classes[op]);
-	}
 	TAP_STREQ(pf_op_name(PF_OP__COUNT), "unknown", "op past the end");
 	TAP_STREQ(pf_op_name(0xffffffffU), "unknown", "op 0xffffffff");
-	TAP_OK(pf_op_class(PF_OP__COUNT) == 0 && pf_op_class(0xffffffffU) == 0,
-	       "unknown op has no class");
 
 	TAP_STREQ(pf_decision_name(PF_DEC_DENY), "deny", "decision deny");
 	TAP_STREQ(pf_decision_name(PF_DEC_WOULD_DENY), "would-deny", "decision would-deny");

@@ -44,43 +44,11 @@ static const char *const op_names[PF_OP__COUNT] = {
 	[PF_OP_PINS] = "pins",
 };
 
-static const uint32_t op_classes[PF_OP__COUNT] = {
-	[PF_OP_OPEN_WRITE] = PF_CLASS_WRITE,
-	[PF_OP_OPEN_TRUNC] = PF_CLASS_WRITE,
-	[PF_OP_WRITE] = PF_CLASS_WRITE,
-	[PF_OP_TRUNCATE] = PF_CLASS_WRITE,
-	[PF_OP_MMAP_WRITE] = PF_CLASS_WRITE,
-	[PF_OP_CREATE] = PF_CLASS_CREATE,
-	[PF_OP_MKNOD] = PF_CLASS_CREATE,
-	[PF_OP_MKDIR] = PF_CLASS_CREATE,
-	[PF_OP_SYMLINK] = PF_CLASS_CREATE,
-	[PF_OP_LINK] = PF_CLASS_CREATE,
-	[PF_OP_RMDIR] = PF_CLASS_DELETE,
-	[PF_OP_UNLINK] = PF_CLASS_DELETE,
-	[PF_OP_RENAME] = PF_CLASS_RENAME,
-	[PF_OP_CHMOD] = PF_CLASS_METADATA,
-	[PF_OP_CHOWN] = PF_CLASS_METADATA,
-	[PF_OP_SETATTR] = PF_CLASS_METADATA,
-	[PF_OP_SETXATTR] = PF_CLASS_METADATA,
-	[PF_OP_REMOVEXATTR] = PF_CLASS_METADATA,
-	[PF_OP_SETACL] = PF_CLASS_METADATA,
-	[PF_OP_SETFLAGS] = PF_CLASS_METADATA,
-	[PF_OP_MOUNT] = PF_CLASS_MOUNT,
-	[PF_OP_UMOUNT] = PF_CLASS_MOUNT,
-	[PF_OP_REMOUNT] = PF_CLASS_MOUNT,
-	[PF_OP_BLKDEV_WRITE] = PF_CLASS_MOUNT,
-};
-
 const char *pf_op_name(uint32_t op)
 {
 	if (op >= PF_OP__COUNT || !op_names[op])
 		return "unknown";
 	return op_names[op];
-}
-
-uint32_t pf_op_class(uint32_t op)
-{
-	return op < PF_OP__COUNT ? op_classes[op] : 0;
 }
 
 const char *pf_decision_name(uint32_t decision)
@@ -347,7 +315,7 @@ int pf_event_to_json(const struct pf_event *e, const struct pf_event_ctx *ctx,
 		pf_json_key(&j, "unit");
 		pf_json_str(&j, ctx->unit);
 	}
-	if (e->rule_id != 0xffffffffU) {
+	if (e->rule_id != PF_RULEID_NONE) {
 		pf_json_key(&j, "rule");
 		if (e->rule_id == PF_RULEID_TOO_DEEP)
 			pf_json_str(&j, "too-deep");

@@ -17,7 +17,6 @@
 #define PF_EVENT_PATH_MAX (PF_PATH_BYTES + 8)
 
 const char *pf_op_name(uint32_t op);             /* "open-write", ..., "unknown" */
-uint32_t pf_op_class(uint32_t op);               /* PF_CLASS_*, 0 if unknown */
 const char *pf_decision_name(uint32_t decision); /* "deny", ..., "unknown" */
 const char *pf_mode_name(uint32_t mode);         /* "off", "audit", "enforce", "unknown" */
 int pf_mode_parse(const char *s);                /* enum pf_mode, or -EINVAL */

@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Events: what a decision was about (a hit), and its ring-buffer record
+ * with the object's path and the caller's executable. A record that finds
+ * the ring full is counted in `lost`: a lost event is never silent. Part
+ * of permafrost.bpf.c. */
+#ifndef PF_EVENTS_BPF_H
+#define PF_EVENTS_BPF_H
+
+/* What a decision is about, from the hook to the event. */
+struct hit {
+	struct dentry *d;     /* names the object in the event; NULL: no path */
+	struct vfsmount *mnt; /* d's mount; NULL: the path stops at its fs root */
+	__u64 dev;            /* the object's identity (kernel dev encoding) */
+	__u64 ino;
+	__u32 op;             /* enum pf_op */
+	__u32 rule_id;        /* the rule that protects it, or PF_RULEID_* */
+	__u32 approval;       /* set by approved(): the approving token's slot */
+};
+
+static __always_inline void count(__u32 decision)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &decision);
+
+	if (c)
+		*c += 1;
+}
+
+struct pathbuild {
+	struct pf_event *e;
+	struct dentry *d;
+	struct vfsmount *mnt;
+	__u32 off;
+	__u32 reached_root; /* the walk ended at a root, not at a limit */
+};
+
+/* One step of a name walk from a dentry towards the root, crossing mounts
+ * upwards. @buf (of @size bytes, a power of two) is filled leaf first. */
+static __always_inline long name_step(struct pathbuild *pb, char *buf, __u32 size,
+				      __u32 name_max, __u32 *flags)
+{
+	struct dentry *d = pb->d, *parent;
+	struct vfsmount *vmnt = pb->mnt;
+	const unsigned char *name;
+	__u32 len, off;
+	long n;
+
+	if (vmnt) {
+		struct dentry *mnt_root = BPF_CORE_READ(vmnt, mnt_root);
+
+		if (d == mnt_root) {
+			struct mount *m = (void *)vmnt -
+					  bpf_core_field_offset(struct mount, mnt);
+			struct mount *mp = BPF_CORE_READ(m, mnt_parent);
+
+			if (mp == m) {
+				pb->reached_root = 1;
+				return 1; /* the namespace's root */
+			}
+			pb->d = BPF_CORE_READ(m, mnt_mountpoint);
+			pb->mnt = (struct vfsmount *)((void *)mp +
+					  bpf_core_field_offset(struct mount, mnt));
+			return 0;
+		}
+	}
+	parent = BPF_CORE_READ(d, d_parent);
+	if (!parent || parent == d) {
+		pb->reached_root = 1;
+		return 1;
+	}
+	name = BPF_CORE_READ(d, d_name.name);
+	len = BPF_CORE_READ(d, d_name.len);
+	/* read the position once, bound it right before the copy: the
+	 * verifier must see off + name_max <= size */
+	off = pb->off & (size - 1);
+	if (pb->off > size - name_max || off > size - name_max) {
+		*flags |= PF_PATH_TRUNCATED;
+		return 1;
+	}
+	n = bpf_probe_read_kernel_str(&buf[off], name_max, name);
+	if (n <= 0) {
+		*flags |= PF_PATH_TRUNCATED;
+		return 1;
+	}
+	/* advance by the name's own length (NUL included), capped like the
+	 * copy: the position never depends on what the copy returned */
+	if (len + 1 > name_max)
+		*flags |= PF_PATH_TRUNCATED; /* this name was cut */
+	pb->off += len + 1 < name_max ? len + 1 : name_max;
+	pb->d = parent;
+	return 0;
+}
+
+static long path_step(__u32 i, void *ctx)
+{
+	struct pathbuild *pb = ctx;
+
+	return name_step(pb, pb->e->path, PF_PATH_BYTES, NAME_READ_MAX, &pb->e->path_flags);
+}
+
+static long exe_step(__u32 i, void *ctx)
+{
+	struct pathbuild *pb = ctx;
+
+	return name_step(pb, pb->e->exe, PF_EXE_BYTES, PF_EXE_NAME_MAX, &pb->e->exe_flags);
+}
+
+/* One record: @decision about @h, taken in @mode. */
+static __always_inline void emit(const struct hit *h, __u32 decision, __u32 mode)
+{
+	struct pf_event *e;
+	struct task_struct *task;
+	__u64 id;
+
+	count(decision);
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		__u32 zero = 0;
+		__u64 *l = bpf_map_lookup_elem(&lost, &zero);
+
+		if (l)
+			*l += 1;
+		return;
+	}
+	task = (struct task_struct *)bpf_get_current_task_btf();
+	id = bpf_get_current_pid_tgid();
+	e->ts_boot_ns = bpf_ktime_get_boot_ns();
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	e->dev = h->dev;
+	e->ino = h->ino;
+	e->pid = (__u32)id;
+	e->tgid = id >> 32;
+	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	id = bpf_get_current_uid_gid();
+	e->uid = (__u32)id;
+	e->gid = id >> 32;
+	e->op = h->op;
+	e->decision = decision;
+	e->mode = mode;
+	e->rule_id = h->rule_id;
+	e->path_flags = h->mnt ? 0 : PF_PATH_FSROOT;
+	e->approval = decision == PF_DEC_APPROVED ? h->approval : PF_APPROVAL_NONE;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+
+	struct pathbuild pb = { .e = e, .d = h->d, .mnt = h->mnt, .off = 0 };
+
+	e->path[0] = 0;
+	if (h->d) {
+		bpf_loop(PF_PATH_COMPONENTS, path_step, &pb, 0);
+		if (!pb.reached_root)
+			e->path_flags |= PF_PATH_TRUNCATED;
+	}
+	e->path_len = pb.off;
+
+	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
+	struct pathbuild xb = { .e = e, .off = 0 };
+
+	e->exe_flags = 0;
+	e->exe[0] = 0;
+	if (exe) {
+		xb.d = BPF_CORE_READ(exe, f_path.dentry);
+		xb.mnt = BPF_CORE_READ(exe, f_path.mnt);
+		if (xb.d) {
+			bpf_loop(PF_EXE_COMPONENTS, exe_step, &xb, 0);
+			if (!xb.reached_root)
+				e->exe_flags |= PF_PATH_TRUNCATED;
+		}
+	}
+	e->exe_len = xb.off;
+	bpf_ringbuf_submit(e, 0);
+}
+
+#endif

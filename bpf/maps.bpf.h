@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Every map of the programs, and the one way to read the config. The agent
+ * reaches them by these names through the skeleton and pins them under
+ * them, so a name is part of the interface: an upgrade adopts the pinned
+ * maps of the same name (and layout, PF_MAPS_VERSION). Part of
+ * permafrost.bpf.c. */
+#ifndef PF_MAPS_BPF_H
+#define PF_MAPS_BPF_H
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pf_config);
+} pf_config_map SEC(".maps");
+
+/* (dev, ino) -> rule. Sized by the agent before load. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct pf_key);
+	__type(value, struct pf_rule);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} rules SEC(".maps");
+
+/* Superblocks (kernel dev) that hold at least one protect rule: the cheap
+ * filter in front of every walk. Value: number of rules. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u32);
+} protected_sbs SEC(".maps");
+
+/* Ancestors of protected objects (directories up to "/", mount points
+ * included): renaming them or mounting over them would make a protected
+ * path lead elsewhere. Filled by the agent. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct pf_key);
+	__type(value, __u32);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} guards SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 * 1024 * 1024);
+} events SEC(".maps");
+
+/* Live approvals, keyed by the identity of their scope (see permafrost.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct pf_akey);
+	__type(value, struct pf_approval_k);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} approvals SEC(".maps");
+
+/* Failed ring-buffer reservations, per CPU. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+/* Decisions taken, per CPU, indexed by enum pf_decision. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 8);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+/* Per-inode cached verdicts, valid while their generation equals the
+ * config's policy_gen. The agent bumps it on every rules or mode change; the
+ * programs bump it on every rename and link (which change ancestry) and
+ * when a rule dies with its inode. */
+struct verdict {
+	__u64 gen;  /* config.policy_gen (the agent's changes) */
+	__u64 agen; /* ancestry_gen (the kernel's) */
+	__u32 kind; /* 0 (none), PF_RULE_PROTECT or PF_RULE_EXEMPT */
+	__u32 rule_id;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_INODE_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct verdict);
+} verdicts SEC(".maps");
+
+/* Bumped by the programs (only) whenever ancestry may have changed. */
+__u64 ancestry_gen = 0;
+
+/* Read-only remounts on their way from sb_mount to sb_remount (which is
+ * not told the flags): task -> superblock. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 256);
+	__type(key, __u64);
+	__type(value, __u64);
+} ro_remounts SEC(".maps");
+
+/* tgid -> struct pf_agent_proc: processes that exec'd the agent binary
+ * cleanly (see self.bpf.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, struct pf_agent_proc);
+} agent_procs SEC(".maps");
+
+/* Ids of Permafrost's own maps (written by the agent): only the agent may
+ * hold a writable fd of them. Value unused. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u32);
+	__type(value, __u32);
+} own_maps SEC(".maps");
+
+/* cgroup ids (cgroupfs directory inodes) of the agent's cgroup and its
+ * ancestors: their cgroup.kill / cgroup.freeze are refused. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u64);
+	__type(value, __u32);
+} agent_cgroups SEC(".maps");
+
+/* Per-CPU scratch for the string an agent exec's scan reads (too large
+ * for the stack). */
+struct envchunk {
+	char buf[ENV_CHUNK];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct envchunk);
+} envscan_buf SEC(".maps");
+
+/* The config as the agent last wrote it, whatever the mode. */
+static __always_inline struct pf_config *get_config(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&pf_config_map, &zero);
+}
+
+/* The config, or NULL while the mode is off (nothing is decided then). A
+ * hook reads it once, after its cheap tests, and hands it on. */
+static __always_inline struct pf_config *active_config(void)
+{
+	struct pf_config *cfg = get_config();
+
+	return cfg && cfg->mode != PF_MODE_OFF ? cfg : NULL;
+}
+
+#endif

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The nearest rule of an object: the walk up its dentry ancestors, the
+ * per-inode cache of its result, and what keeps that cache honest (the
+ * ancestry generation, a rule handed on at rename). Part of
+ * permafrost.bpf.c. */
+#ifndef PF_WALK_BPF_H
+#define PF_WALK_BPF_H
+
+struct walk {
+	struct dentry *d;
+	__u64 dev;
+	__u32 found;   /* 0, or enum pf_rule_kind of the nearest rule */
+	__u32 rule_id;
+	__u64 obj_ino; /* inode of the first positive dentry (the object) */
+	__u32 reached_root;
+};
+
+static long walk_step(__u32 i, void *ctx)
+{
+	struct walk *w = ctx;
+	struct dentry *d = w->d;
+	struct inode *inode = BPF_CORE_READ(d, d_inode);
+	struct dentry *parent;
+
+	if (inode) {
+		struct pf_key key = { .dev = w->dev, .ino = BPF_CORE_READ(inode, i_ino) };
+		struct pf_rule *r;
+
+		if (!w->obj_ino)
+			w->obj_ino = key.ino;
+		r = bpf_map_lookup_elem(&rules, &key);
+		if (r) {
+			w->found = r->kind;
+			w->rule_id = r->rule_id;
+			return 1;
+		}
+	}
+	parent = BPF_CORE_READ(d, d_parent);
+	if (!parent || parent == d) {
+		w->reached_root = 1;
+		return 1;
+	}
+	w->d = parent;
+	return 0;
+}
+
+/* The nearest rule of w->d (on w->dev) or of one of its ancestors, into
+ * w->found, w->rule_id and w->obj_ino. @obj is the object's inode as the
+ * verifier trusts it (NULL for a negative dentry, or where the hook has
+ * none): its cached verdict, when of the current generations, saves the
+ * walk, and a walk's result is cached there. */
+static __always_inline void nearest_rule(struct pf_config *cfg, struct walk *w, struct inode *obj)
+{
+	__u64 gen = cfg->policy_gen, agen = ancestry_gen;
+	struct verdict *v = NULL;
+
+	if (obj) {
+		v = bpf_inode_storage_get(&verdicts, obj, 0, 0);
+		if (v && v->gen == gen && v->agen == agen) {
+			w->found = v->kind;
+			w->rule_id = v->rule_id;
+			w->obj_ino = BPF_CORE_READ(obj, i_ino);
+			return;
+		}
+	}
+	bpf_loop(PF_MAX_DEPTH, walk_step, w, 0);
+	if (!w->found && !w->reached_root) {
+		/* Deeper than we walk on a filesystem holding protected
+		 * objects: fail closed. */
+		w->found = PF_RULE_PROTECT;
+		w->rule_id = PF_RULEID_TOO_DEEP;
+	}
+	if (!obj)
+		return;
+	if (!v)
+		v = bpf_inode_storage_get(&verdicts, obj, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (v) {
+		v->kind = w->found;
+		v->rule_id = w->rule_id;
+		v->gen = gen;
+		v->agen = agen;
+	}
+}
+
+/* Ancestry changed somewhere (a rename, a link, a rule gone): every
+ * cached verdict is stale. */
+static __always_inline void invalidate(void)
+{
+	__sync_fetch_and_add(&ancestry_gen, 1);
+}
+
+/* A rename over an object that has a rule of its own (an approved
+ * replacement while frozen) hands the rule to the object taking the name,
+ * at once: the new file is protected from its first moment, without
+ * waiting for the agent to re-resolve. (If the rename then fails, the extra
+ * entry only protects more; the agent's next resolution drops it.) */
+static __always_inline void carry_rule(struct dentry *from, struct dentry *to)
+{
+	struct inode *to_inode = BPF_CORE_READ(to, d_inode);
+	struct inode *from_inode = BPF_CORE_READ(from, d_inode);
+	struct pf_key key, nkey;
+	struct pf_rule *r, copy;
+
+	if (!to_inode || !from_inode)
+		return;
+	key.dev = BPF_CORE_READ(to, d_sb, s_dev);
+	key.ino = BPF_CORE_READ(to_inode, i_ino);
+	r = bpf_map_lookup_elem(&rules, &key);
+	if (!r)
+		return;
+	copy = *r;
+	nkey.dev = BPF_CORE_READ(from, d_sb, s_dev);
+	nkey.ino = BPF_CORE_READ(from_inode, i_ino);
+	if (nkey.dev != key.dev)
+		return;
+	bpf_map_update_elem(&rules, &nkey, &copy, BPF_NOEXIST);
+	invalidate();
+}
+
+#endif
