@@ -75,9 +75,21 @@ $(OUT)/libpermafrost.a: $(LIB_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(OUT)/permafrostd: user/permafrostd.c $(OUT)/permafrost.skel.h $(OUT)/libpermafrost.a $(LIB_HDRS)
+# The agent: one file per concern under user/agent (see user/agent/agent.h).
+AGENT_SRCS := $(sort $(wildcard user/agent/*.c))
+AGENT_OBJS := $(patsubst user/agent/%.c,$(OUT)/agent/%.o,$(AGENT_SRCS))
+AGENT_HDRS := $(wildcard user/agent/*.h)
+
+$(OUT)/agent:
+	$(Q)mkdir -p $@
+
+$(OUT)/agent/%.o: user/agent/%.c $(AGENT_HDRS) $(LIB_HDRS) $(OUT)/permafrost.skel.h | $(OUT)/agent
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Iuser/agent -c $< -o $@
+
+$(OUT)/permafrostd: $(AGENT_OBJS) $(OUT)/libpermafrost.a
 	$(call msg,CCLD,$@)
-	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) $< $(OUT)/libpermafrost.a $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) $(AGENT_OBJS) $(OUT)/libpermafrost.a $(LDLIBS) -o $@
 
 $(OUT)/permafrost: user/permafrost.c $(OUT)/libpermafrost.a $(LIB_HDRS)
 	$(call msg,CCLD,$@)

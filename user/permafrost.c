@@ -37,9 +37,9 @@
 #include "logcmd.h"
 #include "cli.h"
 #include "doctor.h"
+#include "paths.h"
+#include "reply.h"
 
-#define DEFAULT_SOCKET "/run/permafrost/agent.sock"
-#define DEFAULT_POLICY "/etc/permafrost/permafrost.conf"
 
 enum {
 	EXIT_OK = 0,
@@ -52,7 +52,7 @@ enum {
 static struct {
 	int json;
 	const char *socket;
-} g = { .socket = DEFAULT_SOCKET };
+} g = { .socket = PF_DEFAULT_SOCKET };
 
 /* Errors go through one printer: human on stderr, or a JSON object on
  * stdout with --json. */
@@ -111,55 +111,13 @@ static int call(const struct pf_msg *req, struct pf_msg *rep)
 	return EXIT_OK;
 }
 
-static int numeric_key(const char *k)
-{
-	static const char *const nums[] = { "rules",	   "objects",	   "hardlinks",
-					    "submounts",   "filesystems",  "denied",
-					    "would_deny",  "lost",	   "events_logged",
-					    "agent_pid",   "by_uid" };
-	for (size_t i = 0; i < PF_ARRAY_SIZE(nums); i++)
-		if (strcmp(k, nums[i]) == 0)
-			return 1;
-	return 0;
-}
-
-/* The reply as one JSON object: "k[]" items become arrays. */
+/* The reply as one JSON object, typed by reply.h. */
 static void print_json(const struct pf_msg *m)
 {
 	struct pf_buf b;
-	struct pf_json j;
 
 	pf_buf_init(&b);
-	pf_json_init(&j, &b, 1);
-	pf_json_obj_begin(&j);
-	for (size_t i = 0; i < m->n; i++) {
-		const char *k = m->kv[i].key;
-		size_t kl = strlen(k);
-
-		if (kl > 2 && strcmp(k + kl - 2, "[]") == 0) {
-			char name[PF_MSG_KEY_MAX + 1];
-			int seen = 0;
-			for (size_t x = 0; x < i; x++)
-				if (strcmp(m->kv[x].key, k) == 0)
-					seen = 1;
-			if (seen)
-				continue;
-			snprintf(name, sizeof(name), "%.*s", (int)(kl - 2), k);
-			pf_json_key(&j, name);
-			pf_json_arr_begin(&j);
-			for (size_t x = i; x < m->n; x++)
-				if (strcmp(m->kv[x].key, k) == 0)
-					pf_json_str(&j, m->kv[x].val);
-			pf_json_arr_end(&j);
-		} else if (numeric_key(k)) {
-			pf_json_key(&j, k);
-			pf_json_uint(&j, strtoull(m->kv[i].val, NULL, 10));
-		} else {
-			pf_json_key(&j, k);
-			pf_json_str(&j, m->kv[i].val);
-		}
-	}
-	pf_json_obj_end(&j);
+	pf_reply_json(m, &b);
 	printf("%s\n", b.data ? b.data : "{}");
 	pf_buf_free(&b);
 }
@@ -233,13 +191,10 @@ static int is_missing(const struct pf_msg *m, const char *path)
 	return 0;
 }
 
-/* status --json: the scalars as in the reply (numbers as numbers), then
+/* status --json: the scalars as in the reply (typed by reply.h), then
  * "missing", "trees" and "approvals" as arrays. */
 static void status_json(const struct pf_msg *m)
 {
-	static const char *const nums[] = { "by_pid", "events", "approved", "tamper", "uptime_s",
-					    "links_expected", "links_present", "approvals_live",
-					    "trees_total" };
 	struct pf_buf b;
 	struct pf_json j;
 	size_t n;
@@ -249,14 +204,11 @@ static void status_json(const struct pf_msg *m)
 	pf_json_obj_begin(&j);
 	for (size_t i = 0; i < m->n; i++) {
 		const char *k = m->kv[i].key;
-		int num = numeric_key(k);
 
 		if (strchr(k, '['))
 			continue;
-		for (size_t x = 0; x < PF_ARRAY_SIZE(nums); x++)
-			num |= strcmp(k, nums[x]) == 0;
 		pf_json_key(&j, k);
-		if (num)
+		if (pf_reply_type(k) == PF_REPLY_NUM)
 			pf_json_uint(&j, strtoull(m->kv[i].val, NULL, 10));
 		else
 			pf_json_str(&j, m->kv[i].val);
@@ -709,7 +661,7 @@ static int cli_used(const char *id, void *data)
 
 static int token_verify(int argc, char **argv)
 {
-	const char *policy = "/etc/permafrost/permafrost.conf", *state = "/var/lib/permafrost";
+	const char *policy = PF_DEFAULT_POLICY, *state = PF_DEFAULT_STATE_DIR;
 	struct pf_text sigs[PF_TOKEN_MAX_SIGS];
 	struct pf_approve_input in = { 0 };
 	struct pf_approve_ctx ctx = { 0 };
@@ -963,7 +915,7 @@ static int cmd_policy(int argc, char **argv)
 
 static int cmd_log(int argc, char **argv)
 {
-	return pf_cli_log(argc, argv, g.json, "/var/log/permafrost/audit.log");
+	return pf_cli_log(argc, argv, g.json, PF_DEFAULT_LOG);
 }
 
 static int cmd_doctor(int argc, char **argv)
@@ -972,7 +924,7 @@ static int cmd_doctor(int argc, char **argv)
 		{ "policy", required_argument, NULL, 'p' },
 		{ 0 },
 	};
-	const char *policy = DEFAULT_POLICY;
+	const char *policy = PF_DEFAULT_POLICY;
 	struct pf_doctor_report *rep;
 	struct pf_doctor_env env;
 	struct pf_buf b;

@@ -21,7 +21,7 @@
 #include "json.h"
 
 /* Schema version, in chain-start and rotated records ("v"). */
-#define PF_AUDITLOG_VERSION 1
+#define PF_AUDITLOG_VERSION 2
 #define PF_AUDITLOG_KEEP_DEFAULT 10
 
 enum pf_auditlog_fsync {

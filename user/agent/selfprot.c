@@ -306,19 +306,40 @@ void pf_self_refresh(struct pf_self *s, struct bpf_object *obj)
 		record_cgroups(s, bpf_map__fd(cgs));
 }
 
+/* What pf_self_setup writes into the config. */
+struct identity {
+	const struct pf_self *s;
+	int lock_kernel, self_protect, clear_approvals;
+};
+
+static void set_identity(struct pf_config *c, const void *data)
+{
+	const struct identity *id = data;
+
+	c->agent_exe_dev = id->s->exe_dev;
+	c->agent_exe_ino = id->s->exe_ino;
+	c->paths_hash = id->s->paths_hash;
+	c->agent_tgid = (uint32_t)getpid();
+	c->flags = id->lock_kernel ? (c->flags | PF_CFG_LOCK_KERNEL) : (c->flags & ~PF_CFG_LOCK_KERNEL);
+	c->flags = id->self_protect ? (c->flags | PF_CFG_SELF_PROTECT)
+				    : (c->flags & ~PF_CFG_SELF_PROTECT);
+	if (id->clear_approvals)
+		c->n_approvals = 0;
+}
+
 int pf_self_setup(struct pf_self *s, struct bpf_object *obj, int lock_kernel, int self_protect,
-		  char *err,
-		  size_t errsz)
+		  char *err, size_t errsz)
 {
 	struct bpf_map *cfgm = bpf_object__find_map_by_name(obj, "pf_config_map");
 	struct bpf_map *own = bpf_object__find_map_by_name(obj, "own_maps");
 	struct bpf_map *procs = bpf_object__find_map_by_name(obj, "agent_procs");
 	struct bpf_map *cgs = bpf_object__find_map_by_name(obj, "agent_cgroups");
 	struct bpf_map *aps = bpf_object__find_map_by_name(obj, "approvals");
-	struct bpf_map *m;
-	struct pf_config c = { 0 };
+	struct identity id = { .s = s, .lock_kernel = lock_kernel, .self_protect = self_protect,
+			       .clear_approvals = s->maps_existed };
 	struct pf_agent_proc ap = { 0 };
-	uint32_t zero = 0, tgid = (uint32_t)getpid(), one = 1;
+	uint32_t tgid = (uint32_t)getpid(), one = 1;
+	struct bpf_map *m;
 	int r;
 
 	if (!cfgm || !own || !procs || !cgs || !aps) {
@@ -331,16 +352,6 @@ int pf_self_setup(struct pf_self *s, struct bpf_object *obj, int lock_kernel, in
 		snprintf(err, errsz, "agent_procs: %s", strerror(errno));
 		return -errno;
 	}
-	if (bpf_map_lookup_elem(bpf_map__fd(cfgm), &zero, &c) < 0) {
-		snprintf(err, errsz, "config lookup: %s", strerror(errno));
-		return -errno;
-	}
-	c.agent_exe_dev = s->exe_dev;
-	c.agent_exe_ino = s->exe_ino;
-	c.paths_hash = s->paths_hash;
-	c.agent_tgid = tgid;
-	c.flags = lock_kernel ? (c.flags | PF_CFG_LOCK_KERNEL) : (c.flags & ~PF_CFG_LOCK_KERNEL);
-	c.flags = self_protect ? (c.flags | PF_CFG_SELF_PROTECT) : (c.flags & ~PF_CFG_SELF_PROTECT);
 	if (s->maps_existed) {
 		/* the agent reinstalls the live approvals from its state */
 		r = clear_map(bpf_map__fd(aps), sizeof(struct pf_akey));
@@ -348,17 +359,17 @@ int pf_self_setup(struct pf_self *s, struct bpf_object *obj, int lock_kernel, in
 			snprintf(err, errsz, "clearing the pinned approvals: %s", strerror(-r));
 			return r;
 		}
-		c.n_approvals = 0;
 	}
-	if (bpf_map_update_elem(bpf_map__fd(cfgm), &zero, &c, BPF_ANY) < 0) {
-		snprintf(err, errsz, "config update: %s", strerror(errno));
-		return -errno;
+	r = pf_config_edit(bpf_map__fd(cfgm), set_identity, &id);
+	if (r < 0) {
+		snprintf(err, errsz, "config update: %s", strerror(-r));
+		return r;
 	}
 	bpf_object__for_each_map(m, obj) {
-		uint32_t id;
+		uint32_t mid;
 
-		if (map_id(bpf_map__fd(m), &id) < 0 ||
-		    bpf_map_update_elem(bpf_map__fd(own), &id, &one, BPF_ANY) < 0) {
+		if (map_id(bpf_map__fd(m), &mid) < 0 ||
+		    bpf_map_update_elem(bpf_map__fd(own), &mid, &one, BPF_ANY) < 0) {
 			snprintf(err, errsz, "own_maps (%s): %s", bpf_map__name(m), strerror(errno));
 			return -errno;
 		}

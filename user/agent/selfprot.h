@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Self-protection, the agent's half (the kernel's is at the end of
- * bpf/permafrost.bpf.c):
+/* Self-protection, the agent's half (the kernel's is in bpf/):
  *   - the agent binary's identity in the config map, so that the kernel
  *     recognises a restarted agent (see agent_procs there);
  *   - the ids of Permafrost's maps (only the agent gets writable fds);
@@ -10,7 +9,7 @@
  *     survive a restart;
  *   - adoption of a previous agent's pinned link set of the same build;
  *   - the agent's cgroups and oom_score_adj.
- * Used by permafrostd only (needs libbpf). */
+ * The agent's own (needs libbpf). */
 #ifndef PF_SELFPROT_H
 #define PF_SELFPROT_H
 
@@ -18,7 +17,12 @@
 #include <stdint.h>
 #include <bpf/libbpf.h>
 
+#include "permafrost.h"
 #include "resolve.h"
+
+/* The config map's one read-modify-write (maps.c): reads the entry, lets
+ * @edit change it, writes it back. -errno. */
+int pf_config_edit(int fd, void (*edit)(struct pf_config *c, const void *data), const void *data);
 
 struct pf_self_paths {
 	const char *policy, *signers, *state_dir, *log_path, *pin_dir;

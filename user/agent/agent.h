@@ -1,0 +1,257 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* permafrostd, the Permafrost agent: what its parts share.
+ *
+ * One file per concern (docs/architecture.md draws the data paths):
+ *   main.c       options, the start-up steps in order, the event loop, stop
+ *   bpf.c        BTF probing, loading, attaching, pinned link sets
+ *   caps.c       the privileges kept once serving
+ *   maps.c       writing the kernel's maps: config, rules, guards
+ *   rules.c      policy -> resolution -> view check -> maps; reload; check
+ *   events.c     ring buffer -> unit lookup -> audit log; lost accounting
+ *   records.c    the records the agent itself writes (and their syslog copy)
+ *   verify.c     a token checked against this host: signers, identity, clock
+ *   approvals.c  a verified token -> the kernel's approvals map, kept, revoked
+ *   inbox.c      tokens dropped into STATE_DIR/inbox
+ *   freeze.c     mode changes: freeze, thaw
+ *   control.c    the control socket: peers, framing, the command table
+ *   status.c     the status reply
+ *   liveness.c   heartbeat, downtime (gap records), metrics
+ *   selfprot.c   self-protection, the agent's half */
+#ifndef PF_AGENT_H
+#define PF_AGENT_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "permafrost.h"
+#include "apstore.h"
+#include "approve.h"
+#include "ctl.h"
+#include "json.h"
+#include "policy.h"
+#include "resolve.h"
+#include "selfprot.h"
+#include "state.h"
+#include "event.h"
+#include "util.h"
+#include "wallclock.h"
+
+struct permafrost_bpf;
+struct ring_buffer;
+struct pf_auditlog;
+
+/* Live approvals the agent tracks (the kernel holds their entries). */
+#define PF_MAX_APPROVALS 256
+/* Systemd units of recent callers' cgroups (a cgroup v2 id names one
+ * cgroup for the life of the boot, so entries never go stale). */
+#define PF_UNIT_CACHE 64
+/* Previous agents' pinned link sets found at start. */
+#define PF_MAX_OLD_SETS 8
+
+/* Where everything is; fixed at start. */
+struct agent_paths {
+	const char *policy, *state_dir, *log, *sock, *pin_dir;
+	char log_dir[PATH_MAX];      /* the directory of log */
+	char boot_id_file[PATH_MAX]; /* pf_boot_id's fallback, beside the socket */
+};
+
+/* The BPF side: the loaded object, its pinned link set, self-protection. */
+struct agent_kernel {
+	struct permafrost_bpf *skel;
+	char pin_set[512];                      /* ours: pin_dir/links-<pid> */
+	char old_sets[PF_MAX_OLD_SETS][512];    /* previous agents' sets */
+	size_t n_old_sets;
+	struct pf_self self;
+	struct pf_self_paths self_paths;
+};
+
+struct unit_info {
+	uint64_t cgroup_id; /* 0: empty */
+	char unit[128];
+};
+
+/* Kernel events into the audit log. */
+struct agent_events {
+	struct ring_buffer *rb;
+	struct pf_auditlog *log;
+	uint64_t lost_reported; /* the kernel's lost counter, as far as reported */
+	uint64_t logged, bad_samples, log_errors;
+	/* from the log's tail at start (events.c, scan_log_tail) */
+	uint64_t tail_ev_boot_ns, tail_lost_total;
+	uint32_t tail_ev_tid;
+	int64_t tail_lost_time;
+	int first_sample; /* the next sample is the first since start */
+	uint64_t dup_skipped;
+	int cgroot_fd; /* /sys/fs/cgroup (cgroup2) for unit names, or -1 */
+	struct unit_info units[PF_UNIT_CACHE];
+	/* boot ns: re-resolve then (an approved change may have replaced a
+	 * protected object); 0: none pending */
+	int64_t refresh_at;
+};
+
+struct live_approval {
+	int used;
+	char id[33];
+	char *ticket;
+	char *approvers; /* space-separated */
+	char *paths;     /* space-separated, as in the token */
+	unsigned ops;
+	int64_t not_after;
+	uint64_t expires_boot;
+	struct pf_akey *keys;
+	size_t n_keys;
+};
+
+struct agent_approvals {
+	struct pf_used used; /* spent token ids */
+	struct live_approval ap[PF_MAX_APPROVALS];
+	struct pf_wallclock clock; /* token checks (wallclock.h) */
+	int clock_warned; /* a step back was reported; cleared once caught up */
+};
+
+struct agent_inbox {
+	char *dir;     /* state_dir/inbox */
+	int fd;        /* inotify */
+	int pending;   /* a scan stopped at PF_INBOX_MAX_PER_SCAN */
+	int64_t next;  /* boot ns of the next periodic scan */
+};
+
+struct agent_control {
+	int listen_fd;
+	gid_t pf_gid; /* the permafrost group, if it exists */
+	int have_gid;
+};
+
+struct agent_liveness {
+	char host[256];
+	char boot_id[64];     /* pf_boot_id(), read once at start */
+	int64_t started_ns;   /* wall clock */
+	int64_t heartbeat_at, metrics_at; /* boot ns of the next write */
+};
+
+struct agent {
+	struct agent_paths paths;
+	struct pf_policy *pol;
+	struct pf_resolved *res;
+	struct pf_state st;
+	struct agent_kernel k;
+	struct agent_events ev;
+	struct agent_approvals apr;
+	struct agent_inbox inbox;
+	struct agent_control ctl;
+	struct agent_liveness live;
+	int sig_fd, epfd;
+};
+
+/* A control-socket peer (SO_PEERCRED). */
+struct peer {
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+};
+
+/* main.c */
+extern int pf_verbose;
+void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int64_t boot_now_ns(void);
+
+/* bpf.c */
+int check_bpf_lsm(char *err, size_t errsz);
+int load_bpf(struct agent *a, char *err, size_t errsz);
+void find_old_pins(struct agent *a);
+int adopt_or_attach(struct agent *a, char *err, size_t errsz);
+void remove_pins(const char *dir);
+unsigned pinned_links(struct agent *a, unsigned *ret_expected);
+int drop_capabilities(char *err, size_t errsz);
+
+/* maps.c */
+int config_set_mode(struct agent *a, int mode);
+int config_bump_gen(struct agent *a);
+int config_set_n_approvals(struct agent *a, uint32_t n);
+int maps_apply_rules(struct agent *a, const struct pf_resolved *r, char *err, size_t errsz);
+int maps_apply_guards(struct agent *a, char *err, size_t errsz);
+int maps_rule_of(struct agent *a, uint64_t dev, uint64_t ino, struct pf_rule *ret);
+uint64_t percpu_sum(int fd, uint32_t key);
+uint64_t counter(struct agent *a, uint32_t decision);
+uint64_t lost_total(struct agent *a);
+
+/* rules.c */
+int refresh_rules(struct agent *a, char *err, size_t errsz);
+int reload_policy(struct agent *a);
+void cmd_check(struct agent *a, const struct pf_msg *req, struct pf_msg *rep,
+	       const struct peer *p);
+
+/* records.c */
+void log_append(struct agent *a, const struct pf_buf *b);
+/* A field of a record the agent writes: a string or a number (numbers are
+ * JSON numbers, never strings). */
+struct rec_field {
+	const char *key;
+	const char *str;
+	uint64_t num;
+	int is_num;
+};
+#define F_STR(k, v) ((struct rec_field){ .key = (k), .str = (v) })
+#define F_NUM(k, v) ((struct rec_field){ .key = (k), .num = (uint64_t)(v), .is_num = 1 })
+/* A record the agent writes itself: "decision", "mode", the fields, "pid";
+ * a copy to syslog when the policy asks. */
+void log_record_n(struct agent *a, const char *decision, const struct rec_field *f, size_t n);
+#define log_record(a, decision, ...)                                                     \
+	log_record_n((a), (decision), (const struct rec_field[]){ __VA_ARGS__ },         \
+		     sizeof((const struct rec_field[]){ __VA_ARGS__ }) / sizeof(struct rec_field))
+int syslog_priority(const char *decision);
+
+/* events.c */
+int events_open(struct agent *a, char *err, size_t errsz);
+void events_drain(struct agent *a);
+void events_check_lost(struct agent *a);
+void events_close(struct agent *a);
+
+/* verify.c */
+int64_t token_clock_ns(struct agent *a);
+int verify_token(struct agent *a, const struct pf_approve_input *in, const char *allow_id,
+		 struct pf_approval **ret, char *err, size_t errsz);
+int request_input(const struct pf_msg *req, struct pf_approve_input *in, struct pf_text *sigs,
+		  size_t max_sigs);
+
+/* approvals.c */
+void approvals_reload(struct agent *a);
+void approvals_expire(struct agent *a);
+void approvals_free(struct agent *a);
+size_t approvals_live(const struct agent *a);
+const struct live_approval *approval_at(const struct agent *a, uint32_t slot);
+int approve_token(struct agent *a, const struct pf_approve_input *in,
+		  struct pf_approval **ret_ap, int *ret_slot, char *err, size_t errsz);
+void cmd_approve(struct agent *a, const struct pf_msg *req, struct pf_msg *rep,
+		 const struct peer *p);
+void cmd_revoke(struct agent *a, const struct pf_msg *req, struct pf_msg *rep,
+		const struct peer *p);
+
+/* inbox.c */
+int inbox_init(struct agent *a, char *err, size_t errsz);
+void inbox_scan(struct agent *a);
+void inbox_event(struct agent *a);
+void inbox_close(struct agent *a);
+
+/* freeze.c */
+void cmd_freeze(struct agent *a, const struct pf_msg *req, struct pf_msg *rep,
+		const struct peer *p);
+void cmd_thaw(struct agent *a, const struct pf_msg *req, struct pf_msg *rep,
+	      const struct peer *p);
+
+/* control.c */
+int control_open(struct agent *a, char *err, size_t errsz);
+void control_accept(struct agent *a);
+void control_close(struct agent *a);
+void reply_error(struct pf_msg *rep, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* status.c */
+void cmd_status(struct agent *a, const struct pf_msg *req, struct pf_msg *rep,
+		const struct peer *p);
+
+/* liveness.c */
+void log_downtime(struct agent *a, int had_pins);
+void liveness_tick(struct agent *a);
+
+#endif

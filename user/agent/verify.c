@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Verifying a token on this host: the trusted signers, this host's
+ * identity, the policy's thresholds, the spent token ids, and a clock that
+ * never runs backwards (wallclock.h). The checks themselves are
+ * user/lib's (approve.h); this file supplies what they are checked
+ * against. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent.h"
+#include "auditlog.h"
+#include "signers.h"
+#include "token.h"
+#include "util.h"
+
+/* The policy's threshold for a token path (see pf_policy_threshold). */
+static int threshold_cb(const char *path, bool subtree, void *data, unsigned *ret)
+{
+	struct agent *a = data;
+
+	return pf_policy_threshold(a->pol, path, subtree, ret);
+}
+
+struct used_ctx {
+	struct agent *a;
+	const char *allow_id; /* reloading this token: its own record is fine */
+};
+
+static int used_cb(const char *id, void *data)
+{
+	struct used_ctx *u = data;
+
+	if (u->allow_id && strcmp(id, u->allow_id) == 0)
+		return 0;
+	return pf_used_has(&u->a->apr.used, id);
+}
+
+static void read_machine_id(char out[33])
+{
+	char *buf = NULL;
+	size_t len;
+
+	out[0] = 0;
+	if (pf_read_file("/etc/machine-id", 128, &buf, &len) < 0)
+		return;
+	if (len >= 32)
+		snprintf(out, 33, "%.32s", buf);
+	free(buf);
+}
+
+/* A step back of the wall clock beyond the tolerance is reported once,
+ * until the clock has caught up again. */
+int64_t token_clock_ns(struct agent *a)
+{
+	int64_t real, boot, behind, now;
+	char d[64];
+
+	pf_clock_sample(&real, &boot);
+	now = pf_wallclock_read(&a->apr.clock, real, boot, &behind);
+	if (!behind) {
+		if (now == real)
+			a->apr.clock_warned = 0;
+		return now;
+	}
+	if (a->apr.clock_warned)
+		return now;
+	pf_auditlog_duration(behind, d, sizeof(d));
+	warnx_("the wall clock is %s behind the time this agent has already seen; token checks "
+	       "use the later time", d);
+	log_record(a, "clock-back", F_STR("behind", d));
+	a->apr.clock_warned = 1;
+	return now;
+}
+
+int verify_token(struct agent *a, const struct pf_approve_input *in, const char *allow_id,
+		 struct pf_approval **ret, char *err, size_t errsz)
+{
+	struct used_ctx uc = { .a = a, .allow_id = allow_id };
+	struct pf_signers *signers = NULL;
+	struct pf_errbuf e = { { 0 } };
+	struct pf_approve_ctx ctx = { 0 };
+	const char *rule = NULL;
+	char machine_id[33];
+	int r;
+
+	if (!a->pol->allowed_signers) {
+		snprintf(err, errsz, "the policy names no allowed-signers file: no token can be "
+				     "verified");
+		return -EACCES;
+	}
+	r = pf_signers_load(a->pol->allowed_signers, &signers, &e);
+	if (r < 0) {
+		snprintf(err, errsz, "%s", e.msg);
+		return r;
+	}
+	read_machine_id(machine_id);
+	ctx.signers = signers;
+	ctx.ns = PF_APPROVAL_NAMESPACE;
+	ctx.hostname = a->live.host;
+	ctx.machine_id = machine_id[0] ? machine_id : NULL;
+	ctx.now = token_clock_ns(a) / 1000000000LL; /* read once; never backwards */
+	ctx.threshold = threshold_cb;
+	ctx.threshold_data = a;
+	ctx.thaw_threshold = a->pol->thaw_approvals;
+	ctx.max_ttl = (int64_t)a->pol->max_token_ttl_s;
+	ctx.is_used = used_cb;
+	ctx.used_data = &uc;
+	r = pf_approve_verify(&ctx, in, ret, &rule, &e);
+	if (r < 0)
+		snprintf(err, errsz, "%s%s%s", rule ? rule : "", rule ? ": " : "", e.msg);
+	pf_signers_free(signers);
+	return r;
+}
+
+int request_input(const struct pf_msg *req, struct pf_approve_input *in, struct pf_text *sigs,
+		  size_t max_sigs)
+{
+	const char *b = pf_msg_get(req, "bundle");
+	size_t n = 0;
+
+	if (!b)
+		return -EINVAL;
+	in->bundle.data = b;
+	in->bundle.len = strlen(b);
+	for (size_t i = 0; i < req->n; i++) {
+		if (strcmp(req->kv[i].key, "sig[]") != 0)
+			continue;
+		if (n >= max_sigs)
+			return -E2BIG;
+		sigs[n].data = req->kv[i].val;
+		sigs[n].len = strlen(req->kv[i].val);
+		n++;
+	}
+	in->sigfiles = sigs;
+	in->n_sigfiles = n;
+	return 0;
+}
