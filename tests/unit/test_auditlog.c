@@ -257,8 +257,8 @@ static void test_chain(void)
 	       "a new log holds one record");
 	TAP_OK(pf_logrec_str_eq(&rec, "decision", "chain-start") &&
 	       pf_logrec_str_eq(&rec, "host", "web1") && pf_logrec_u64(&rec, "seq", &v) == 0 &&
-	       v == 1 && pf_logrec_u64(&rec, "v", &v) == 0 && v == 1,
-	       "chain-start: decision, host, seq 1, v 1");
+	       v == 1 && pf_logrec_u64(&rec, "v", &v) == 0 && v == PF_AUDITLOG_VERSION,
+	       "chain-start: decision, host, seq 1, the schema version");
 	pf_buf_init(&b);
 	TAP_OK(pf_logrec_str(&rec, "chain", &b) == 0 && b.len == 32 && !pf_logrec_find(&rec, "prev"),
 	       "chain-start: a 128-bit chain id, no prev");
@@ -680,7 +680,7 @@ static void test_rotation(void)
 	       "reading across .gz files: %llu lines, seq 1..%llu without a gap",
 	       (unsigned long long)n, (unsigned long long)vres.last_seq);
 	read_lines(p, &ls);
-	TAP_OK(ls.n >= 1 && strstr(ls.l[0], "\"decision\":\"rotated\",\"v\":1,\"file\":\"audit.log.1.gz\""),
+	TAP_OK(ls.n >= 1 && strstr(ls.l[0], "\"decision\":\"rotated\",\"v\":2,\"file\":\"audit.log.1.gz\""),
 	       "the active file begins with a rotated record naming audit.log.1.gz");
 	lines_free(&ls);
 	{
