@@ -1,4 +1,4 @@
-/* Unit tests: user/lib/json.c (buffer, escaping, writer, checker). */
+/* Unit tests: user/lib/util/json.c (buffer, escaping, writer, checker). */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
