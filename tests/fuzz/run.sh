@@ -19,13 +19,13 @@ mkdir -p "$DIR"
 
 # target  sources
 TARGETS="
-policy:user/lib/policy/policy.c
-event_json:user/lib/log/event.c user/lib/util/json.c
+policy:user/lib/policy/policy.c user/lib/util/util.c
+event_json:user/lib/log/event.c user/lib/util/json.c user/lib/util/util.c
 ctl:user/lib/util/ctl.c user/lib/util/json.c user/lib/util/util.c
 logverify:user/lib/log/logread.c user/lib/util/json.c user/lib/util/util.c -lcrypto -lz
-token:user/lib/approval/sshbuf.c user/lib/approval/sshsig.c user/lib/approval/token.c user/lib/approval/signers.c user/lib/approval/approve.c -lcrypto
+token:user/lib/approval/sshbuf.c user/lib/approval/sshsig.c user/lib/approval/token.c user/lib/approval/signers.c user/lib/approval/approve.c user/lib/util/util.c -lcrypto
 sshsig:user/lib/approval/sshbuf.c user/lib/approval/sshsig.c -lcrypto
-signers:user/lib/approval/sshbuf.c user/lib/approval/sshsig.c user/lib/approval/token.c user/lib/approval/signers.c -lcrypto
+signers:user/lib/approval/sshbuf.c user/lib/approval/sshsig.c user/lib/approval/token.c user/lib/approval/signers.c user/lib/util/util.c -lcrypto
 "
 
 pass=0

@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "sshsig.h"
+#include "util.h"
 
 struct goodsig {
 	struct pf_sshsig *sig;
@@ -23,7 +24,7 @@ struct eval {
 	size_t n, cap;
 	int error; /* sticky -ENOMEM */
 	struct goodsig *good;
-	size_t n_good;
+	size_t n_good, good_cap;
 	size_t n_sigs;
 	unsigned *thresholds; /* per path */
 };
@@ -38,16 +39,9 @@ static void add_rule(struct eval *ev, const char *rule, bool ok, const char *fmt
 
 	if (ev->error)
 		return;
-	if (ev->n == ev->cap) {
-		size_t cap = ev->cap ? ev->cap * 2 : 16;
-		struct pf_rule_result *nr = realloc(ev->rules, cap * sizeof(*nr));
-
-		if (!nr) {
-			ev->error = -ENOMEM;
-			return;
-		}
-		ev->rules = nr;
-		ev->cap = cap;
+	if (PF_ARRAY_GROW(ev->rules, ev->cap, ev->n) < 0) {
+		ev->error = -ENOMEM;
+		return;
 	}
 	r = &ev->rules[ev->n++];
 	snprintf(r->rule, sizeof(r->rule), "%s", rule);
@@ -220,17 +214,12 @@ static void check_sig(const struct pf_approve_ctx *ctx, struct eval *ev, struct 
 	add_rule(ev, "signatures", true, "signature %zu: %s (%s %s)%s", idx, names,
 		 pf_sshkey_type_name(key), fp,
 		 g.requester ? " is the requester and does not count" : " verified");
-	{
-		struct goodsig *ng = realloc(ev->good, (ev->n_good + 1) * sizeof(*ng));
-
-		if (!ng) {
-			ev->error = -ENOMEM;
-			goto fail;
-		}
-		ev->good = ng;
-		g.sig = sig;
-		ev->good[ev->n_good++] = g;
+	if (PF_ARRAY_GROW(ev->good, ev->good_cap, ev->n_good) < 0) {
+		ev->error = -ENOMEM;
+		goto fail;
 	}
+	g.sig = sig;
+	ev->good[ev->n_good++] = g;
 	return;
 fail:
 	free_strv(g.principals, g.n_principals);

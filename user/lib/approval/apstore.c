@@ -9,26 +9,15 @@
 
 static int id_ok(const char *s, size_t n)
 {
-	if (n != 32)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return 1;
+	return n == 32 && pf_is_lower_hex(s, n);
 }
 
 static int push(struct pf_used *u, const char *id)
 {
 	if (u->n >= PF_USED_MAX)
 		return -E2BIG;
-	if (u->n == u->cap) {
-		size_t cap = u->cap ? u->cap * 2 : 64;
-		char (*ids)[33] = realloc(u->ids, cap * sizeof(*ids));
-		if (!ids)
-			return -ENOMEM;
-		u->ids = ids;
-		u->cap = cap;
-	}
+	if (PF_ARRAY_GROW(u->ids, u->cap, u->n) < 0)
+		return -ENOMEM;
 	memcpy(u->ids[u->n], id, 32);
 	u->ids[u->n][32] = 0;
 	u->n++;

@@ -9,6 +9,8 @@
 
 #include <openssl/rand.h>
 
+#include "util.h"
+
 enum field {
 	F_TOKEN_ID,
 	F_TICKET,
@@ -183,14 +185,6 @@ int pf_token_format_ops(unsigned ops, char *buf, size_t len)
 }
 
 /* ---- value checks ----------------------------------------------------- */
-
-static bool is_hex_lower(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return false;
-	return true;
-}
 
 static bool valid_principal(const char *s, size_t n)
 {
@@ -432,7 +426,7 @@ int pf_token_parse(const char *body, size_t len, struct pf_token **ret_tok,
 
 		switch (f) {
 		case F_TOKEN_ID:
-			if (vl != PF_TOKEN_ID_LEN || !is_hex_lower(v, vl)) {
+			if (vl != PF_TOKEN_ID_LEN || !pf_is_lower_hex(v, vl)) {
 				LERR("token-id must be %d lowercase hex digits", line, PF_TOKEN_ID_LEN);
 				break;
 			}

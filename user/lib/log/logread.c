@@ -491,20 +491,10 @@ const struct pf_logrec_field *pf_logrec_find(const struct pf_logrec *r, const ch
 	return NULL;
 }
 
-static int hexval(char x)
-{
-	if (x >= '0' && x <= '9')
-		return x - '0';
-	if (x >= 'a' && x <= 'f')
-		return x - 'a' + 10;
-	if (x >= 'A' && x <= 'F')
-		return x - 'A' + 10;
-	return -1;
-}
-
 static unsigned hex4(const char *p)
 {
-	return (unsigned)(hexval(p[0]) << 12 | hexval(p[1]) << 8 | hexval(p[2]) << 4 | hexval(p[3]));
+	return (unsigned)(pf_unhex_digit(p[0]) << 12 | pf_unhex_digit(p[1]) << 8 |
+			  pf_unhex_digit(p[2]) << 4 | pf_unhex_digit(p[3]));
 }
 
 static void put_utf8(struct pf_buf *out, unsigned cp)
@@ -779,13 +769,11 @@ static int parse_prev(const struct pf_logrec_field *f, uint8_t out[PF_SHA256_LEN
 {
 	const char *h = f->val + 1;
 
-	if (f->val_len != 2 + 2 * PF_SHA256_LEN || f->val[0] != '"')
+	if (f->val_len != 2 + 2 * PF_SHA256_LEN || f->val[0] != '"' ||
+	    !pf_is_lower_hex(h, 2 * PF_SHA256_LEN))
 		return -EINVAL;
-	for (size_t i = 0; i < 2 * PF_SHA256_LEN; i++)
-		if (!((h[i] >= '0' && h[i] <= '9') || (h[i] >= 'a' && h[i] <= 'f')))
-			return -EINVAL;
 	for (size_t i = 0; i < PF_SHA256_LEN; i++)
-		out[i] = (uint8_t)(hexval(h[2 * i]) << 4 | hexval(h[2 * i + 1]));
+		out[i] = (uint8_t)(pf_unhex_digit(h[2 * i]) << 4 | pf_unhex_digit(h[2 * i + 1]));
 	return 0;
 }
 
@@ -1171,7 +1159,7 @@ static int record_path(const struct pf_logrec *r, struct pf_buf *out)
 	    !memchr(h->val, '\\', h->val_len)) {
 		size_t i;
 		for (i = 1; i + 1 < h->val_len - 1; i += 2) {
-			int hi = hexval(h->val[i]), lo = hexval(h->val[i + 1]);
+			int hi = pf_unhex_digit(h->val[i]), lo = pf_unhex_digit(h->val[i + 1]);
 			if (hi < 0 || lo < 0)
 				break;
 			pf_buf_putc(out, (char)(hi << 4 | lo));

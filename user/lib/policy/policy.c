@@ -11,6 +11,7 @@
 
 #include "permafrost.h"
 #include "policy.h"
+#include "util.h"
 
 _Static_assert((int)PF_POL_PROTECT == (int)PF_RULE_PROTECT, "rule kinds differ");
 _Static_assert((int)PF_POL_EXEMPT == (int)PF_RULE_EXEMPT, "rule kinds differ");
@@ -79,6 +80,7 @@ struct parser {
 	struct pf_policy *p;
 	size_t rules_cap;
 	unsigned *cols;            /* column of each rule's path token */
+	size_t cols_cap;
 	unsigned seen[D__COUNT];   /* line a scalar directive was set on */
 };
 
@@ -440,23 +442,9 @@ static int add_rule(struct parser *ps, const struct tok *t, int kind)
 	if (p->n_rules >= PF_POLICY_MAX_RULES)
 		return perr(ps, t->col, E2BIG, "too many rules (limit %d paths in protect and exempt)",
 			    PF_POLICY_MAX_RULES);
-	if (p->n_rules == ps->rules_cap) {
-		size_t cap = ps->rules_cap ? ps->rules_cap * 2 : 64;
-		struct pf_policy_rule *nr;
-		unsigned *nc;
-
-		if (cap > PF_POLICY_MAX_RULES)
-			cap = PF_POLICY_MAX_RULES;
-		nr = realloc(p->rules, cap * sizeof(*nr));
-		if (!nr)
-			return perr(ps, t->col, ENOMEM, "out of memory");
-		p->rules = nr;
-		nc = realloc(ps->cols, cap * sizeof(*nc));
-		if (!nc)
-			return perr(ps, t->col, ENOMEM, "out of memory");
-		ps->cols = nc;
-		ps->rules_cap = cap;
-	}
+	if (PF_ARRAY_GROW(p->rules, ps->rules_cap, p->n_rules) < 0 ||
+	    PF_ARRAY_GROW(ps->cols, ps->cols_cap, p->n_rules) < 0)
+		return perr(ps, t->col, ENOMEM, "out of memory");
 	path = malloc(t->len + 1);
 	if (!path)
 		return perr(ps, t->col, ENOMEM, "out of memory");

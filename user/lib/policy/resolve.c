@@ -49,14 +49,8 @@ static int add_entry(struct pf_resolved *r, const struct stat *st, uint32_t kind
 
 	if (r->n >= PF_MAX_ENTRIES)
 		return -E2BIG;
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 64;
-		e = realloc(r->e, cap * sizeof(*e));
-		if (!e)
-			return -ENOMEM;
-		r->e = e;
-		r->cap = cap;
-	}
+	if (PF_ARRAY_GROW(r->e, r->cap, r->n) < 0)
+		return -ENOMEM;
 	e = &r->e[r->n++];
 	e->key.dev = pf_kdev(st->st_dev);
 	e->key.ino = st->st_ino;

@@ -34,15 +34,8 @@ static int push(struct pf_view *v, const char *path, uint64_t dev, uint64_t ino)
 {
 	if (v->n == PF_VIEW_MAX_ROOTS)
 		return -E2BIG;
-	if (v->n == v->cap) {
-		size_t c = v->cap ? v->cap * 2 : 64;
-		struct pf_view_root *r = realloc(v->r, c * sizeof(*r));
-
-		if (!r)
-			return -ENOMEM;
-		v->r = r;
-		v->cap = c;
-	}
+	if (PF_ARRAY_GROW(v->r, v->cap, v->n) < 0)
+		return -ENOMEM;
 	v->r[v->n].path = strdup(path);
 	if (!v->r[v->n].path)
 		return -ENOMEM;

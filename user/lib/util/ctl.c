@@ -48,14 +48,8 @@ int pf_msg_add(struct pf_msg *m, const char *key, const char *val)
 		return -EINVAL;
 	if (m->n >= PF_MSG_MAX_ITEMS)
 		return -E2BIG;
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 16;
-		kv = realloc(m->kv, cap * sizeof(*kv));
-		if (!kv)
-			return -ENOMEM;
-		m->kv = kv;
-		m->cap = cap;
-	}
+	if (PF_ARRAY_GROW(m->kv, m->cap, m->n) < 0)
+		return -ENOMEM;
 	kv = &m->kv[m->n];
 	kv->key = strdup(key);
 	kv->val = strdup(val);
@@ -118,17 +112,6 @@ int pf_msg_encode(const struct pf_msg *m, struct pf_buf *out)
 	return out->len > PF_MSG_MAX ? -EMSGSIZE : 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int pf_msg_decode(const char *buf, size_t len, struct pf_msg *m, char *err, size_t errsz)
 {
 	struct pf_msg out;
@@ -188,9 +171,10 @@ int pf_msg_decode(const char *buf, size_t len, struct pf_msg *m, char *err, size
 				} else if (p + 1 < nl && p[1] == 'n') {
 					val[vi++] = '\n';
 					p++;
-				} else if (nl - p >= 4 && p[1] == 'x' && hexval(p[2]) >= 0 &&
-					   hexval(p[3]) >= 0 && (hexval(p[2]) << 4 | hexval(p[3])) != 0) {
-					val[vi++] = (char)(hexval(p[2]) << 4 | hexval(p[3]));
+				} else if (nl - p >= 4 && p[1] == 'x' && pf_unhex_digit(p[2]) >= 0 &&
+					   pf_unhex_digit(p[3]) >= 0 &&
+					   (pf_unhex_digit(p[2]) << 4 | pf_unhex_digit(p[3])) != 0) {
+					val[vi++] = (char)(pf_unhex_digit(p[2]) << 4 | pf_unhex_digit(p[3]));
 					p += 3;
 				} else {
 					snprintf(err, errsz, "line %zu: invalid escape in value of '%s'",

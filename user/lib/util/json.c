@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "util.h"
 
 /* --- buffer ----------------------------------------------------------- */
 
@@ -398,12 +399,6 @@ static void jc_ws(struct jc *c)
 		c->i++;
 }
 
-static int jc_hex(unsigned char x)
-{
-	return (x >= '0' && x <= '9') || (x >= 'a' && x <= 'f') ||
-	       (x >= 'A' && x <= 'F');
-}
-
 static int jc_string(struct jc *c)
 {
 	size_t k, bad;
@@ -428,7 +423,7 @@ static int jc_string(struct jc *c)
 				if (c->n - c->i < 6)
 					return -EINVAL;
 				for (k = 2; k < 6; k++)
-					if (!jc_hex(c->s[c->i + k]))
+					if (pf_unhex_digit((char)c->s[c->i + k]) < 0)
 						return -EINVAL;
 				c->i += 6;
 			} else if (x && strchr("\"\\/bfnrt", x)) {

@@ -11,6 +11,42 @@
 #include <sys/sysmacros.h>
 #include "util.h"
 
+void *pf_array_grow(void *items, size_t *cap, size_t n, size_t elem)
+{
+	size_t c;
+	void *p;
+
+	if (n < *cap)
+		return items;
+	if (*cap > SIZE_MAX / 2)
+		return NULL;
+	c = *cap ? *cap * 2 : 16;
+	p = reallocarray(items, c, elem);
+	if (!p)
+		return NULL;
+	*cap = c;
+	return p;
+}
+
+int pf_unhex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int pf_is_lower_hex(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
 uint32_t pf_kdev(dev_t d)
 {
 	return (uint32_t)((major(d) << 20) | (minor(d) & 0xfffff));

@@ -2,11 +2,33 @@
 #ifndef PF_UTIL_H
 #define PF_UTIL_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 #define PF_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Growable arrays: room for one more element in @arr (a pointer to the
+ * elements), which holds @n of @cap allocated ones. When it is full, the
+ * allocation doubles (the first one holds 16) and @arr and @cap are
+ * updated. Evaluates to 0, or -ENOMEM with @arr and @cap unchanged:
+ *	if (PF_ARRAY_GROW(m->kv, m->cap, m->n) < 0)
+ *		return -ENOMEM;
+ *	m->kv[m->n++] = kv; */
+#define PF_ARRAY_GROW(arr, cap, n)                                               \
+	__extension__({                                                          \
+		void *pf_grown_ = pf_array_grow((arr), &(cap), (n), sizeof(*(arr))); \
+		pf_grown_ ? ((arr) = pf_grown_, 0) : -ENOMEM;                    \
+	})
+/* The function behind PF_ARRAY_GROW: the array, moved or not, or NULL
+ * (then @items and *@cap are as they were). */
+void *pf_array_grow(void *items, size_t *cap, size_t n, size_t elem);
+
+/* The value of the hex digit @c (0-9, a-f, A-F), or -1. */
+int pf_unhex_digit(char c);
+/* 1 if s[0..n) are all lowercase hex digits (0-9, a-f), else 0. */
+int pf_is_lower_hex(const char *s, size_t n);
 
 /* The kernel's encoding of a device number (sb->s_dev): MAJOR << 20 | MINOR. */
 uint32_t pf_kdev(dev_t d);
