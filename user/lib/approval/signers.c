@@ -94,17 +94,6 @@ static bool blank(char c)
 	return c == ' ' || c == '\t';
 }
 
-static char *dupn(const char *s, size_t n)
-{
-	char *d = malloc(n + 1);
-
-	if (d) {
-		memcpy(d, s, n);
-		d[n] = '\0';
-	}
-	return d;
-}
-
 /* err message without the FILE:LINE prefix; the caller adds it */
 static int parse_principals(struct pf_signer *e, const char *s, size_t n,
 			    struct pf_errbuf *err)
@@ -137,7 +126,7 @@ static int parse_principals(struct pf_signer *e, const char *s, size_t n,
 		if (!np)
 			return -ENOMEM;
 		e->principals = np;
-		if (!(e->principals[e->n_principals] = dupn(s + i, j - i)))
+		if (!(e->principals[e->n_principals] = strndup(s + i, j - i)))
 			return -ENOMEM;
 		e->n_principals++;
 		i = j + 1;
@@ -177,7 +166,7 @@ static int parse_namespaces(struct pf_signer *e, const char *s, size_t n,
 		if (!np)
 			return -ENOMEM;
 		e->namespaces = np;
-		if (!(e->namespaces[e->n_namespaces] = dupn(s + i, j - i)))
+		if (!(e->namespaces[e->n_namespaces] = strndup(s + i, j - i)))
 			return -ENOMEM;
 		e->n_namespaces++;
 		i = j + 1;
@@ -368,7 +357,7 @@ int pf_signers_parse(const char *data, size_t len, const char *filename,
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	s->filename = dupn(fn, strnlen(fn, PF_SIGNERS_MAX_FILENAME));
+	s->filename = strndup(fn, PF_SIGNERS_MAX_FILENAME);
 	if (!s->filename) {
 		free(s);
 		return -ENOMEM;

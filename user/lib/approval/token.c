@@ -316,17 +316,6 @@ static int parse_ops(const char *s, size_t n, unsigned *ret_ops, char *why, size
 	return 0;
 }
 
-static char *dupn(const char *s, size_t n)
-{
-	char *d = malloc(n + 1);
-
-	if (d) {
-		memcpy(d, s, n);
-		d[n] = '\0';
-	}
-	return d;
-}
-
 /* ---- parser ----------------------------------------------------------- */
 
 #define LERR(...) (r = pf_err(err, -EBADMSG, "token line %u: " __VA_ARGS__), (void)0)
@@ -438,7 +427,7 @@ int pf_token_parse(const char *body, size_t len, struct pf_token **ret_tok,
 				LERR("ticket longer than %d bytes", line, PF_TOKEN_MAX_TICKET);
 				break;
 			}
-			if (!(t->ticket = dupn(v, vl)))
+			if (!(t->ticket = strndup(v, vl)))
 				r = -ENOMEM;
 			break;
 		case F_REQUESTER:
@@ -447,7 +436,7 @@ int pf_token_parse(const char *body, size_t len, struct pf_token **ret_tok,
 				     line, PF_TOKEN_MAX_PRINCIPAL);
 				break;
 			}
-			if (!(t->requester = dupn(v, vl)))
+			if (!(t->requester = strndup(v, vl)))
 				r = -ENOMEM;
 			break;
 		case F_HOST: {
@@ -479,7 +468,7 @@ int pf_token_parse(const char *body, size_t len, struct pf_token **ret_tok,
 				break;
 			}
 			t->hosts = nh;
-			if (!(t->hosts[t->n_hosts] = dupn(v, vl))) {
+			if (!(t->hosts[t->n_hosts] = strndup(v, vl))) {
 				r = -ENOMEM;
 				break;
 			}
@@ -511,7 +500,7 @@ int pf_token_parse(const char *body, size_t len, struct pf_token **ret_tok,
 				break;
 			}
 			t->paths = np;
-			if (!(t->paths[t->n_paths].path = dupn(v, vl))) {
+			if (!(t->paths[t->n_paths].path = strndup(v, vl))) {
 				r = -ENOMEM;
 				break;
 			}
@@ -544,7 +533,7 @@ int pf_token_parse(const char *body, size_t len, struct pf_token **ret_tok,
 				     line, (int)(vl > 64 ? 64 : vl), v);
 				break;
 			}
-			if (!(t->unit = dupn(v, vl)))
+			if (!(t->unit = strndup(v, vl)))
 				r = -ENOMEM;
 			break;
 		case F_EXE: {
@@ -554,7 +543,7 @@ int pf_token_parse(const char *body, size_t len, struct pf_token **ret_tok,
 				LERR("exe \"%.*s\": %s", line, (int)(vl > 64 ? 64 : vl), v, bad);
 				break;
 			}
-			if (!(t->exe = dupn(v, vl)))
+			if (!(t->exe = strndup(v, vl)))
 				r = -ENOMEM;
 			break;
 		}
@@ -577,7 +566,7 @@ int pf_token_parse(const char *body, size_t len, struct pf_token **ret_tok,
 				LERR("reason longer than %d bytes", line, PF_TOKEN_MAX_REASON);
 				break;
 			}
-			if (!(t->reason = dupn(v, vl)))
+			if (!(t->reason = strndup(v, vl)))
 				r = -ENOMEM;
 			break;
 		}
