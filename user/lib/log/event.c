@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "event.h"
+#include "json.h"
 
 static const char *const op_names[PF_OP__COUNT] = {
 	[PF_OP_OPEN_WRITE] = "open-write",

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "permafrost.h"
-#include "json.h"
+#include "buf.h"
 
 /* Longest string pf_event_path() can produce, NUL included: every byte of
  * path[] becomes at most one output byte, plus "/..." and the leading '/'. */

@@ -14,7 +14,9 @@
 #include <openssl/evp.h>
 #include <zlib.h>
 
+#include "json.h"
 #include "logread.h"
+#include "utf8.h"
 #include "util.h"
 
 void pf_sha256(const void *p, size_t n, uint8_t out[PF_SHA256_LEN])
@@ -377,106 +379,36 @@ int pf_log_reader_next(struct pf_log_reader *r, const char **ret_line, size_t *r
 
 /* --- one record ------------------------------------------------------------ */
 
-struct sc {
-	const char *s;
-	size_t n, i;
-};
-
-static void sc_ws(struct sc *c)
+/* Collects one top-level member into the record. */
+static int add_field(const struct pf_json_member *m, void *data)
 {
-	while (c->i < c->n && (c->s[c->i] == ' ' || c->s[c->i] == '\t' || c->s[c->i] == '\n' ||
-			       c->s[c->i] == '\r'))
-		c->i++;
-}
+	struct pf_logrec *rec = data;
+	struct pf_logrec_field *f;
 
-/* Skips a string starting at its quote; the input is known to be valid. */
-static void sc_string(struct sc *c)
-{
-	c->i++;
-	while (c->i < c->n && c->s[c->i] != '"')
-		c->i += c->s[c->i] == '\\' ? 2 : 1;
-	c->i++;
-}
-
-/* Skips one value; the input is known to be valid JSON. */
-static void sc_value(struct sc *c)
-{
-	size_t depth = 0;
-
-	do {
-		char x;
-
-		sc_ws(c);
-		if (c->i >= c->n)
-			return;
-		x = c->s[c->i];
-		if (x == '"') {
-			sc_string(c);
-		} else if (x == '{' || x == '[') {
-			depth++;
-			c->i++;
-		} else if (x == '}' || x == ']') {
-			depth--;
-			c->i++;
-		} else if (x == ',' || x == ':') {
-			c->i++;
-		} else {
-			while (c->i < c->n && !strchr(",:]} \t\r\n", c->s[c->i]))
-				c->i++;
-		}
-	} while (depth > 0 && c->i < c->n);
+	if (rec->n >= PF_LOGREC_MAX_FIELDS || memchr(m->key, '\\', m->key_len))
+		return -EINVAL;
+	for (size_t k = 0; k < rec->n; k++)
+		if (rec->f[k].key_len == m->key_len && memcmp(rec->f[k].key, m->key, m->key_len) == 0)
+			return -EINVAL;
+	f = &rec->f[rec->n++];
+	f->key = m->key;
+	f->key_len = m->key_len;
+	f->val = m->val;
+	f->val_len = m->val_len;
+	return 0;
 }
 
 int pf_logrec_parse(const char *line, size_t len, struct pf_logrec *ret)
 {
-	struct sc c = { .s = line, .n = len, .i = 0 };
 	struct pf_logrec rec;
 
 	if (!line)
 		return -EINVAL;
 	if (len && line[len - 1] == '\n')
-		c.n = --len;
-	if (pf_json_check(line, len) < 0)
-		return -EINVAL;
+		len--;
 	rec.n = 0;
-	sc_ws(&c);
-	if (c.i >= c.n || line[c.i] != '{')
+	if (pf_json_scan_object(line, len, add_field, &rec) < 0)
 		return -EINVAL;
-	c.i++;
-	sc_ws(&c);
-	if (line[c.i] == '}')
-		goto done;
-	for (;;) {
-		struct pf_logrec_field *f;
-		size_t ks;
-
-		if (rec.n >= PF_LOGREC_MAX_FIELDS)
-			return -EINVAL;
-		f = &rec.f[rec.n];
-		sc_ws(&c);
-		ks = c.i;
-		sc_string(&c);
-		f->key = line + ks + 1;
-		f->key_len = c.i - ks - 2;
-		if (memchr(f->key, '\\', f->key_len))
-			return -EINVAL;
-		for (size_t k = 0; k < rec.n; k++)
-			if (rec.f[k].key_len == f->key_len && memcmp(rec.f[k].key, f->key, f->key_len) == 0)
-				return -EINVAL;
-		sc_ws(&c);
-		c.i++; /* ':' */
-		sc_ws(&c);
-		ks = c.i;
-		sc_value(&c);
-		f->val = line + ks;
-		f->val_len = c.i - ks;
-		rec.n++;
-		sc_ws(&c);
-		if (line[c.i] == '}')
-			break;
-		c.i++; /* ',' */
-	}
-done:
 	*ret = rec;
 	return 0;
 }
@@ -491,82 +423,6 @@ const struct pf_logrec_field *pf_logrec_find(const struct pf_logrec *r, const ch
 	return NULL;
 }
 
-static unsigned hex4(const char *p)
-{
-	return (unsigned)(pf_unhex_digit(p[0]) << 12 | pf_unhex_digit(p[1]) << 8 |
-			  pf_unhex_digit(p[2]) << 4 | pf_unhex_digit(p[3]));
-}
-
-static void put_utf8(struct pf_buf *out, unsigned cp)
-{
-	char b[4];
-
-	if (cp < 0x80) {
-		pf_buf_putc(out, (char)cp);
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xc0 | cp >> 6);
-		b[1] = (char)(0x80 | (cp & 0x3f));
-		pf_buf_putn(out, b, 2);
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xe0 | cp >> 12);
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[2] = (char)(0x80 | (cp & 0x3f));
-		pf_buf_putn(out, b, 3);
-	} else {
-		b[0] = (char)(0xf0 | cp >> 18);
-		b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[3] = (char)(0x80 | (cp & 0x3f));
-		pf_buf_putn(out, b, 4);
-	}
-}
-
-/* Unescapes a JSON string token (quotes included, known valid). */
-static int unquote(const char *v, size_t n, struct pf_buf *out)
-{
-	size_t i = 1;
-
-	if (n < 2 || v[0] != '"')
-		return -EINVAL;
-	n--; /* closing quote */
-	while (i < n) {
-		size_t run = i;
-
-		while (run < n && v[run] != '\\')
-			run++;
-		pf_buf_putn(out, v + i, run - i);
-		i = run;
-		if (i >= n)
-			break;
-		switch (v[i + 1]) {
-		case 'b': pf_buf_putc(out, '\b'); break;
-		case 'f': pf_buf_putc(out, '\f'); break;
-		case 'n': pf_buf_putc(out, '\n'); break;
-		case 'r': pf_buf_putc(out, '\r'); break;
-		case 't': pf_buf_putc(out, '\t'); break;
-		case 'u': {
-			unsigned cp = hex4(v + i + 2);
-			i += 6;
-			if (cp >= 0xd800 && cp < 0xdc00 && i + 6 <= n && v[i] == '\\' &&
-			    v[i + 1] == 'u') {
-				unsigned lo = hex4(v + i + 2);
-				if (lo >= 0xdc00 && lo < 0xe000) {
-					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
-					i += 6;
-				}
-			}
-			if (cp >= 0xd800 && cp < 0xe000)
-				cp = 0xfffd;
-			put_utf8(out, cp);
-			continue;
-		}
-		default: pf_buf_putc(out, v[i + 1]); break; /* " \ / */
-		}
-		i += 2;
-	}
-	return out->oom ? -ENOMEM : 0;
-}
-
 int pf_logrec_str(const struct pf_logrec *r, const char *key, struct pf_buf *out)
 {
 	const struct pf_logrec_field *f = pf_logrec_find(r, key);
@@ -575,7 +431,7 @@ int pf_logrec_str(const struct pf_logrec *r, const char *key, struct pf_buf *out
 		return -ENOENT;
 	if (f->val_len < 2 || f->val[0] != '"')
 		return -EINVAL;
-	return unquote(f->val, f->val_len, out);
+	return pf_json_unescape(f->val, f->val_len, out);
 }
 
 int pf_logrec_str_eq(const struct pf_logrec *r, const char *key, const char *s)
@@ -591,7 +447,7 @@ int pf_logrec_str_eq(const struct pf_logrec *r, const char *key, const char *s)
 	if (!memchr(f->val, '\\', f->val_len))
 		return f->val_len == sl + 2 && memcmp(f->val + 1, s, sl) == 0;
 	pf_buf_init(&b);
-	eq = unquote(f->val, f->val_len, &b) == 0 && b.len == sl && memcmp(b.data, s, sl) == 0;
+	eq = pf_json_unescape(f->val, f->val_len, &b) == 0 && b.len == sl && memcmp(b.data, s, sl) == 0;
 	pf_buf_free(&b);
 	return eq;
 }
@@ -1213,42 +1069,6 @@ int pf_log_filter_match(const struct pf_log_filter *f, const struct pf_logrec *r
 
 /* --- display ----------------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0, with its code point. */
-static size_t utf8_seq(const unsigned char *s, size_t n, unsigned *cp)
-{
-	unsigned c = s[0], v;
-	size_t len;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		v = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		v = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		v = c & 0x07;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = v << 6 | (s[i] & 0x3f);
-	}
-	if ((len == 3 && (v < 0x800 || (v >= 0xd800 && v < 0xe000))) ||
-	    (len == 4 && (v < 0x10000 || v > 0x10ffff)))
-		return 0;
-	*cp = v;
-	return len;
-}
-
 void pf_log_escape_term(struct pf_buf *out, const void *p, size_t n)
 {
 	const unsigned char *s = p;
@@ -1256,7 +1076,7 @@ void pf_log_escape_term(struct pf_buf *out, const void *p, size_t n)
 
 	while (i < n) {
 		unsigned cp;
-		size_t k = utf8_seq(s + i, n - i, &cp);
+		size_t k = pf_utf8_next(s + i, n - i, &cp, NULL);
 
 		if (k == 0) {
 			pf_buf_printf(out, "\\x%02x", s[i]);
@@ -1314,7 +1134,7 @@ static void field_text(const struct pf_logrec_field *f, struct pf_buf *out)
 
 	if (f->val_len >= 2 && f->val[0] == '"') {
 		pf_buf_init(&raw);
-		if (unquote(f->val, f->val_len, &raw) == 0 && raw.data)
+		if (pf_json_unescape(f->val, f->val_len, &raw) == 0 && raw.data)
 			pf_log_escape_term(out, raw.data, raw.len);
 		pf_buf_free(&raw);
 	} else {

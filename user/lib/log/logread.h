@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "json.h"
+#include "buf.h"
 
 /* Longest line, its '\n' included. The writer refuses longer ones; a reader
  * reports a longer one as an error naming file:line. */

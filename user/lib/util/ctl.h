@@ -13,7 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "json.h"
+#include "buf.h"
 
 #define PF_MSG_MAX (1024 * 1024)
 #define PF_MSG_MAX_ITEMS 4096

@@ -18,6 +18,7 @@
 #include "ctl.h"
 #include "doctor.h"
 #include "event.h"
+#include "json.h"
 #include "policy.h"
 #include "signers.h"
 #include "util.h"

@@ -18,7 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "json.h"
+#include "buf.h"
 
 enum pf_doctor_result {
 	PF_DOC_OK = 0,

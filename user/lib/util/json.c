@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* Growable buffer and JSON writer; see json.h. */
+/* JSON writer and strict reader; see json.h. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -8,187 +8,10 @@
 #include <string.h>
 
 #include "json.h"
+#include "utf8.h"
 #include "util.h"
 
-/* --- buffer ----------------------------------------------------------- */
-
-void pf_buf_init(struct pf_buf *b)
-{
-	b->data = NULL;
-	b->len = 0;
-	b->cap = 0;
-	b->oom = 0;
-}
-
-void pf_buf_free(struct pf_buf *b)
-{
-	free(b->data);
-	pf_buf_init(b);
-}
-
-void pf_buf_reset(struct pf_buf *b)
-{
-	b->len = 0;
-	b->oom = 0;
-	if (b->data)
-		b->data[0] = '\0';
-}
-
-/* Makes room for extra more bytes plus the terminating NUL. */
-static int buf_reserve(struct pf_buf *b, size_t extra)
-{
-	size_t need, cap;
-	char *p;
-
-	if (b->oom)
-		return -ENOMEM;
-	/* invariant: len + 1 <= PF_BUF_MAX */
-	if (extra > PF_BUF_MAX - 1 - b->len) {
-		b->oom = 1;
-		return -ENOMEM;
-	}
-	need = b->len + extra + 1;
-	if (need <= b->cap)
-		return 0;
-	cap = b->cap ? b->cap : 256;
-	while (cap < need)
-		cap = cap > PF_BUF_MAX / 2 ? PF_BUF_MAX : cap * 2;
-	p = realloc(b->data, cap);
-	if (!p) {
-		b->oom = 1;
-		return -ENOMEM;
-	}
-	b->data = p;
-	b->cap = cap;
-	return 0;
-}
-
-int pf_buf_putn(struct pf_buf *b, const void *p, size_t n)
-{
-	int r = buf_reserve(b, n);
-
-	if (r < 0)
-		return r;
-	if (n)
-		memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return 0;
-}
-
-int pf_buf_putc(struct pf_buf *b, char c)
-{
-	return pf_buf_putn(b, &c, 1);
-}
-
-int pf_buf_puts(struct pf_buf *b, const char *s)
-{
-	return pf_buf_putn(b, s, strlen(s));
-}
-
-int pf_buf_printf(struct pf_buf *b, const char *fmt, ...)
-{
-	va_list ap, ap2;
-	int n, r;
-
-	if (b->oom)
-		return -ENOMEM;
-	va_start(ap, fmt);
-	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		va_end(ap2);
-		return -EINVAL;
-	}
-	r = buf_reserve(b, (size_t)n);
-	if (r < 0) {
-		va_end(ap2);
-		return r;
-	}
-	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap2);
-	va_end(ap2);
-	b->len += (size_t)n;
-	return 0;
-}
-
-void pf_hex(struct pf_buf *b, const void *p, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-	const unsigned char *s = p;
-	char tmp[128];
-	size_t i, k = 0;
-
-	for (i = 0; i < n; i++) {
-		tmp[k++] = digits[s[i] >> 4];
-		tmp[k++] = digits[s[i] & 15];
-		if (k == sizeof(tmp)) {
-			pf_buf_putn(b, tmp, k);
-			k = 0;
-		}
-	}
-	pf_buf_putn(b, tmp, k);
-}
-
-/* --- UTF-8 ------------------------------------------------------------ */
-
-/* Length (1..4) of the well-formed UTF-8 sequence at s[0..n), or 0 if it
- * is ill-formed; then *bad is the length of the maximal ill-formed subpart
- * (at least 1), which is replaced by a single U+FFFD (Unicode's recommended
- * practice, chapter 3 "U+FFFD Substitution of Maximal Subparts"). */
-static size_t utf8_next(const unsigned char *s, size_t n, size_t *bad)
-{
-	unsigned c = s[0], lo = 0x80, hi = 0xbf;
-	size_t need, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		need = 1;
-	} else if (c == 0xe0) {
-		need = 2;
-		lo = 0xa0; /* no overlongs */
-	} else if (c == 0xed) {
-		need = 2;
-		hi = 0x9f; /* no surrogates */
-	} else if (c >= 0xe1 && c <= 0xef) {
-		need = 2;
-	} else if (c == 0xf0) {
-		need = 3;
-		lo = 0x90; /* no overlongs */
-	} else if (c == 0xf4) {
-		need = 3;
-		hi = 0x8f; /* nothing above U+10FFFF */
-	} else if (c >= 0xf1 && c <= 0xf3) {
-		need = 3;
-	} else {
-		*bad = 1; /* continuation byte, C0, C1, F5..FF */
-		return 0;
-	}
-	for (i = 1; i <= need; i++) {
-		if (i >= n || s[i] < lo || s[i] > hi) {
-			*bad = i;
-			return 0;
-		}
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	return need + 1;
-}
-
-int pf_utf8_valid(const void *p, size_t n)
-{
-	const unsigned char *s = p;
-	size_t i = 0, k, bad;
-
-	while (i < n) {
-		k = utf8_next(s + i, n - i, &bad);
-		if (!k)
-			return 0;
-		i += k;
-	}
-	return 1;
-}
+/* --- escaping --------------------------------------------------------- */
 
 int pf_json_escape(struct pf_buf *b, const void *p, size_t n)
 {
@@ -210,7 +33,7 @@ int pf_json_escape(struct pf_buf *b, const void *p, size_t n)
 			continue;
 		}
 		if (c >= 0x80) {
-			k = utf8_next(s + i, n - i, &bad);
+			k = pf_utf8_next(s + i, n - i, NULL, &bad);
 			if (k) {
 				i += k;
 				run += k;
@@ -383,13 +206,18 @@ void pf_json_null(struct pf_json *j)
 	pf_buf_puts(j->b, "null");
 }
 
-/* --- strict checker --------------------------------------------------- */
+/* --- strict reader ---------------------------------------------------- */
 
 #define JC_MAX_DEPTH 256
 
 struct jc {
 	const unsigned char *s;
 	size_t n, i;
+	/* the top-level object's members go to fn (when set); what it
+	 * returned to stop the scan is kept in stop */
+	pf_json_member_fn fn;
+	void *data;
+	int stop;
 };
 
 static void jc_ws(struct jc *c)
@@ -401,7 +229,7 @@ static void jc_ws(struct jc *c)
 
 static int jc_string(struct jc *c)
 {
-	size_t k, bad;
+	size_t k;
 
 	if (c->i >= c->n || c->s[c->i] != '"')
 		return -EINVAL;
@@ -433,7 +261,7 @@ static int jc_string(struct jc *c)
 			}
 			continue;
 		}
-		k = utf8_next(c->s + c->i, c->n - c->i, &bad);
+		k = pf_utf8_next(c->s + c->i, c->n - c->i, NULL, NULL);
 		if (!k)
 			return -EINVAL;
 		c->i += k;
@@ -505,17 +333,29 @@ static int jc_value(struct jc *c, unsigned depth)
 			return 0;
 		}
 		for (;;) {
+			struct pf_json_member m;
+
 			if (x == '{') {
 				jc_ws(c);
+				m.key = (const char *)c->s + c->i + 1;
 				if (jc_string(c) < 0)
 					return -EINVAL;
+				m.key_len = (size_t)((const char *)c->s + c->i - 1 - m.key);
 				jc_ws(c);
 				if (c->i >= c->n || c->s[c->i] != ':')
 					return -EINVAL;
 				c->i++;
+				jc_ws(c);
+				m.val = (const char *)c->s + c->i;
 			}
 			if (jc_value(c, depth + 1) < 0)
 				return -EINVAL;
+			if (x == '{' && depth == 0 && c->fn) {
+				m.val_len = (size_t)((const char *)c->s + c->i - m.val);
+				c->stop = c->fn(&m, c->data);
+				if (c->stop < 0)
+					return c->stop;
+			}
 			jc_ws(c);
 			if (c->i >= c->n)
 				return -EINVAL;
@@ -539,14 +379,86 @@ static int jc_value(struct jc *c, unsigned depth)
 	return jc_number(c);
 }
 
+/* The whole of c->s: one value and white space around it. */
+static int jc_document(struct jc *c)
+{
+	int r = jc_value(c, 0);
+
+	if (r < 0)
+		return c->stop < 0 ? c->stop : -EINVAL;
+	jc_ws(c);
+	return c->i == c->n ? 0 : -EINVAL;
+}
+
 int pf_json_check(const char *s, size_t n)
 {
-	struct jc c = { .s = (const unsigned char *)s, .n = n, .i = 0 };
+	struct jc c = { .s = (const unsigned char *)s, .n = n };
 
 	if (!s)
 		return -EINVAL;
-	if (jc_value(&c, 0) < 0)
+	return jc_document(&c);
+}
+
+int pf_json_scan_object(const char *s, size_t n, pf_json_member_fn fn, void *data)
+{
+	struct jc c = { .s = (const unsigned char *)s, .n = n, .fn = fn, .data = data };
+
+	if (!s)
 		return -EINVAL;
 	jc_ws(&c);
-	return c.i == c.n ? 0 : -EINVAL;
+	if (c.i >= c.n || c.s[c.i] != '{')
+		return -EINVAL;
+	return jc_document(&c);
+}
+
+static unsigned hex4(const char *p)
+{
+	return (unsigned)(pf_unhex_digit(p[0]) << 12 | pf_unhex_digit(p[1]) << 8 |
+			  pf_unhex_digit(p[2]) << 4 | pf_unhex_digit(p[3]));
+}
+
+int pf_json_unescape(const char *tok, size_t n, struct pf_buf *out)
+{
+	const char *v = tok;
+	size_t i = 1;
+
+	if (n < 2 || v[0] != '"')
+		return -EINVAL;
+	n--; /* closing quote */
+	while (i < n) {
+		size_t run = i;
+
+		while (run < n && v[run] != '\\')
+			run++;
+		pf_buf_putn(out, v + i, run - i);
+		i = run;
+		if (i >= n)
+			break;
+		switch (v[i + 1]) {
+		case 'b': pf_buf_putc(out, '\b'); break;
+		case 'f': pf_buf_putc(out, '\f'); break;
+		case 'n': pf_buf_putc(out, '\n'); break;
+		case 'r': pf_buf_putc(out, '\r'); break;
+		case 't': pf_buf_putc(out, '\t'); break;
+		case 'u': {
+			unsigned cp = hex4(v + i + 2);
+			i += 6;
+			if (cp >= 0xd800 && cp < 0xdc00 && i + 6 <= n && v[i] == '\\' &&
+			    v[i + 1] == 'u') {
+				unsigned lo = hex4(v + i + 2);
+				if (lo >= 0xdc00 && lo < 0xe000) {
+					cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+					i += 6;
+				}
+			}
+			if (cp >= 0xd800 && cp < 0xe000)
+				cp = 0xfffd;
+			pf_utf8_put(out, cp);
+			continue;
+		}
+		default: pf_buf_putc(out, v[i + 1]); break; /* " \ / */
+		}
+		i += 2;
+	}
+	return out->oom ? -ENOMEM : 0;
 }

@@ -1,48 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* A growable byte buffer and a small JSON writer.
- *
- * The buffer's out-of-memory state is sticky: once an allocation fails,
- * `oom` is set and every later append is dropped, so a caller can build a
- * whole document and check once at the end. While data is non-NULL it is
- * always NUL-terminated (data[len] == '\0').
+/* JSON: a small writer, and a strict reader for what the writer and others
+ * produced (the audit log's lines).
  *
  * The writer emits commas and (optionally) indentation itself. Strings are
  * escaped so that the output is always valid JSON and valid UTF-8: bytes that
  * are not valid UTF-8 are replaced by U+FFFD and the string call reports that
- * it was lossy. */
+ * it was lossy.
+ *
+ * The reader is one bounds-checked scanner: it checks a document strictly
+ * (RFC 8259) and can hand out an object's top-level members as it goes. */
 #ifndef PF_JSON_H
 #define PF_JSON_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-/* Hard cap on a buffer's size: appends beyond it fail like an allocation
- * failure (oom is set). */
-#define PF_BUF_MAX ((size_t)1 << 30)
-
-struct pf_buf {
-	char *data;
-	size_t len, cap;
-	int oom;
-};
-
-void pf_buf_init(struct pf_buf *b);
-void pf_buf_free(struct pf_buf *b);
-/* Empties the buffer (keeps its memory) and clears oom. */
-void pf_buf_reset(struct pf_buf *b);
-/* Appenders: 0, or -ENOMEM (and oom set) if the bytes could not be added. */
-int pf_buf_putc(struct pf_buf *b, char c);
-int pf_buf_puts(struct pf_buf *b, const char *s);
-int pf_buf_putn(struct pf_buf *b, const void *p, size_t n);
-int pf_buf_printf(struct pf_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-/* Appends 2*n lowercase hex digits. */
-void pf_hex(struct pf_buf *b, const void *p, size_t n);
-
-/* 1 if p[0..n) is valid UTF-8 (RFC 3629: no overlongs, no surrogates,
- * nothing above U+10FFFF, no truncated sequences), else 0. */
-int pf_utf8_valid(const void *p, size_t n);
+#include "buf.h"
 
 /* Appends p[0..n) as a quoted, escaped JSON string. Returns 1 if some bytes
  * were not valid UTF-8 and were replaced by \ufffd, else 0. */
@@ -78,5 +51,30 @@ void pf_json_null(struct pf_json *j);
  * optional surrounding whitespace), strings being valid UTF-8 without raw
  * control bytes; nesting deeper than 256 is refused. 0 or -EINVAL. */
 int pf_json_check(const char *s, size_t n);
+
+/* One member of an object, as it stands in the document: the key's bytes
+ * between its quotes (escapes not undone) and the value's JSON text ("...",
+ * 12, true, {...}). */
+struct pf_json_member {
+	const char *key;
+	size_t key_len;
+	const char *val;
+	size_t val_len;
+};
+
+/* Called for each top-level member, in order; a negative return stops the
+ * scan. */
+typedef int (*pf_json_member_fn)(const struct pf_json_member *m, void *data);
+
+/* pf_json_check() of a document that must be one object, calling @fn for
+ * each of its top-level members as they are checked. 0, -EINVAL (not one
+ * strictly valid object), or what @fn returned to stop. */
+int pf_json_scan_object(const char *s, size_t n, pf_json_member_fn fn, void *data);
+
+/* Appends the bytes of the string token @tok[0..n) (quotes included; one
+ * the checker accepted) with its escapes undone: \u0000 becomes a NUL byte,
+ * a surrogate pair its code point and a lone surrogate U+FFFD. 0, -EINVAL
+ * (not a string token) or -ENOMEM. */
+int pf_json_unescape(const char *tok, size_t n, struct pf_buf *out);
 
 #endif

@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include "json.h"
+#include "buf.h"
 
 struct pf_metrics {
 	uint64_t denials, would_denials, approved, tamper; /* kernel counters */
