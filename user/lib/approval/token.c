@@ -71,35 +71,6 @@ void pf_token_free(struct pf_token *t)
 
 /* ---- time ------------------------------------------------------------- */
 
-static bool is_leap(int64_t y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int days_in_month(int64_t y, int m)
-{
-	static const int d[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-
-	return m == 2 && is_leap(y) ? 29 : d[m - 1];
-}
-
-/* days since 1970-01-01 of a proleptic Gregorian date (y >= 1970) */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	int64_t days = 0;
-
-	/* whole 400-year cycles are 146097 days */
-	while (y - 1970 >= 400) {
-		days += 146097;
-		y -= 400;
-	}
-	for (int64_t yy = 1970; yy < y; yy++)
-		days += is_leap(yy) ? 366 : 365;
-	for (int mm = 1; mm < m; mm++)
-		days += days_in_month(y, mm);
-	return days + d - 1;
-}
-
 static int digits(const char *s, size_t n, int64_t *ret)
 {
 	int64_t v = 0;
@@ -115,47 +86,29 @@ static int digits(const char *s, size_t n, int64_t *ret)
 
 int pf_token_parse_time(const char *s, size_t len, int64_t *ret_t)
 {
-	int64_t y, mo, d, h, mi, se;
+	int64_t days, h, mi, se;
 
-	if (len != PF_TOKEN_TIME_LEN || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
-	    s[13] != ':' || s[16] != ':' || s[19] != 'Z')
+	if (len != PF_TOKEN_TIME_LEN || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
+	    s[19] != 'Z')
 		return -EBADMSG;
-	if (digits(s, 4, &y) < 0 || digits(s + 5, 2, &mo) < 0 || digits(s + 8, 2, &d) < 0 ||
-	    digits(s + 11, 2, &h) < 0 || digits(s + 14, 2, &mi) < 0 ||
-	    digits(s + 17, 2, &se) < 0)
+	/* a real date, not before 1970 */
+	if (pf_parse_date(s, len, &days) < 0 || days < 0)
 		return -EBADMSG;
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, (int)mo) ||
-	    h > 23 || mi > 59 || se > 59)
+	if (digits(s + 11, 2, &h) < 0 || digits(s + 14, 2, &mi) < 0 || digits(s + 17, 2, &se) < 0)
 		return -EBADMSG;
-	*ret_t = days_from_civil(y, (int)mo, (int)d) * 86400 + h * 3600 + mi * 60 + se;
+	if (h > 23 || mi > 59 || se > 59)
+		return -EBADMSG;
+	*ret_t = days * 86400 + h * 3600 + mi * 60 + se;
 	return 0;
 }
 
 int pf_token_format_time(int64_t t, char *buf, size_t len)
 {
-	int64_t days, rem, y = 1970;
-	int m = 1;
-
 	if (len < PF_TOKEN_TIME_LEN + 1)
 		return -EMSGSIZE;
 	if (t < 0 || t > 253402300799LL) /* 9999-12-31T23:59:59Z */
 		return -ERANGE;
-	days = t / 86400;
-	rem = t % 86400;
-	while (days >= 146097) {
-		days -= 146097;
-		y += 400;
-	}
-	while (days >= (is_leap(y) ? 366 : 365)) {
-		days -= is_leap(y) ? 366 : 365;
-		y++;
-	}
-	while (days >= days_in_month(y, m)) {
-		days -= days_in_month(y, m);
-		m++;
-	}
-	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02dZ", (int)y, m, (int)days + 1,
-		 (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60));
+	pf_rfc3339(t, buf, len);
 	return 0;
 }
 

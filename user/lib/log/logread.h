@@ -89,10 +89,6 @@ int pf_logrec_u64(const struct pf_logrec *r, const char *key, uint64_t *ret);
 /* Parses the "time" field (RFC 3339) into Unix nanoseconds. */
 int pf_logrec_time(const struct pf_logrec *r, int64_t *ret_ns);
 
-/* RFC 3339 ("2026-11-29T23:18:45Z", "...45.123456789Z", "...45+02:00") into
- * Unix nanoseconds. 0 or -EINVAL. */
-int pf_parse_rfc3339(const char *s, size_t n, int64_t *ret_ns);
-
 /* --- verification ---------------------------------------------------------- */
 
 enum pf_log_problem {

@@ -233,6 +233,96 @@ void pf_rfc3339(int64_t unix_s, char *out, size_t outsz)
 		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
+int64_t pf_days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static int digits(const char *s, size_t n, size_t at, size_t cnt, unsigned *ret)
+{
+	unsigned v = 0;
+
+	if (at + cnt > n)
+		return -EINVAL;
+	for (size_t i = at; i < at + cnt; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	*ret = v;
+	return 0;
+}
+
+int pf_parse_date(const char *s, size_t n, int64_t *ret_days)
+{
+	static const unsigned mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	unsigned y, m, d;
+
+	if (digits(s, n, 0, 4, &y) < 0 || n < 10 || s[4] != '-' || digits(s, n, 5, 2, &m) < 0 ||
+	    s[7] != '-' || digits(s, n, 8, 2, &d) < 0)
+		return -EINVAL;
+	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return -EINVAL;
+	if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return -EINVAL;
+	*ret_days = pf_days_from_civil(y, m, d);
+	return 0;
+}
+
+int pf_parse_rfc3339(const char *s, size_t n, int64_t *ret_ns)
+{
+	unsigned hh, mm, ss, oh, om;
+	int64_t days, secs, frac = 0, off = 0;
+	size_t i = 19;
+
+	if (!s || pf_parse_date(s, n, &days) < 0 || n < 20 ||
+	    (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || digits(s, n, 11, 2, &hh) < 0 ||
+	    s[13] != ':' || digits(s, n, 14, 2, &mm) < 0 || s[16] != ':' ||
+	    digits(s, n, 17, 2, &ss) < 0 || hh > 23 || mm > 59 || ss > 60)
+		return -EINVAL;
+	if (s[i] == '.') {
+		size_t nd = 0;
+		i++;
+		while (i < n && s[i] >= '0' && s[i] <= '9') {
+			if (nd < 9) {
+				frac = frac * 10 + (s[i] - '0');
+				nd++;
+			}
+			i++;
+		}
+		if (nd == 0)
+			return -EINVAL;
+		while (nd++ < 9)
+			frac *= 10;
+	}
+	if (i < n && (s[i] == 'Z' || s[i] == 'z')) {
+		i++;
+	} else if (i < n && (s[i] == '+' || s[i] == '-')) {
+		if (digits(s, n, i + 1, 2, &oh) < 0 || i + 3 >= n || s[i + 3] != ':' ||
+		    digits(s, n, i + 4, 2, &om) < 0 || oh > 23 || om > 59)
+			return -EINVAL;
+		off = ((int64_t)oh * 3600 + om * 60) * (s[i] == '+' ? 1 : -1);
+		i += 6;
+	} else {
+		return -EINVAL;
+	}
+	if (i != n)
+		return -EINVAL;
+	secs = days * 86400 + (int64_t)hh * 3600 + mm * 60 + ss - off;
+	if (secs > INT64_MAX / 1000000000LL - 1 || secs < INT64_MIN / 1000000000LL + 1)
+		return -ERANGE;
+	*ret_ns = secs * 1000000000LL + frac;
+	return 0;
+}
+
 static int64_t clock_ns(clockid_t c)
 {
 	struct timespec ts;

@@ -49,6 +49,14 @@ int pf_mkdir_p(const char *path, mode_t mode);
 void pf_rfc3339_ns(int64_t unix_ns, char *out, size_t outsz);
 /* RFC 3339 UTC, seconds: 2026-11-29T23:18:45Z */
 void pf_rfc3339(int64_t unix_s, char *out, size_t outsz);
+/* RFC 3339 ("2026-11-29T23:18:45Z", "...45.123456789Z", "...45+02:00") into
+ * Unix nanoseconds. 0, -EINVAL, or -ERANGE (after the year 2262). */
+int pf_parse_rfc3339(const char *s, size_t n, int64_t *ret_ns);
+/* "YYYY-MM-DD", a real date, at the start of s[0..n): days since
+ * 1970-01-01 (negative before). 0 or -EINVAL. */
+int pf_parse_date(const char *s, size_t n, int64_t *ret_days);
+/* Days since 1970-01-01 of the proleptic Gregorian date y-m-d (m 1..12). */
+int64_t pf_days_from_civil(int64_t y, unsigned m, unsigned d);
 int64_t pf_now_ns(void);
 /* Offset to add to a CLOCK_BOOTTIME value to get CLOCK_REALTIME. */
 int64_t pf_boot_to_real_ns(void);
