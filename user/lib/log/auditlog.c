@@ -28,7 +28,8 @@
 #include <zlib.h>
 
 #include "auditlog.h"
-#include "logread.h"
+#include "logfile.h"
+#include "logrec.h"
 #include "util.h"
 
 #define TAIL_MAX (2 * PF_LOG_LINE_MAX + 2)

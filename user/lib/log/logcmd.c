@@ -13,7 +13,11 @@
 #include "json.h"
 #include "logcmd.h"
 #include "cli.h"
-#include "logread.h"
+#include "logfile.h"
+#include "logfilter.h"
+#include "logformat.h"
+#include "logrec.h"
+#include "logverify.h"
 #include "util.h"
 
 enum { EXIT_OK = 0, EXIT_INVALID = 1, EXIT_USAGE = 2 };
