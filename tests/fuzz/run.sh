@@ -23,9 +23,9 @@ policy:user/lib/policy/policy.c user/lib/util/util.c
 event_json:user/lib/log/event.c user/lib/util/json.c user/lib/util/buf.c user/lib/util/utf8.c user/lib/util/util.c
 ctl:user/lib/util/ctl.c user/lib/util/buf.c user/lib/util/util.c
 logverify:user/lib/log/logfile.c user/lib/log/logrec.c user/lib/log/logverify.c user/lib/log/logfilter.c user/lib/log/logformat.c user/lib/util/json.c user/lib/util/buf.c user/lib/util/utf8.c user/lib/util/util.c -lcrypto -lz
-token:user/lib/approval/sshbuf.c user/lib/approval/sshsig.c user/lib/approval/token.c user/lib/approval/signers.c user/lib/approval/approve.c user/lib/util/util.c -lcrypto
+token:user/lib/approval/sshbuf.c user/lib/approval/sshsig.c user/lib/approval/token.c user/lib/approval/signers.c user/lib/approval/approve.c user/lib/util/buf.c user/lib/util/util.c -lcrypto
 sshsig:user/lib/approval/sshbuf.c user/lib/approval/sshsig.c -lcrypto
-signers:user/lib/approval/sshbuf.c user/lib/approval/sshsig.c user/lib/approval/token.c user/lib/approval/signers.c user/lib/util/util.c -lcrypto
+signers:user/lib/approval/sshbuf.c user/lib/approval/sshsig.c user/lib/approval/token.c user/lib/approval/signers.c user/lib/util/buf.c user/lib/util/util.c -lcrypto
 "
 
 pass=0

@@ -9,6 +9,7 @@
 
 #include <openssl/rand.h>
 
+#include "buf.h"
 #include "util.h"
 
 enum field {
@@ -578,52 +579,38 @@ int pf_bundle_body_len(const char *data, size_t len, size_t *ret_body_len,
 
 /* ---- writer ----------------------------------------------------------- */
 
-struct sbuf {
-	char *p;
-	size_t len, cap;
+/* The body being written; error is sticky: the first failure. */
+struct body {
+	struct pf_buf b;
 	int error;
 };
 
-static void sb_add(struct sbuf *b, const char *key, const char *val)
+/* Appends "key: val\n", or "key\n" when @val is empty; a body that would
+ * outgrow PF_TOKEN_MAX_SIZE fails with -EMSGSIZE. */
+static void body_add(struct body *t, const char *key, const char *val)
 {
-	size_t kl = strlen(key), vl = strlen(val), need = kl + 2 + vl + 1;
+	size_t kl = strlen(key), vl = strlen(val);
 
-	if (b->error)
+	if (t->error)
 		return;
-	if (b->len + need > PF_TOKEN_MAX_SIZE) {
-		b->error = -EMSGSIZE;
+	if (t->b.len + kl + 2 + vl + 1 > PF_TOKEN_MAX_SIZE) {
+		t->error = -EMSGSIZE;
 		return;
 	}
-	if (b->len + need + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 512;
-		char *np;
-
-		while (cap < b->len + need + 1)
-			cap *= 2;
-		np = realloc(b->p, cap);
-		if (!np) {
-			b->error = -ENOMEM;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, key, kl);
-	b->len += kl;
+	pf_buf_putn(&t->b, key, kl);
 	if (vl) {
-		memcpy(b->p + b->len, ": ", 2);
-		b->len += 2;
-		memcpy(b->p + b->len, val, vl);
-		b->len += vl;
+		pf_buf_putn(&t->b, ": ", 2);
+		pf_buf_putn(&t->b, val, vl);
 	}
-	b->p[b->len++] = '\n';
-	b->p[b->len] = '\0';
+	pf_buf_putc(&t->b, '\n');
+	if (t->b.oom)
+		t->error = -ENOMEM;
 }
 
 int pf_token_new(const struct pf_token_spec *s, char **ret_body, size_t *ret_len,
 		 struct pf_errbuf *err)
 {
-	struct sbuf b = { 0 };
+	struct body b = { .error = 0 };
 	struct pf_token *t = NULL;
 	uint8_t rnd[PF_TOKEN_ID_LEN / 2];
 	char id[PF_TOKEN_ID_LEN + 1], tb[PF_TOKEN_TIME_LEN + 1], ops[64], uid[16];
@@ -642,43 +629,43 @@ int pf_token_new(const struct pf_token_spec *s, char **ret_body, size_t *ret_len
 	for (size_t i = 0; i < sizeof(rnd); i++)
 		snprintf(id + 2 * i, 3, "%02x", rnd[i]);
 
-	sb_add(&b, PF_TOKEN_MAGIC, "");
-	sb_add(&b, "token-id", id);
-	sb_add(&b, "ticket", s->ticket);
-	sb_add(&b, "requester", s->requester);
+	body_add(&b, PF_TOKEN_MAGIC, "");
+	body_add(&b, "token-id", id);
+	body_add(&b, "ticket", s->ticket);
+	body_add(&b, "requester", s->requester);
 	for (size_t i = 0; i < s->n_hosts; i++)
-		sb_add(&b, "host", s->hosts[i]);
+		body_add(&b, "host", s->hosts[i]);
 	for (size_t i = 0; i < s->n_paths; i++)
-		sb_add(&b, "path", s->paths[i]);
-	sb_add(&b, "ops", ops);
+		body_add(&b, "path", s->paths[i]);
+	body_add(&b, "ops", ops);
 	if (s->has_uid) {
 		snprintf(uid, sizeof(uid), "%u", s->uid);
-		sb_add(&b, "uid", uid);
+		body_add(&b, "uid", uid);
 	}
 	if (s->unit)
-		sb_add(&b, "unit", s->unit);
+		body_add(&b, "unit", s->unit);
 	if (s->exe)
-		sb_add(&b, "exe", s->exe);
+		body_add(&b, "exe", s->exe);
 	if (pf_token_format_time(s->now, tb, sizeof(tb)) < 0 ||
-	    (sb_add(&b, "not-before", tb), pf_token_format_time(s->now + s->ttl, tb, sizeof(tb)) < 0)) {
-		free(b.p);
+	    (body_add(&b, "not-before", tb), pf_token_format_time(s->now + s->ttl, tb, sizeof(tb)) < 0)) {
+		pf_buf_free(&b.b);
 		return pf_err(err, -EINVAL, "token: time out of range");
 	}
-	sb_add(&b, "not-after", tb);
-	sb_add(&b, "reason", s->reason);
+	body_add(&b, "not-after", tb);
+	body_add(&b, "reason", s->reason);
 	if (b.error) {
-		free(b.p);
+		pf_buf_free(&b.b);
 		return pf_err(err, b.error, "token: %s", b.error == -EMSGSIZE ?
 			      "body would exceed the size limit" : "out of memory");
 	}
 	/* only valid tokens leave this function */
-	r = pf_token_parse(b.p, b.len, &t, err);
+	r = pf_token_parse(b.b.data, b.b.len, &t, err);
 	if (r < 0) {
-		free(b.p);
+		pf_buf_free(&b.b);
 		return r;
 	}
 	pf_token_free(t);
-	*ret_body = b.p;
-	*ret_len = b.len;
+	*ret_body = b.b.data;
+	*ret_len = b.b.len;
 	return 0;
 }
