@@ -94,46 +94,85 @@ static bool blank(char c)
 	return c == ' ' || c == '\t';
 }
 
-/* err message without the FILE:LINE prefix; the caller adds it */
+/* Checks one item of a comma-separated list, the @count-th of its line.
+ * Messages are without the FILE:LINE prefix; the caller adds it. */
+typedef int (*item_check_fn)(const char *s, size_t n, size_t count, struct pf_errbuf *err);
+
+/* Appends a copy of every item of the comma-separated list s[0..n) to the
+ * vector *@v of *@count, each checked by @check first (an empty item, a
+ * trailing comma's included). */
+static int parse_list(const char *s, size_t n, item_check_fn check, char ***v, size_t *count,
+		      struct pf_errbuf *err)
+{
+	for (size_t i = 0; i <= n;) {
+		size_t j = i;
+		char **nv;
+		int r;
+
+		while (j < n && s[j] != ',')
+			j++;
+		r = check(s + i, j - i, *count, err);
+		if (r < 0)
+			return r;
+		nv = realloc(*v, (*count + 1) * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		*v = nv;
+		nv[*count] = strndup(s + i, j - i);
+		if (!nv[*count])
+			return -ENOMEM;
+		(*count)++;
+		i = j + 1;
+	}
+	return 0;
+}
+
+static int check_principal(const char *s, size_t n, size_t count, struct pf_errbuf *err)
+{
+	if (n == 0)
+		return pf_err(err, -EBADMSG, "empty principal name");
+	if (n > PF_SIGNERS_MAX_PRINCIPAL)
+		return pf_err(err, -EMSGSIZE, "principal longer than %d bytes",
+			      PF_SIGNERS_MAX_PRINCIPAL);
+	for (size_t k = 0; k < n; k++) {
+		if (s[k] == '*' || s[k] == '?' || s[k] == '!')
+			return pf_err(err, -EBADMSG,
+				      "principal \"%.*s\": wildcard patterns are not supported, name each approver",
+				      (int)(n > 64 ? 64 : n), s);
+		if (s[k] <= ' ' || s[k] > '~' || s[k] == '"' || s[k] == '\'')
+			return pf_err(err, -EBADMSG, "principal contains an invalid character");
+	}
+	if (count >= PF_SIGNERS_MAX_PRINCIPALS)
+		return pf_err(err, -EMSGSIZE, "more than %d principals on one line",
+			      PF_SIGNERS_MAX_PRINCIPALS);
+	return 0;
+}
+
+static int check_namespace(const char *s, size_t n, size_t count, struct pf_errbuf *err)
+{
+	if (n == 0)
+		return pf_err(err, -EBADMSG, "namespaces: empty namespace");
+	if (n > PF_SSHSIG_MAX_NS)
+		return pf_err(err, -EMSGSIZE, "namespaces: namespace longer than %d bytes",
+			      PF_SSHSIG_MAX_NS);
+	for (size_t k = 0; k < n; k++) {
+		if (s[k] == '!')
+			return pf_err(err, -EBADMSG, "namespaces: negated patterns (!) are not supported");
+		if (s[k] <= ' ' || s[k] > '~')
+			return pf_err(err, -EBADMSG, "namespaces: invalid character");
+	}
+	if (count >= PF_SIGNERS_MAX_NAMESPACES)
+		return pf_err(err, -EMSGSIZE, "namespaces: more than %d namespaces",
+			      PF_SIGNERS_MAX_NAMESPACES);
+	return 0;
+}
+
 static int parse_principals(struct pf_signer *e, const char *s, size_t n,
 			    struct pf_errbuf *err)
 {
 	if (n > 0 && s[0] == '"')
 		return pf_err(err, -EBADMSG, "quoted principals are not supported");
-	for (size_t i = 0; i <= n;) {
-		size_t j = i;
-		char **np;
-
-		while (j < n && s[j] != ',')
-			j++;
-		if (j == i)
-			return pf_err(err, -EBADMSG, "empty principal name");
-		if (j - i > PF_SIGNERS_MAX_PRINCIPAL)
-			return pf_err(err, -EMSGSIZE, "principal longer than %d bytes",
-				      PF_SIGNERS_MAX_PRINCIPAL);
-		for (size_t k = i; k < j; k++) {
-			if (s[k] == '*' || s[k] == '?' || s[k] == '!')
-				return pf_err(err, -EBADMSG,
-					      "principal \"%.*s\": wildcard patterns are not supported, name each approver",
-					      (int)(j - i > 64 ? 64 : j - i), s + i);
-			if (s[k] <= ' ' || s[k] > '~' || s[k] == '"' || s[k] == '\'')
-				return pf_err(err, -EBADMSG, "principal contains an invalid character");
-		}
-		if (e->n_principals >= PF_SIGNERS_MAX_PRINCIPALS)
-			return pf_err(err, -EMSGSIZE, "more than %d principals on one line",
-				      PF_SIGNERS_MAX_PRINCIPALS);
-		np = realloc(e->principals, (e->n_principals + 1) * sizeof(*np));
-		if (!np)
-			return -ENOMEM;
-		e->principals = np;
-		if (!(e->principals[e->n_principals] = strndup(s + i, j - i)))
-			return -ENOMEM;
-		e->n_principals++;
-		i = j + 1;
-		if (j < n && j + 1 == n)
-			return pf_err(err, -EBADMSG, "empty principal name");
-	}
-	return 0;
+	return parse_list(s, n, check_principal, &e->principals, &e->n_principals, err);
 }
 
 static int parse_namespaces(struct pf_signer *e, const char *s, size_t n,
@@ -142,38 +181,7 @@ static int parse_namespaces(struct pf_signer *e, const char *s, size_t n,
 	e->namespaces = calloc(1, sizeof(char *)); /* non-NULL even if it fails later */
 	if (!e->namespaces)
 		return -ENOMEM;
-	for (size_t i = 0; i <= n;) {
-		size_t j = i;
-		char **np;
-
-		while (j < n && s[j] != ',')
-			j++;
-		if (j == i)
-			return pf_err(err, -EBADMSG, "namespaces: empty namespace");
-		if (j - i > PF_SSHSIG_MAX_NS)
-			return pf_err(err, -EMSGSIZE, "namespaces: namespace longer than %d bytes",
-				      PF_SSHSIG_MAX_NS);
-		for (size_t k = i; k < j; k++) {
-			if (s[k] == '!')
-				return pf_err(err, -EBADMSG, "namespaces: negated patterns (!) are not supported");
-			if (s[k] <= ' ' || s[k] > '~')
-				return pf_err(err, -EBADMSG, "namespaces: invalid character");
-		}
-		if (e->n_namespaces >= PF_SIGNERS_MAX_NAMESPACES)
-			return pf_err(err, -EMSGSIZE, "namespaces: more than %d namespaces",
-				      PF_SIGNERS_MAX_NAMESPACES);
-		np = realloc(e->namespaces, (e->n_namespaces + 1) * sizeof(*np));
-		if (!np)
-			return -ENOMEM;
-		e->namespaces = np;
-		if (!(e->namespaces[e->n_namespaces] = strndup(s + i, j - i)))
-			return -ENOMEM;
-		e->n_namespaces++;
-		i = j + 1;
-		if (j < n && j + 1 == n)
-			return pf_err(err, -EBADMSG, "namespaces: empty namespace");
-	}
-	return 0;
+	return parse_list(s, n, check_namespace, &e->namespaces, &e->n_namespaces, err);
 }
 
 /* YYYYMMDD[HHMM[SS]]Z */
