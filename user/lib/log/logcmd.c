@@ -582,7 +582,7 @@ static int cmd_show(struct cmd *c, int argc, char **argv)
 			return fail(c, EXIT_INVALID, "no audit log at %s (is permafrostd running? another file: --file PATH)",
 				    c->path);
 	}
-	c->colour = !c->json && isatty(STDOUT_FILENO) && !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
+	c->colour = pf_cli_colour(c->json);
 	if (stat(c->path, &st0) == 0) {
 		dev0 = st0.st_dev;
 		ino0 = st0.st_ino;
