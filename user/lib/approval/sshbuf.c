@@ -103,21 +103,6 @@ int pf_sshbuf_get_u32(struct pf_sshbuf *b, uint32_t *ret_v)
 	return 0;
 }
 
-int pf_sshbuf_get_u64(struct pf_sshbuf *b, uint64_t *ret_v)
-{
-	const uint8_t *p;
-	uint64_t v = 0;
-	int r = pf_sshbuf_get_bytes(b, 8, &p);
-
-	if (r < 0)
-		return r;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	if (ret_v)
-		*ret_v = v;
-	return 0;
-}
-
 int pf_sshbuf_get_string(struct pf_sshbuf *b, size_t max, const uint8_t **ret_p,
 			 size_t *ret_len)
 {

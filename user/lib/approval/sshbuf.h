@@ -58,7 +58,6 @@ int pf_sshbuf_expect_end(const struct pf_sshbuf *b);
 
 int pf_sshbuf_get_u8(struct pf_sshbuf *b, uint8_t *ret_v);
 int pf_sshbuf_get_u32(struct pf_sshbuf *b, uint32_t *ret_v);
-int pf_sshbuf_get_u64(struct pf_sshbuf *b, uint64_t *ret_v);
 /* n raw bytes, zero-copy: *ret_p points into the buffer. */
 int pf_sshbuf_get_bytes(struct pf_sshbuf *b, size_t n, const uint8_t **ret_p);
 /* An SSH string of at most max bytes, zero-copy. */

@@ -386,12 +386,6 @@ bool pf_sshkey_equal(const struct pf_sshkey *a, const struct pf_sshkey *b)
 	       memcmp(a->blob, b->blob, a->blob_len) == 0;
 }
 
-const uint8_t *pf_sshkey_blob(const struct pf_sshkey *key, size_t *ret_len)
-{
-	*ret_len = key->blob_len;
-	return key->blob;
-}
-
 int pf_sshkey_fingerprint(const struct pf_sshkey *key, char *buf, size_t len)
 {
 	uint8_t md[32];

@@ -86,8 +86,6 @@ bool pf_sshkey_equal(const struct pf_sshkey *a, const struct pf_sshkey *b);
 /* "SHA256:<unpadded base64 of SHA-256(blob)>" as ssh-keygen -l prints.
  * buf needs PF_SSHKEY_FP_LEN bytes. */
 int pf_sshkey_fingerprint(const struct pf_sshkey *key, char *buf, size_t len);
-/* The wire blob (owned by the key). */
-const uint8_t *pf_sshkey_blob(const struct pf_sshkey *key, size_t *ret_len);
 
 /* ---- SSHSIG ----------------------------------------------------------- */
 

@@ -114,11 +114,6 @@ int64_t pf_auditlog_last_time_ns(const struct pf_auditlog *l)
 	return l->last_time_ns;
 }
 
-const char *pf_auditlog_host(const struct pf_auditlog *l)
-{
-	return l->host;
-}
-
 /* Checks a caller's line and writes it with "prev" into l->line. */
 /* The seq of a line our own JSON writer made: the value after the first
  * "seq": (a key: inside a JSON string a quote is always escaped, so the raw

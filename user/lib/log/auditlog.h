@@ -69,8 +69,6 @@ uint64_t pf_auditlog_next_seq(const struct pf_auditlog *l);
  * or that record had no readable time: what the agent passes to
  * pf_auditlog_gap() as @down_from_ns. */
 int64_t pf_auditlog_last_time_ns(const struct pf_auditlog *l);
-/* The writer's host name. */
-const char *pf_auditlog_host(const struct pf_auditlog *l);
 
 /* Appends one line: @json_line[0..len) must be exactly one JSON object
  * followed by '\n' ("{...}\n", nothing after the '}', no other '\n'), without

@@ -239,7 +239,7 @@ static int verify_once(const char *path, struct pf_log_verify_result *ret,
 	struct pf_log_verify_result *res;
 	struct verifier vf = { 0 };
 	struct vline p, c;
-	int have_p = 0, r, e = 0;
+	int have_p = 0, r;
 
 	if (access(path, F_OK) < 0)
 		return -errno;
@@ -313,7 +313,7 @@ static int verify_once(const char *path, struct pf_log_verify_result *ret,
 	pf_log_reader_close(vf.rd);
 	*ret = *res;
 	free(res);
-	return e;
+	return 0;
 }
 
 /* The identity of the active file: a rotation replaces it. */

@@ -52,11 +52,6 @@ uint32_t pf_kdev(dev_t d)
 	return (uint32_t)((major(d) << 20) | (minor(d) & 0xfffff));
 }
 
-void pf_kdev_str(uint32_t kdev, char *out, size_t outsz)
-{
-	snprintf(out, outsz, "%u:%u", kdev >> 20, kdev & 0xfffff);
-}
-
 int pf_read_file(const char *path, size_t cap, char **ret_buf, size_t *ret_len)
 {
 	struct stat st;
@@ -233,7 +228,8 @@ void pf_rfc3339(int64_t unix_s, char *out, size_t outsz)
 		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-int64_t pf_days_from_civil(int64_t y, unsigned m, unsigned d)
+/* Days since 1970-01-01 of the proleptic Gregorian date y-m-d (m 1..12). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 {
 	int64_t era;
 	unsigned yoe, doy, doe;
@@ -273,7 +269,7 @@ int pf_parse_date(const char *s, size_t n, int64_t *ret_days)
 		return -EINVAL;
 	if (m == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
 		return -EINVAL;
-	*ret_days = pf_days_from_civil(y, m, d);
+	*ret_days = days_from_civil(y, m, d);
 	return 0;
 }
 

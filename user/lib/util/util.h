@@ -32,8 +32,6 @@ int pf_is_lower_hex(const char *s, size_t n);
 
 /* The kernel's encoding of a device number (sb->s_dev): MAJOR << 20 | MINOR. */
 uint32_t pf_kdev(dev_t d);
-/* "MAJOR:MINOR" for a kernel-encoded device number. */
-void pf_kdev_str(uint32_t kdev, char *out, size_t outsz);
 
 /* Reads a whole file, refusing (-EFBIG) one larger than @cap before
  * allocating. The buffer is NUL-terminated (not counted in @ret_len). */
@@ -55,8 +53,6 @@ int pf_parse_rfc3339(const char *s, size_t n, int64_t *ret_ns);
 /* "YYYY-MM-DD", a real date, at the start of s[0..n): days since
  * 1970-01-01 (negative before). 0 or -EINVAL. */
 int pf_parse_date(const char *s, size_t n, int64_t *ret_days);
-/* Days since 1970-01-01 of the proleptic Gregorian date y-m-d (m 1..12). */
-int64_t pf_days_from_civil(int64_t y, unsigned m, unsigned d);
 int64_t pf_now_ns(void);
 /* Offset to add to a CLOCK_BOOTTIME value to get CLOCK_REALTIME. */
 int64_t pf_boot_to_real_ns(void);
