@@ -185,12 +185,7 @@ static int cmd_verify(struct cmd *c, int argc, char **argv)
 		pf_buf_init(&b);
 		pf_json_init(&j, &b, 0);
 		pf_json_obj_begin(&j);
-		pf_json_key(&j, "status");
-		pf_json_str(&j, "error");
-		pf_json_key(&j, "error");
-		pf_json_str(&j, msg);
-		pf_json_key(&j, "exit_code");
-		pf_json_int(&j, EXIT_INVALID);
+		pf_cli_error_members(&j, EXIT_INVALID, msg);
 		pf_json_key(&j, "intact");
 		pf_json_bool(&j, 0);
 		pf_json_key(&j, "problem");

@@ -18,16 +18,21 @@ void pf_cli_print_error(int json, int code, const char *msg)
 	pf_buf_init(&b);
 	pf_json_init(&j, &b, 0);
 	pf_json_obj_begin(&j);
-	pf_json_key(&j, "status");
-	pf_json_str(&j, "error");
-	pf_json_key(&j, "error");
-	pf_json_str(&j, msg);
-	pf_json_key(&j, "exit_code");
-	pf_json_int(&j, code);
+	pf_cli_error_members(&j, code, msg);
 	pf_json_obj_end(&j);
 	printf("%s\n", b.data ? b.data : "{}");
 	fflush(stdout);
 	pf_buf_free(&b);
+}
+
+void pf_cli_error_members(struct pf_json *j, int code, const char *msg)
+{
+	pf_json_key(j, "status");
+	pf_json_str(j, "error");
+	pf_json_key(j, "error");
+	pf_json_str(j, msg);
+	pf_json_key(j, "exit_code");
+	pf_json_int(j, code);
 }
 
 int pf_cli_colour(int json)

@@ -2,9 +2,17 @@
 #ifndef PF_CLI_H
 #define PF_CLI_H
 
+#include <stddef.h>
+
+#include "json.h"
+
 /* The one error printer: "permafrost: MSG" on stderr, or with @json a
  * {"status":"error","error":MSG,"exit_code":CODE} line on stdout. */
 void pf_cli_print_error(int json, int code, const char *msg);
+/* The members every JSON error starts with, "status":"error","error":MSG,
+ * "exit_code":CODE, written into the object open in @j (a command that says
+ * more adds its own members after them). */
+void pf_cli_error_members(struct pf_json *j, int code, const char *msg);
 
 /* 1 when human output on stdout may use ANSI colours: not @json, stdout is a
  * terminal and NO_COLOR is unset or empty. */
