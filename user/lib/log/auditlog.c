@@ -780,8 +780,7 @@ int pf_auditlog_open(const char *path, const struct pf_auditlog_opts *o, struct 
 	slash = strrchr(path, '/');
 	l->path = strdup(path);
 	l->base = strdup(slash ? slash + 1 : path);
-	l->dir = slash ? (slash == path ? strdup("/") : strndup(path, (size_t)(slash - path)))
-		       : strdup(".");
+	l->dir = pf_path_dir(path);
 	if (asprintf(&l->tmp_gz, "%s.1.gz.tmp", path) < 0)
 		l->tmp_gz = NULL;
 	if (asprintf(&l->tmp_new, "%s.new.tmp", path) < 0)

@@ -11,6 +11,7 @@
 #include <zlib.h>
 
 #include "logfile.h"
+#include "util.h"
 
 char *pf_log_rotated_name(const char *path, unsigned n)
 {
@@ -66,10 +67,7 @@ int pf_log_files(const char *path, char ***ret_files, unsigned **ret_idx, size_t
 	base = slash ? slash + 1 : path;
 	if (!*base)
 		return -EISDIR;
-	if (slash)
-		dir = slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
-	else
-		dir = strdup(".");
+	dir = pf_path_dir(path);
 	present = calloc(PF_LOG_MAX_FILES + 1, 1);
 	if (!dir || !present) {
 		r = -ENOMEM;

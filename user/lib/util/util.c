@@ -394,3 +394,14 @@ char *pf_path_join(const char *dir, const char *name)
 		return NULL;
 	return s;
 }
+
+char *pf_path_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}

@@ -64,5 +64,8 @@ int64_t pf_boot_to_real_ns(void);
 int pf_boot_id(const char *fallback, char out[64]);
 /* Joins @dir and @name with exactly one '/'. Caller frees. */
 char *pf_path_join(const char *dir, const char *name);
+/* The directory part of @path, up to its last '/': "/" for "/name", "." for
+ * a bare "name". Caller frees; NULL when out of memory. */
+char *pf_path_dir(const char *path);
 
 #endif
