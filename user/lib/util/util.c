@@ -1,3 +1,4 @@
+/* Small helpers shared by the agent and the CLI; see util.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -10,6 +11,8 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include "util.h"
+
+/* --- arrays and hex ------------------------------------------------------ */
 
 void *pf_array_grow(void *items, size_t *cap, size_t n, size_t elem)
 {
@@ -47,10 +50,7 @@ int pf_is_lower_hex(const char *s, size_t n)
 	return 1;
 }
 
-uint32_t pf_kdev(dev_t d)
-{
-	return (uint32_t)((major(d) << 20) | (minor(d) & 0xfffff));
-}
+/* --- files and paths ----------------------------------------------------- */
 
 int pf_read_file(const char *path, size_t cap, char **ret_buf, size_t *ret_len)
 {
@@ -203,6 +203,33 @@ int pf_mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
+char *pf_path_join(const char *dir, const char *name)
+{
+	size_t dl = strlen(dir);
+	char *s;
+
+	while (dl > 0 && dir[dl - 1] == '/')
+		dl--;
+	while (*name == '/')
+		name++;
+	if (asprintf(&s, "%.*s/%s", (int)dl, dir, name) < 0)
+		return NULL;
+	return s;
+}
+
+char *pf_path_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+/* --- time ---------------------------------------------------------------- */
+
 void pf_rfc3339_ns(int64_t unix_ns, char *out, size_t outsz)
 {
 	time_t s = (time_t)(unix_ns / 1000000000LL);
@@ -341,6 +368,13 @@ int64_t pf_boot_to_real_ns(void)
 	return r - (b + (b2 - b) / 2);
 }
 
+/* --- this host ----------------------------------------------------------- */
+
+uint32_t pf_kdev(dev_t d)
+{
+	return (uint32_t)((major(d) << 20) | (minor(d) & 0xfffff));
+}
+
 static int read_id(const char *path, char out[64])
 {
 	char *buf = NULL;
@@ -379,29 +413,4 @@ int pf_boot_id(const char *fallback, char out[64])
 	if (r < 0)
 		snprintf(out, 64, "unknown");
 	return r;
-}
-
-char *pf_path_join(const char *dir, const char *name)
-{
-	size_t dl = strlen(dir);
-	char *s;
-
-	while (dl > 0 && dir[dl - 1] == '/')
-		dl--;
-	while (*name == '/')
-		name++;
-	if (asprintf(&s, "%.*s/%s", (int)dl, dir, name) < 0)
-		return NULL;
-	return s;
-}
-
-char *pf_path_dir(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (!slash)
-		return strdup(".");
-	if (slash == path)
-		return strdup("/");
-	return strndup(path, (size_t)(slash - path));
 }
