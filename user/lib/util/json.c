@@ -333,25 +333,31 @@ static int jc_value(struct jc *c, unsigned depth)
 			return 0;
 		}
 		for (;;) {
-			struct pf_json_member m;
+			size_t key = 0, key_end = 0, val = 0; /* offsets of a member */
 
 			if (x == '{') {
 				jc_ws(c);
-				m.key = (const char *)c->s + c->i + 1;
+				key = c->i;
 				if (jc_string(c) < 0)
 					return -EINVAL;
-				m.key_len = (size_t)((const char *)c->s + c->i - 1 - m.key);
+				key_end = c->i;
 				jc_ws(c);
 				if (c->i >= c->n || c->s[c->i] != ':')
 					return -EINVAL;
 				c->i++;
 				jc_ws(c);
-				m.val = (const char *)c->s + c->i;
+				val = c->i;
 			}
 			if (jc_value(c, depth + 1) < 0)
 				return -EINVAL;
 			if (x == '{' && depth == 0 && c->fn) {
-				m.val_len = (size_t)((const char *)c->s + c->i - m.val);
+				const struct pf_json_member m = {
+					.key = (const char *)c->s + key + 1, /* inside the quotes */
+					.key_len = key_end - key - 2,
+					.val = (const char *)c->s + val,
+					.val_len = c->i - val,
+				};
+
 				c->stop = c->fn(&m, c->data);
 				if (c->stop < 0)
 					return c->stop;

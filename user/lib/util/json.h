@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
-/* JSON: a small writer, and a strict reader for what the writer and others
- * produced (the audit log's lines).
+/* JSON: a small writer, and a strict reader for documents that may come
+ * from an attacker (the audit log's lines).
  *
  * The writer emits commas and (optionally) indentation itself. Strings are
  * escaped so that the output is always valid JSON and valid UTF-8: bytes that
@@ -8,7 +8,8 @@
  * it was lossy.
  *
  * The reader is one bounds-checked scanner: it checks a document strictly
- * (RFC 8259) and can hand out an object's top-level members as it goes. */
+ * (RFC 8259) and can hand out an object's top-level members as it goes;
+ * nothing is read out of a document before the scanner has accepted it. */
 #ifndef PF_JSON_H
 #define PF_JSON_H
 
