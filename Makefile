@@ -25,7 +25,12 @@ VERSION   := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 ARCH      := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 CFLAGS    ?= -O2 -g
 WARNFLAGS := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
-XCFLAGS   := $(WARNFLAGS) -std=gnu11 -D_GNU_SOURCE -Iuser/lib -Ibpf -I$(OUT) \
+# user/lib/ is grouped by domain: approval/ (tokens, SSHSIG, allowed_signers),
+# policy/ (the policy and its resolution), log/ (the audit log), util/
+# (shared helpers). Headers are included by name ("policy.h"), every folder
+# of the library on the include path; file names are unique across them.
+LIB_DIRS  := user/lib $(patsubst %/,%,$(sort $(dir $(wildcard user/lib/*/*.c))))
+XCFLAGS   := $(WARNFLAGS) -std=gnu11 -D_GNU_SOURCE $(addprefix -I,$(LIB_DIRS)) -Ibpf -I$(OUT) \
              -DPF_VERSION='"$(VERSION)"' -fstack-protector-strong -D_FORTIFY_SOURCE=2
 LDLIBS    := -lbpf -lelf -lz -lcap -lcrypto
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Ibpf -I$(dir $(VMLINUX_H)) \
@@ -42,15 +47,21 @@ endif
 .DELETE_ON_ERROR:
 .PHONY: all clean test unit vmtest bench install vmlinux deps fuzz demo next
 
-LIB_SRCS  := $(sort $(wildcard user/lib/*.c))
+LIB_SRCS  := $(sort $(wildcard $(addsuffix /*.c,$(LIB_DIRS))))
 LIB_OBJS  := $(patsubst user/lib/%.c,$(OUT)/lib/%.o,$(LIB_SRCS))
-LIB_HDRS  := $(wildcard user/lib/*.h) bpf/permafrost.h
+LIB_HDRS  := $(wildcard $(addsuffix /*.h,$(LIB_DIRS))) bpf/permafrost.h
+# One name, one file: "x.h" must find one header, and ar keeps members by
+# their base name.
+LIB_NAMES := $(notdir $(LIB_SRCS) $(LIB_HDRS))
+ifneq ($(words $(LIB_NAMES)),$(words $(sort $(LIB_NAMES))))
+$(error user/lib: two files share a name: $(sort $(foreach n,$(LIB_NAMES),$(if $(filter-out 1,$(words $(filter $(n),$(LIB_NAMES)))),$(n)))))
+endif
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
 
 all: $(OUT)/permafrostd $(OUT)/permafrost $(OUT)/pfop
 
-$(OUT) $(OUT)/lib $(OUT)/tests:
+$(OUT) $(OUT)/tests:
 	$(Q)mkdir -p $@
 
 # --- BPF object and skeleton -------------------------------------------------
@@ -67,8 +78,9 @@ $(OUT)/permafrost.skel.h: $(OUT)/permafrost.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name permafrost_bpf > $@
 
 # --- user space --------------------------------------------------------------
-$(OUT)/lib/%.o: user/lib/%.c $(LIB_HDRS) | $(OUT)/lib
+$(OUT)/lib/%.o: user/lib/%.c $(LIB_HDRS)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -c $< -o $@
 
 $(OUT)/libpermafrost.a: $(LIB_OBJS)

@@ -9,6 +9,7 @@
 
 #include "event.h"
 #include "json.h"
+#include "utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

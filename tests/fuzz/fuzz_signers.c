@@ -1,7 +1,5 @@
 /* libFuzzer target: the allowed_signers parser and its matchers.
- * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -Iuser/lib -Ibpf
- *        -D_GNU_SOURCE tests/fuzz/fuzz_signers.c user/lib/{sshbuf,sshsig,
- *        token,signers}.c -lcrypto */
+ * Built by tests/fuzz/run.sh, whose TARGETS list names its sources. */
 #include <stddef.h>
 #include <stdint.h>
 

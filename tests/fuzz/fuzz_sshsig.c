@@ -1,9 +1,7 @@
 /* libFuzzer target: SSHSIG blobs (raw and armored), public key blobs and
  * one-line public keys; parsed signatures are verified over a fixed
  * message so the EVP paths run too.
- * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -Iuser/lib -Ibpf
- *        -D_GNU_SOURCE tests/fuzz/fuzz_sshsig.c user/lib/{sshbuf,sshsig}.c
- *        -lcrypto */
+ * Built by tests/fuzz/run.sh, whose TARGETS list names its sources. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>

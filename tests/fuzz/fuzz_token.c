@@ -1,9 +1,7 @@
 /* libFuzzer target: the approval token parser, the bundle splitter and the
  * whole verification walk (armor, SSHSIG blobs, rules) against an empty
  * allowed_signers set.
- * Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -Iuser/lib -Ibpf
- *        -D_GNU_SOURCE tests/fuzz/fuzz_token.c user/lib/{sshbuf,sshsig,token,
- *        signers,approve}.c -lcrypto */
+ * Built by tests/fuzz/run.sh, whose TARGETS list names its sources. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>

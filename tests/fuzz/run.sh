@@ -11,19 +11,21 @@ SECONDS_EACH=${1:-20}
 OUT=${OUT:-build}
 CC=${FUZZ_CC:-clang}
 DIR="$OUT/fuzz"
-CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Iuser/lib -Ibpf -D_GNU_SOURCE"
+# every folder of user/lib on the include path, as the Makefile does
+LIBINC=$(for d in user/lib user/lib/*/; do printf ' -I%s' "${d%/}"; done)
+CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined$LIBINC -Ibpf -D_GNU_SOURCE"
 
 mkdir -p "$DIR"
 
 # target  sources
 TARGETS="
-policy:user/lib/policy.c
-event_json:user/lib/event.c user/lib/json.c
-ctl:user/lib/ctl.c user/lib/json.c user/lib/util.c
-logverify:user/lib/logread.c user/lib/json.c user/lib/util.c -lcrypto -lz
-token:user/lib/sshbuf.c user/lib/sshsig.c user/lib/token.c user/lib/signers.c user/lib/approve.c -lcrypto
-sshsig:user/lib/sshbuf.c user/lib/sshsig.c -lcrypto
-signers:user/lib/sshbuf.c user/lib/sshsig.c user/lib/token.c user/lib/signers.c -lcrypto
+policy:user/lib/policy/policy.c user/lib/util/util.c
+event_json:user/lib/log/event.c user/lib/util/json.c user/lib/util/buf.c user/lib/util/utf8.c user/lib/util/util.c
+ctl:user/lib/util/ctl.c user/lib/util/buf.c user/lib/util/util.c
+logverify:user/lib/log/logfile.c user/lib/log/logrec.c user/lib/log/logverify.c user/lib/log/logfilter.c user/lib/log/logformat.c user/lib/util/json.c user/lib/util/buf.c user/lib/util/utf8.c user/lib/util/util.c -lcrypto -lz
+token:user/lib/approval/sshbuf.c user/lib/approval/sshsig.c user/lib/approval/token.c user/lib/approval/signers.c user/lib/approval/approve.c user/lib/util/buf.c user/lib/util/util.c -lcrypto
+sshsig:user/lib/approval/sshbuf.c user/lib/approval/sshsig.c -lcrypto
+signers:user/lib/approval/sshbuf.c user/lib/approval/sshsig.c user/lib/approval/token.c user/lib/approval/signers.c user/lib/util/buf.c user/lib/util/util.c -lcrypto
 "
 
 pass=0

@@ -1,5 +1,6 @@
 /* Unit tests: the audit-log writer (auditlog.c), reader and verifier
- * (logread.c) and `permafrost log` (logcmd.c): the hash chain and each kind
+ * (logfile.c, logrec.c, logverify.c, logfilter.c, logformat.c, all in
+ * user/lib/log/) and `permafrost log` (logcmd.c): the hash chain and each kind
  * of tampering found at the right line, torn-tail recovery, seq across
  * reopen, rotation with gzip and the keep limit, an interrupted rotation,
  * filters, and hostile paths on the terminal. Everything in temp dirs. */

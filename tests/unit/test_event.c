@@ -1,4 +1,4 @@
-/* Unit tests: user/lib/event.c (names, path joining, audit-log lines). */
+/* Unit tests: user/lib/log/event.c (names, path joining, audit-log lines). */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>

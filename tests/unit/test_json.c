@@ -1,9 +1,11 @@
-/* Unit tests: user/lib/json.c (buffer, escaping, writer, checker). */
+/* Unit tests: user/lib/util/buf.c, utf8.c and json.c (buffer, UTF-8,
+ * escaping, writer, checker). */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "json.h"
+#include "utf8.h"
 #include "tap.h"
 
 /* Escapes n bytes with pf_json_escape and compares with want (quotes
@@ -229,11 +231,127 @@ static void test_check(void)
 	TAP_OK(pf_json_check(deep + 100, 400) == 0, "check accepts nesting 200");
 }
 
+/* Collects "key=value;" for each member; stops with -ENOSPC at key "stop". */
+static int collect(const struct pf_json_member *m, void *data)
+{
+	struct pf_buf *b = data;
+
+	if (m->key_len == 4 && memcmp(m->key, "stop", 4) == 0)
+		return -ENOSPC;
+	pf_buf_printf(b, "%.*s=%.*s;", (int)m->key_len, m->key, (int)m->val_len, m->val);
+	return 0;
+}
+
+static void scan_case(const char *doc, int want_r, const char *want)
+{
+	struct pf_buf b;
+	int r;
+
+	pf_buf_init(&b);
+	r = pf_json_scan_object(doc, strlen(doc), collect, &b);
+	TAP_OK(r == want_r, "scan %s: returns %d", doc, want_r);
+	TAP_STREQ(b.data ? b.data : "", want, "scan %s: members", doc);
+	pf_buf_free(&b);
+}
+
+static void test_scan(void)
+{
+	scan_case("{}", 0, "");
+	scan_case(" { \"a\" : 1 , \"b\":\"x\\\"y\" } ", 0, "a=1;b=\"x\\\"y\";");
+	scan_case("{\"o\":{\"in\":[1,{\"d\":2}]},\"t\":true}", 0, "o={\"in\":[1,{\"d\":2}]};t=true;");
+	scan_case("{\"k\\u0065y\":null}", 0, "k\\u0065y=null;");
+	scan_case("{\"a\":1,\"stop\":2,\"c\":3}", -ENOSPC, "a=1;");
+	scan_case("[1,2]", -EINVAL, "");
+	scan_case("\"{}\"", -EINVAL, "");
+	scan_case("{\"a\":1,}", -EINVAL, "a=1;");
+	scan_case("{\"a\":1} x", -EINVAL, "a=1;");
+	TAP_OK(pf_json_scan_object(NULL, 0, collect, NULL) == -EINVAL, "scan NULL: -EINVAL");
+}
+
+static void unescape_case(const char *tok, int want_r, const char *want, size_t want_len)
+{
+	struct pf_buf b;
+	int r;
+
+	pf_buf_init(&b);
+	r = pf_json_unescape(tok, strlen(tok), &b);
+	TAP_OK(r == want_r && b.len == want_len && (!want_len || memcmp(b.data, want, want_len) == 0),
+	       "unescape %s", tok);
+	pf_buf_free(&b);
+}
+
+static void test_unescape(void)
+{
+	unescape_case("\"\"", 0, "", 0);
+	unescape_case("\"plain\"", 0, "plain", 5);
+	unescape_case("\"a\\nb\\t\\\"\\\\\\/\"", 0, "a\nb\t\"\\/", 7);
+	unescape_case("\"\\u00e9\\u20AC\"", 0, "\xc3\xa9\xe2\x82\xac", 5);
+	unescape_case("\"\\ud834\\udd1e\"", 0, "\xf0\x9d\x84\x9e", 4);
+	unescape_case("\"\\ud834x\"", 0, "\xef\xbf\xbdx", 4);
+	unescape_case("\"\\udd1e\"", 0, "\xef\xbf\xbd", 3);
+	unescape_case("\"a\\u0000b\"", 0, "a\0b", 3);
+	unescape_case("12", -EINVAL, "", 0);
+	unescape_case("\"", -EINVAL, "", 0);
+}
+
+static void test_utf8(void)
+{
+	static const struct {
+		const char *s;
+		size_t len, bad;
+		unsigned cp;
+	} t[] = {
+		{ "A", 1, 0, 0x41 },
+		{ "\xc2\x80", 2, 0, 0x80 },
+		{ "\xdf\xbf", 2, 0, 0x7ff },
+		{ "\xe0\xa0\x80", 3, 0, 0x800 },
+		{ "\xef\xbf\xbd", 3, 0, 0xfffd },
+		{ "\xf0\x90\x80\x80", 4, 0, 0x10000 },
+		{ "\xf4\x8f\xbf\xbf", 4, 0, 0x10ffff },
+		{ "\xc0\x80", 0, 1, 0 },     /* overlong */
+		{ "\xe0\x80\x80", 0, 1, 0 }, /* overlong: E0 needs A0..BF */
+		{ "\xed\xa0\x80", 0, 1, 0 }, /* surrogate */
+		{ "\xf4\x90\x80\x80", 0, 1, 0 }, /* above U+10FFFF */
+		{ "\xe2\x82", 0, 2, 0 },     /* truncated */
+		{ "\x80", 0, 1, 0 },         /* lone continuation */
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		unsigned cp = 0;
+		size_t bad = 0, k = pf_utf8_next((const unsigned char *)t[i].s, strlen(t[i].s), &cp,
+						 &bad);
+
+		TAP_OK(k == t[i].len && (k ? cp == t[i].cp : bad == t[i].bad),
+		       "utf8_next case %zu: length %zu, %s %#x", i, t[i].len, k ? "code point" : "bad",
+		       k ? t[i].cp : (unsigned)t[i].bad);
+	}
+	for (unsigned cp = 0; cp <= 0x10ffff; cp += cp < 0x800 ? 1 : 97) {
+		struct pf_buf b;
+		unsigned back = 0;
+
+		if (cp >= 0xd800 && cp < 0xe000)
+			continue;
+		pf_buf_init(&b);
+		pf_utf8_put(&b, cp);
+		if (pf_utf8_next((const unsigned char *)b.data, b.len, &back, NULL) != b.len ||
+		    back != cp) {
+			TAP_OK(0, "utf8_put/next round trip of %#x", cp);
+			pf_buf_free(&b);
+			return;
+		}
+		pf_buf_free(&b);
+	}
+	TAP_OK(1, "utf8_put/next round trip of every 97th code point");
+}
+
 int main(void)
 {
 	test_escaping();
 	test_buf();
 	test_writer();
 	test_check();
+	test_scan();
+	test_unescape();
+	test_utf8();
 	return TAP_DONE();
 }

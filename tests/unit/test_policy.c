@@ -1,4 +1,4 @@
-/* Unit tests: user/lib/policy.c (policy parser, matcher, durations, sizes). */
+/* Unit tests: user/lib/policy/policy.c (policy parser, matcher, durations, sizes). */
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Names of the kernel's enums and the audit-log line for one ring-buffer
+ * event. Every field of a struct pf_event comes from the kernel through the
+ * ring buffer and is treated as untrusted: unknown enum values get the name
+ * "unknown", lengths are clamped to the arrays they describe. */
+#ifndef PF_EVENT_H
+#define PF_EVENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "permafrost.h"
+#include "buf.h"
+
+/* Longest string pf_event_path() can produce, NUL included: every byte of
+ * path[] becomes at most one output byte, plus "/..." and the leading '/'. */
+#define PF_EVENT_PATH_MAX (PF_PATH_BYTES + 8)
+
+const char *pf_op_name(uint32_t op);             /* "open-write", ..., "unknown" */
+const char *pf_decision_name(uint32_t decision); /* "deny", ..., "unknown" */
+const char *pf_mode_name(uint32_t mode);         /* "off", "audit", "enforce", "unknown" */
+int pf_mode_parse(const char *s);                /* enum pf_mode, or -EINVAL */
+
+/* Joins the event's path components (stored leaf first) into "/a/b/c",
+ * NUL-terminated in out. An empty path is "/". With PF_PATH_TRUNCATED the
+ * path starts with a "..." component: "/.../b/c". Empty components and a
+ * component that is exactly "/" (a root dentry's name) are skipped.
+ * Returns the length (without the NUL) or -EINVAL / -ENOBUFS (out is too
+ * small; PF_EVENT_PATH_MAX always suffices); out is untouched on failure. */
+int pf_event_path(const struct pf_event *e, char *out, size_t outsz);
+/* The same for the caller's executable (exe[]); returns 0 and leaves out
+ * untouched when the event carries none (exe_len 0: a kernel thread). */
+int pf_event_exe(const struct pf_event *e, char *out, size_t outsz);
+
+struct pf_event_ctx {
+	int64_t boot_to_real_ns; /* add to ts_boot_ns for wall clock */
+	const char *host;        /* omitted from the line when NULL */
+	uint64_t seq;
+	/* What the agent adds from user space; each omitted when NULL. */
+	const char *exe;         /* the caller's executable (/proc/PID/exe) */
+	const char *unit;        /* its systemd unit (from its cgroup) */
+	const char *token;       /* approved: the approval token's id ... */
+	const char *ticket;      /* ... and its ticket */
+};
+
+/* Appends exactly one JSON object followed by '\n' to out:
+ *   {"time":"2026-11-29T23:18:45.123456789Z","host":"h","seq":1,
+ *    "decision":"deny","mode":"enforce","op":"open-write","path":"/etc/passwd",
+ *    ["path_hex":"...",]["path_truncated":true,]["path_scope":"fs",]
+ *    "dev":"254:0","ino":1,"pid":1,"tid":1,"ppid":1,"uid":0,"gid":0,
+ *    "comm":"vi","cgroup_id":1[,"exe":"..."][,"unit":"..."]
+ *    [,"rule":N|"too-deep"|"blkdev"][,"token":"...","ticket":"..."]}
+ * "pid" is the process (tgid), "tid" the thread. "path_hex" (the raw joined
+ * path bytes) appears only when the path is not valid UTF-8. A time before
+ * the epoch is written as the epoch. Returns 0, or -EINVAL / -ENOMEM; on
+ * failure out is left as it was. */
+int pf_event_to_json(const struct pf_event *e, const struct pf_event_ctx *ctx,
+		     struct pf_buf *out);
+
+/* The same event as one syslog line, key fields only, no time or host (the
+ * syslog header has them), NUL-terminated in out and without '\n':
+ *   deny op=open-write path="/etc/passwd" dev=254:0 ino=1 pid=1 ppid=1
+ *   uid=0 comm="vi" [exe="/usr/bin/vi"] [unit="x.service"]
+ *   [token="..." ticket="..."] seq=1
+ * Strings are JSON-escaped and quoted, so a hostile path cannot forge a
+ * second line or a field. Returns 0, or -EINVAL / -ENOMEM. */
+int pf_event_to_text(const struct pf_event *e, const struct pf_event_ctx *ctx,
+		     struct pf_buf *out);
+
+#endif
