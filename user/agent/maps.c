@@ -116,15 +116,8 @@ struct keys {
 
 static int keys_push(struct keys *s, struct pf_key k)
 {
-	if (s->n == s->cap) {
-		size_t c = s->cap ? s->cap * 2 : 64;
-		struct pf_key *p = realloc(s->k, c * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		s->k = p;
-		s->cap = c;
-	}
+	if (PF_ARRAY_GROW(s->k, s->cap, s->n) < 0)
+		return -ENOMEM;
 	s->k[s->n++] = k;
 	return 0;
 }
