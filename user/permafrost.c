@@ -74,7 +74,7 @@ static int call(const struct pf_msg *req, struct pf_msg *rep)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct timeval tv = { .tv_sec = 60 };
-	char err[256];
+	struct pf_err err;
 	int fd, r;
 
 	if (strlen(g.socket) >= sizeof(sa.sun_path))
@@ -96,12 +96,12 @@ static int call(const struct pf_msg *req, struct pf_msg *rep)
 	 * a failed send is not the end, its reply is what matters. */
 	r = pf_msg_send(fd, req);
 	if (r == 0 || r == -EPIPE || r == -ECONNRESET)
-		r = pf_msg_recv(fd, rep, err, sizeof(err));
+		r = pf_msg_recv(fd, rep, &err);
 	else
-		snprintf(err, sizeof(err), "%s", strerror(-r));
+		pf_err_set(&err, "%s", strerror(-r));
 	close(fd);
 	if (r < 0)
-		return fail(EXIT_UNREACHABLE, "talking to the agent at %s: %s", g.socket, err);
+		return fail(EXIT_UNREACHABLE, "talking to the agent at %s: %s", g.socket, err.msg);
 	if (!pf_msg_get(rep, "status"))
 		return fail(EXIT_UNREACHABLE, "the agent sent a reply without a status");
 	if (strcmp(pf_msg_get(rep, "status"), "ok") != 0) {
@@ -580,7 +580,7 @@ static int token_new(int argc, char **argv)
 	};
 	const char *hosts[PF_TOKEN_MAX_HOSTS], *paths[PF_TOKEN_MAX_PATHS];
 	struct pf_token_spec spec = { 0 };
-	struct pf_errbuf e = { { 0 } };
+	struct pf_err e = { { 0 } };
 	char host[256], *body = NULL;
 	uint64_t ttl = 3600;
 	size_t len;
@@ -669,9 +669,10 @@ static int token_verify(int argc, char **argv)
 	struct pf_signers *signers = NULL;
 	struct pf_used used = { 0 };
 	struct pf_policy *pol = NULL;
-	struct pf_error perr;
-	struct pf_errbuf e = { { 0 } };
-	char *bufs[1 + PF_TOKEN_MAX_SIGS] = { 0 }, host[256], err[512];
+	struct pf_err perr;
+	struct pf_err e = { { 0 } };
+	char *bufs[1 + PF_TOKEN_MAX_SIGS] = { 0 }, host[256];
+	struct pf_err err;
 	const char *files[1 + PF_TOKEN_MAX_SIGS];
 	int nf = 0, r = EXIT_OK;
 
@@ -697,8 +698,8 @@ static int token_verify(int argc, char **argv)
 		r = fail(EXIT_REFUSED, "%s", e.msg);
 		goto out;
 	}
-	if (pf_used_load(state, &used, err, sizeof(err)) < 0)
-		fprintf(stderr, "permafrost: warning: %s (replay not checked)\n", err);
+	if (pf_used_load(state, &used, &err) < 0)
+		fprintf(stderr, "permafrost: warning: %s (replay not checked)\n", err.msg);
 	for (int i = 0; i < nf; i++) {
 		size_t len;
 		int rr = pf_read_file(files[i], PF_BUNDLE_MAX_SIZE, &bufs[i], &len);
@@ -831,8 +832,8 @@ static int cmd_policy(int argc, char **argv)
 {
 	struct pf_policy *p = NULL;
 	struct pf_resolved *res = NULL;
-	struct pf_error perr;
-	char err[1024];
+	struct pf_err perr;
+	struct pf_err err;
 	size_t np = 0, ne = 0;
 	int r;
 
@@ -847,12 +848,12 @@ static int cmd_policy(int argc, char **argv)
 		else
 			ne++;
 	}
-	r = pf_resolve_progress(p, &res, err, sizeof(err),
+	r = pf_resolve_progress(p, &res, &err,
 				!g.json && isatty(STDERR_FILENO) ? pf_cli_resolve_progress : NULL,
 				(void *)"permafrost");
 	if (r < 0) {
 		pf_policy_free(p);
-		return fail(EXIT_REFUSED, "%s: %s", argv[2], err);
+		return fail(EXIT_REFUSED, "%s: %s", argv[2], err.msg);
 	}
 	if (g.json) {
 		struct pf_buf b;

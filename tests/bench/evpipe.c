@@ -39,7 +39,8 @@ int main(int argc, char **argv)
 	struct pf_auditlog *l;
 	struct pf_event e;
 	struct pf_buf b;
-	char path[4096], err[512];
+	char path[4096];
+	struct pf_err err;
 	double t0, c0, t, c;
 	long n;
 
@@ -48,8 +49,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	snprintf(path, sizeof(path), "%s/audit.log", argv[1]);
-	if (pf_auditlog_open(path, &o, &l, err, sizeof(err)) < 0) {
-		fprintf(stderr, "evpipe: %s\n", err);
+	if (pf_auditlog_open(path, &o, &l, &err) < 0) {
+		fprintf(stderr, "evpipe: %s\n", err.msg);
 		return 1;
 	}
 	memset(&e, 0, sizeof(e));

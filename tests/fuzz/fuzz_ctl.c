@@ -10,15 +10,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pf_msg m, m2;
 	struct pf_buf b;
-	char err[256];
+	struct pf_err err;
 
 	pf_msg_init(&m);
-	if (pf_msg_decode((const char *)data, size, &m, err, sizeof(err)) != 0)
+	if (pf_msg_decode((const char *)data, size, &m, &err) != 0)
 		return 0;
 	pf_buf_init(&b);
 	if (pf_msg_encode(&m, &b) == 0) {
 		pf_msg_init(&m2);
-		if (pf_msg_decode(b.data, b.len, &m2, err, sizeof(err)) != 0 || m2.n != m.n)
+		if (pf_msg_decode(b.data, b.len, &m2, &err) != 0 || m2.n != m.n)
 			abort();
 		for (size_t i = 0; i < m.n; i++)
 			if (strcmp(m.kv[i].key, m2.kv[i].key) || strcmp(m.kv[i].val, m2.kv[i].val))

@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct pf_policy *p = (struct pf_policy *)&p; /* sentinel */
 	struct pf_policy *sentinel = p;
-	struct pf_error e;
+	struct pf_err e;
 	char small[65], child[PF_POLICY_MAX_PATH + 8];
 	uint64_t v;
 	size_t i;

@@ -19,13 +19,13 @@ mkdir -p "$DIR"
 
 # target  sources
 TARGETS="
-policy:user/lib/policy/policy.c user/lib/util/util.c
-event_json:user/lib/log/event.c user/lib/util/json.c user/lib/util/buf.c user/lib/util/utf8.c user/lib/util/util.c
-ctl:user/lib/util/ctl.c user/lib/util/buf.c user/lib/util/util.c
-logverify:user/lib/log/logfile.c user/lib/log/logrec.c user/lib/log/logverify.c user/lib/log/logfilter.c user/lib/log/logformat.c user/lib/util/json.c user/lib/util/buf.c user/lib/util/utf8.c user/lib/util/util.c -lcrypto -lz
-token:user/lib/approval/sshbuf.c user/lib/approval/sshsig.c user/lib/approval/token.c user/lib/approval/signers.c user/lib/approval/approve.c user/lib/util/buf.c user/lib/util/util.c -lcrypto
-sshsig:user/lib/approval/sshbuf.c user/lib/approval/sshsig.c -lcrypto
-signers:user/lib/approval/sshbuf.c user/lib/approval/sshsig.c user/lib/approval/token.c user/lib/approval/signers.c user/lib/util/buf.c user/lib/util/util.c -lcrypto
+policy:user/lib/policy/policy.c user/lib/util/util.c user/lib/util/err.c
+event_json:user/lib/log/event.c user/lib/util/json.c user/lib/util/buf.c user/lib/util/utf8.c user/lib/util/util.c user/lib/util/err.c
+ctl:user/lib/util/ctl.c user/lib/util/buf.c user/lib/util/util.c user/lib/util/err.c
+logverify:user/lib/log/logfile.c user/lib/log/logrec.c user/lib/log/logverify.c user/lib/log/logfilter.c user/lib/log/logformat.c user/lib/util/json.c user/lib/util/buf.c user/lib/util/utf8.c user/lib/util/util.c user/lib/util/err.c -lcrypto -lz
+token:user/lib/approval/sshbuf.c user/lib/approval/sshsig.c user/lib/approval/token.c user/lib/approval/signers.c user/lib/approval/approve.c user/lib/util/buf.c user/lib/util/util.c user/lib/util/err.c -lcrypto
+sshsig:user/lib/approval/sshbuf.c user/lib/approval/sshsig.c user/lib/util/err.c -lcrypto
+signers:user/lib/approval/sshbuf.c user/lib/approval/sshsig.c user/lib/approval/token.c user/lib/approval/signers.c user/lib/util/buf.c user/lib/util/util.c user/lib/util/err.c -lcrypto
 "
 
 pass=0

@@ -46,11 +46,11 @@ static struct pf_auditlog *open_log(const char *path, uint64_t max_size, unsigne
 {
 	struct pf_auditlog_opts o = { .host = "web1", .max_size = max_size, .keep = keep };
 	struct pf_auditlog *l = NULL;
-	char err[512];
-	int r = pf_auditlog_open(path, &o, &l, err, sizeof(err));
+	struct pf_err err;
+	int r = pf_auditlog_open(path, &o, &l, &err);
 
 	if (r < 0)
-		printf("# open %s: %d %s\n", path, r, err);
+		printf("# open %s: %d %s\n", path, r, err.msg);
 	return l;
 }
 
@@ -335,9 +335,9 @@ static void test_chain(void)
 	{
 		struct pf_auditlog *l2 = NULL;
 		struct pf_auditlog_opts o = { .host = "x" };
-		char err[256];
-		TAP_OK(pf_auditlog_open(p, &o, &l2, err, sizeof(err)) == -EBUSY &&
-		       strstr(err, "another process") != NULL,
+		struct pf_err err;
+		TAP_OK(pf_auditlog_open(p, &o, &l2, &err) == -EBUSY &&
+		       strstr(err.msg, "another process") != NULL,
 		       "a second writer is refused (-EBUSY)");
 	}
 	{
@@ -630,10 +630,10 @@ static void test_torn(void)
 	fclose(f);
 	{
 		struct pf_auditlog_opts o = { .host = "web1" };
-		char err[512];
+		struct pf_err err;
 		l = NULL;
-		TAP_OK(pf_auditlog_open(p, &o, &l, err, sizeof(err)) == -EBADMSG &&
-		       strstr(err, "not an audit record") && file_size(p) == 12,
+		TAP_OK(pf_auditlog_open(p, &o, &l, &err) == -EBADMSG &&
+		       strstr(err.msg, "not an audit record") && file_size(p) == 12,
 		       "a file whose last line is not a record is refused and left as it was");
 	}
 }

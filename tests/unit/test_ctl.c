@@ -11,21 +11,21 @@
 
 static const char *decode_err(const char *body, size_t len)
 {
-	static char err[256];
+	static struct pf_err err;
 	struct pf_msg m;
 
 	pf_msg_init(&m);
-	err[0] = 0;
-	if (pf_msg_decode(body, len, &m, err, sizeof(err)) == 0) {
+	err.msg[0] = 0;
+	if (pf_msg_decode(body, len, &m, &err) == 0) {
 		pf_msg_free(&m);
 		return "(decoded)";
 	}
 	if (m.n != 0)
 		return "(items left behind on error)";
-	return err;
+	return err.msg;
 }
 
-static int frame_recv(const void *bytes, size_t n, char *err, size_t errsz)
+static int frame_recv(const void *bytes, size_t n, struct pf_err *err)
 {
 	int sv[2], r;
 	struct pf_msg m;
@@ -35,7 +35,7 @@ static int frame_recv(const void *bytes, size_t n, char *err, size_t errsz)
 		return -999;
 	close(sv[0]);
 	pf_msg_init(&m);
-	r = pf_msg_recv(sv[1], &m, err, errsz);
+	r = pf_msg_recv(sv[1], &m, err);
 	pf_msg_free(&m);
 	close(sv[1]);
 	return r;
@@ -45,7 +45,7 @@ int main(void)
 {
 	struct pf_msg m, d;
 	struct pf_buf b;
-	char err[256];
+	struct pf_err err;
 	int r;
 
 	/* Round trip with every kind of byte a value may hold. */
@@ -58,7 +58,7 @@ int main(void)
 	TAP_STREQ(b.data, "cmd=freeze\nreason=a\\\\b\\nc\\x01\\x7f\\xff \"q\" =x\nmissing[]=/a\nmissing[]=/b\n",
 		  "encoded bytes are exactly as documented");
 	pf_msg_init(&d);
-	TAP_OK(pf_msg_decode(b.data, b.len, &d, err, sizeof(err)) == 0 && d.n == 4, "decode the encoding");
+	TAP_OK(pf_msg_decode(b.data, b.len, &d, &err) == 0 && d.n == 4, "decode the encoding");
 	TAP_STREQ(pf_msg_get(&d, "reason"), "a\\b\nc\x01\x7f\xff \"q\" =x", "value survives the round trip");
 	TAP_OK(pf_msg_get(&d, "nope") == NULL, "absent key is NULL");
 	pf_msg_free(&d);
@@ -111,18 +111,18 @@ int main(void)
 	/* Framing over a socket. */
 	{
 		unsigned char big[4] = { 0x00, 0x10, 0x00, 0x01 }; /* 1048577 */
-		r = frame_recv(big, 4, err, sizeof(err));
+		r = frame_recv(big, 4, &err);
 		TAP_OK(r == -EMSGSIZE, "frame announcing 1048577 bytes refused before reading (%d)", r);
-		TAP_STREQ(err, "frame of 1048577 bytes exceeds the 1048576-byte limit", "oversized frame message");
-		r = frame_recv("\0\0", 2, err, sizeof(err));
+		TAP_STREQ(err.msg, "frame of 1048577 bytes exceeds the 1048576-byte limit", "oversized frame message");
+		r = frame_recv("\0\0", 2, &err);
 		TAP_OK(r == -EPROTO, "2-byte header refused (%d)", r);
-		TAP_STREQ(err, "short frame header", "short header message");
-		r = frame_recv("\0\0\0\x0b" "cmd=thaw", 12, err, sizeof(err));
+		TAP_STREQ(err.msg, "short frame header", "short header message");
+		r = frame_recv("\0\0\0\x0b" "cmd=thaw", 12, &err);
 		TAP_OK(r == -EPROTO, "body shorter than announced refused");
-		TAP_STREQ(err, "short frame body (wanted 11 bytes)", "short body message");
-		r = frame_recv("\0\0\0\x05hello", 9, err, sizeof(err));
+		TAP_STREQ(err.msg, "short frame body (wanted 11 bytes)", "short body message");
+		r = frame_recv("\0\0\0\x05hello", 9, &err);
 		TAP_OK(r == -EPROTO, "garbled body refused");
-		TAP_STREQ(err, "line 1: missing final newline", "garbled body message");
+		TAP_STREQ(err.msg, "line 1: missing final newline", "garbled body message");
 	}
 	{
 		int sv[2];
@@ -133,7 +133,7 @@ int main(void)
 		pf_msg_add(&out, "cmd", "check");
 		pf_msg_add(&out, "path", "/etc/a b\nc");
 		TAP_OK(pf_msg_send(sv[0], &out) == 0, "send a frame");
-		TAP_OK(pf_msg_recv(sv[1], &in, err, sizeof(err)) == 0 && in.n == 2, "receive it");
+		TAP_OK(pf_msg_recv(sv[1], &in, &err) == 0 && in.n == 2, "receive it");
 		TAP_STREQ(pf_msg_get(&in, "path"), "/etc/a b\nc", "path with space and newline intact");
 		pf_msg_free(&out);
 		pf_msg_free(&in);

@@ -386,11 +386,11 @@ static pid_t fake_agent(const char *path, const char *const *kv, size_t n)
 	pid = fork();
 	if (pid == 0) {
 		struct pf_msg req, rep;
-		char err[256];
+		struct pf_err err;
 		int c = accept(fd, NULL, NULL);
 		pf_msg_init(&req);
 		pf_msg_init(&rep);
-		if (c < 0 || pf_msg_recv(c, &req, err, sizeof(err)) < 0)
+		if (c < 0 || pf_msg_recv(c, &req, &err) < 0)
 			_exit(1);
 		if (strcmp(pf_msg_get(&req, "cmd") ?: "", "status") != 0)
 			_exit(1);

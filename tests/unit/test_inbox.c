@@ -90,15 +90,16 @@ static char *slurp(const char *rel)
 
 static int scan(bool *more)
 {
-	char err[512];
+	struct pf_err err;
 	n_recs = 0;
 	n_decided = 0;
-	return pf_inbox_scan(dir, decide, report, NULL, more, err, sizeof(err));
+	return pf_inbox_scan(dir, decide, report, NULL, more, &err);
 }
 
 int main(void)
 {
-	char tmpl[] = "/tmp/pf-inbox-test.XXXXXX", out[300], err[512], p[1024];
+	char tmpl[] = "/tmp/pf-inbox-test.XXXXXX", out[300], p[1024];
+	struct pf_err err;
 	char longname[PF_INBOX_NAME_MAX + 2];
 	const struct rec *r;
 	bool more = true;
@@ -135,13 +136,13 @@ int main(void)
 		return TAP_DONE();
 	}
 	snprintf(dir, sizeof(dir), "%s/inbox", tmpl);
-	TAP_OK(pf_inbox_prepare(dir, err, sizeof(err)) == 0, "prepare makes the inbox");
+	TAP_OK(pf_inbox_prepare(dir, &err) == 0, "prepare makes the inbox");
 	TAP_OK(exists("accepted") && exists("rejected"), "prepare makes accepted/ and rejected/");
 	{
 		struct stat st;
 		TAP_OK(stat(dir, &st) == 0 && (st.st_mode & 07777) == 0700, "inbox is mode 0700");
 	}
-	TAP_OK(pf_inbox_prepare(dir, err, sizeof(err)) == 0, "prepare twice is fine");
+	TAP_OK(pf_inbox_prepare(dir, &err) == 0, "prepare twice is fine");
 
 	/* A symlinked subdirectory is refused. */
 	{
@@ -150,8 +151,8 @@ int main(void)
 		mkdir(bad, 0700);
 		snprintf(l, sizeof(l), "%s/accepted", bad);
 		TAP_OK(symlink("/tmp", l) == 0, "symlink made");
-		TAP_OK(pf_inbox_prepare(bad, err, sizeof(err)) == -ENOTDIR && strstr(err, "accepted"),
-		       "prepare refuses accepted/ that is a symlink, naming it (%s)", err);
+		TAP_OK(pf_inbox_prepare(bad, &err) == -ENOTDIR && strstr(err.msg, "accepted"),
+		       "prepare refuses accepted/ that is a symlink, naming it (%s)", err.msg);
 	}
 
 	/* Empty inbox. */
@@ -278,8 +279,8 @@ int main(void)
 	{
 		char gone[512];
 		snprintf(gone, sizeof(gone), "%s/nope", tmpl);
-		TAP_OK(pf_inbox_scan(gone, decide, report, NULL, &more, err, sizeof(err)) == -ENOENT &&
-			       strstr(err, gone),
+		TAP_OK(pf_inbox_scan(gone, decide, report, NULL, &more, &err) == -ENOENT &&
+			       strstr(err.msg, gone),
 		       "a missing inbox is an error naming it");
 	}
 

@@ -23,7 +23,7 @@ static struct pf_policy *const SENTINEL = (struct pf_policy *)1;
 static void err_case(const char *name, const char *in, size_t len, int errnum, const char *msg)
 {
 	struct pf_policy *p = SENTINEL;
-	struct pf_error e;
+	struct pf_err e;
 	int r;
 
 	memset(&e, 'X', sizeof(e));
@@ -283,7 +283,7 @@ static void test_valid(void)
 		"syslog no\n"
 		"# end";
 	struct pf_policy *p = NULL;
-	struct pf_error e;
+	struct pf_err e;
 	int r;
 
 	r = pf_policy_parse("full.conf", full, strlen(full), &p, &e);
@@ -327,7 +327,7 @@ static void test_valid(void)
 static void test_valid_small(void)
 {
 	struct pf_policy *p = NULL;
-	struct pf_error e;
+	struct pf_err e;
 	const char *s;
 	int r;
 
@@ -423,7 +423,7 @@ static void test_valid_small(void)
 static void test_limits(void)
 {
 	struct pf_policy *p = NULL;
-	struct pf_error e;
+	struct pf_err e;
 	char *buf, msg[256];
 	size_t i, n, cap;
 	int r;
@@ -501,7 +501,7 @@ static void test_load(void)
 {
 	char dir[] = "/tmp/pf-test-policy-XXXXXX", path[128], want[256];
 	struct pf_policy *p = NULL;
-	struct pf_error e;
+	struct pf_err e;
 	FILE *f;
 	int r;
 
@@ -553,7 +553,7 @@ static void test_match(void)
 		"protect /usr /usr/bin /etc/ssh\n"
 		"exempt /usr/bin/local /etc/ssh/ssh_known_hosts\n";
 	struct pf_policy *p = NULL, *root = NULL;
-	struct pf_error e;
+	struct pf_err e;
 	int r;
 
 	r = pf_policy_parse("m", s, sizeof(s) - 1, &p, &e);
@@ -631,7 +631,7 @@ static void test_numbers(void)
 static void test_example(void)
 {
 	struct pf_policy *p = NULL;
-	struct pf_error e;
+	struct pf_err e;
 	int r;
 
 	r = pf_policy_load("policy/example.conf", &p, &e);

@@ -69,9 +69,10 @@ int main(void)
 	struct pf_policy *p = NULL;
 	struct pf_resolved *r = NULL;
 	struct pf_check_result cr;
-	struct pf_error perr;
+	struct pf_err perr;
 	struct stat st;
-	char pol[4096], err[512];
+	char pol[4096];
+	struct pf_err err;
 
 	snprintf(root, sizeof(root), "/tmp/pf-test-resolve.XXXXXX");
 	if (!mkdtemp(root))
@@ -88,7 +89,7 @@ int main(void)
 	TAP_OK(pf_policy_parse("t.conf", pol, strlen(pol), &p, &perr) == 0, "policy parses (%s)", p ? "" : perr.msg);
 	if (!p)
 		return TAP_DONE();
-	TAP_OK(pf_resolve(p, &r, err, sizeof(err)) == 0, "resolves");
+	TAP_OK(pf_resolve(p, &r, &err) == 0, "resolves");
 	if (!r)
 		return TAP_DONE();
 	TAP_OK(r->n_missing == 1 && strcmp(r->missing[0], P("absent")) == 0, "the absent path is reported missing");
@@ -115,10 +116,10 @@ int main(void)
 
 	/* Implicit (self-protection) entries: added, missing ones skipped, and
 	 * they replace a policy entry for the same object. */
-	TAP_OK(pf_resolved_add_self(r, P("etc/ssh/cache"), PF_RULEID_SELF_RW, err, sizeof(err)) == 0 &&
-	       pf_resolved_add_self(r, P("free/file"), PF_RULEID_SELF_RO, err, sizeof(err)) == 0 &&
-	       pf_resolved_add_self(r, P("absent-too"), PF_RULEID_SELF_RO, err, sizeof(err)) == 0 &&
-	       pf_resolved_finish(r, err, sizeof(err)) == 0, "implicit entries added");
+	TAP_OK(pf_resolved_add_self(r, P("etc/ssh/cache"), PF_RULEID_SELF_RW, &err) == 0 &&
+	       pf_resolved_add_self(r, P("free/file"), PF_RULEID_SELF_RO, &err) == 0 &&
+	       pf_resolved_add_self(r, P("absent-too"), PF_RULEID_SELF_RO, &err) == 0 &&
+	       pf_resolved_finish(r, &err) == 0, "implicit entries added");
 	TAP_OK(r->n == 6, "one more entry, the missing path skipped (%zu)", r->n);
 	TAP_OK(check(r, "etc/ssh/cache/x", &cr) == 0 && cr.protected_ && cr.entry->origin == PF_ORIGIN_SELF &&
 	       cr.entry->rule_id == PF_RULEID_SELF_RW, "an implicit entry replaces the policy's exempt on the same object");
@@ -132,8 +133,8 @@ int main(void)
 		char dpol[512];
 		snprintf(dpol, sizeof(dpol), "protect %s\n", P("loop/x"));
 		TAP_OK(pf_policy_parse("d.conf", dpol, strlen(dpol), &p, &perr) == 0, "symlink-loop policy parses");
-		TAP_OK(pf_resolve(p, &r, err, sizeof(err)) == -ELOOP, "a symlink loop is an error, not a missing path");
-		TAP_OK(strstr(err, "d.conf:1: ") && strstr(err, "Too many levels of symbolic links"), "naming file:line and the cause (%s)", err);
+		TAP_OK(pf_resolve(p, &r, &err) == -ELOOP, "a symlink loop is an error, not a missing path");
+		TAP_OK(strstr(err.msg, "d.conf:1: ") && strstr(err.msg, "Too many levels of symbolic links"), "naming file:line and the cause (%s)", err.msg);
 		pf_policy_free(p);
 	}
 
@@ -145,7 +146,7 @@ int main(void)
 		for (size_t i = 0; big && i < n; i++)
 			len += (size_t)snprintf(big + len, cap - len, "protect %s/gone/f%zu\n", root, i);
 		TAP_OK(big && pf_policy_parse("big.conf", big, len, &p, &perr) == 0, "40000-rule policy parses");
-		TAP_OK(p && pf_resolve_progress(p, &r, err, sizeof(err), prog_cb, &pl) == 0, "resolves with progress");
+		TAP_OK(p && pf_resolve_progress(p, &r, &err, prog_cb, &pl) == 0, "resolves with progress");
 		TAP_OK(pl.rules_calls == 2 && pl.last_done == 32768 && pl.last_total == 40000 && pl.order_ok,
 		       "progress: rules at 16384 and 32768 of 40000 (%zu calls, last %zu/%zu)",
 		       pl.rules_calls, pl.last_done, pl.last_total);
@@ -181,7 +182,7 @@ int main(void)
 			p = NULL;
 			r = NULL;
 			TAP_OK(pf_policy_parse("s.conf", spol, strlen(spol), &p, &perr) == 0 &&
-			       pf_resolve(p, &r, err, sizeof(err)) == 0, "symlink policy resolves");
+			       pf_resolve(p, &r, &err) == 0, "symlink policy resolves");
 			if (r) {
 				TAP_OK(r->n_symlink_targets == 1 && r->n_symlink_dirs == 1,
 				       "one file target protected, one directory target counted (%zu, %zu)",
@@ -235,26 +236,26 @@ int main(void)
 		snprintf(s.reason, sizeof(s.reason), "holiday\nfreeze \\ x");
 		snprintf(sd, sizeof(sd), "%s/state", root);
 		mkdir(sd, 0700);
-		TAP_OK(pf_state_load(sd, &l, err, sizeof(err)) == -ENOENT, "no state yet: ENOENT");
+		TAP_OK(pf_state_load(sd, &l, &err) == -ENOENT, "no state yet: ENOENT");
 		TAP_OK(pf_state_save(sd, &s) == 0, "save");
 		memset(&l, 0, sizeof(l));
-		TAP_OK(pf_state_load(sd, &l, err, sizeof(err)) == 0, "load");
+		TAP_OK(pf_state_load(sd, &l, &err) == 0, "load");
 		TAP_OK(l.mode == PF_MODE_ENFORCE && l.since == 1764460000 && l.by_pid == 7, "fields survive");
 		TAP_STREQ(l.reason, "holiday\nfreeze \\ x", "reason survives");
 		snprintf(path, sizeof(path), "%s/freeze", sd);
 		f = fopen(path, "w");
 		fputs("mode=frozen\nsince=1\nby_uid=0\n", f);
 		fclose(f);
-		TAP_OK(pf_state_load(sd, &l, err, sizeof(err)) == -EINVAL, "an invalid mode is refused");
-		TAP_OK(strstr(err, "damaged: missing or invalid 'mode'") != NULL, "naming the field (%s)", err);
+		TAP_OK(pf_state_load(sd, &l, &err) == -EINVAL, "an invalid mode is refused");
+		TAP_OK(strstr(err.msg, "damaged: missing or invalid 'mode'") != NULL, "naming the field (%s)", err.msg);
 		f = fopen(path, "w");
 		fputs("mode=off\nsince=-1\nby_uid=0\n", f);
 		fclose(f);
-		TAP_OK(pf_state_load(sd, &l, err, sizeof(err)) == -EINVAL && strstr(err, "'since'"), "a negative since is refused (%s)", err);
+		TAP_OK(pf_state_load(sd, &l, &err) == -EINVAL && strstr(err.msg, "'since'"), "a negative since is refused (%s)", err.msg);
 		f = fopen(path, "w");
 		fputs("garbage", f);
 		fclose(f);
-		TAP_OK(pf_state_load(sd, &l, err, sizeof(err)) == -EINVAL && strstr(err, "missing final newline"), "garbage is refused (%s)", err);
+		TAP_OK(pf_state_load(sd, &l, &err) == -EINVAL && strstr(err.msg, "missing final newline"), "garbage is refused (%s)", err.msg);
 	}
 	{
 		char cmd[600];

@@ -66,7 +66,7 @@ static char *fmt(const char *f, ...)
 }
 
 /* parse text; returns r, fills msg */
-static int parse(const char *text, struct pf_signers **ret, struct pf_errbuf *e)
+static int parse(const char *text, struct pf_signers **ret, struct pf_err *e)
 {
 	struct pf_signers *s = NULL;
 	int r;
@@ -82,7 +82,7 @@ static int parse(const char *text, struct pf_signers **ret, struct pf_errbuf *e)
 
 static void refuse(const char *text, int want_r, const char *want_msg, const char *name)
 {
-	struct pf_errbuf e;
+	struct pf_err e;
 	struct pf_signers *s = (void *)1;
 	int r = parse(text, &s, &e);
 
@@ -93,7 +93,7 @@ static void refuse(const char *text, int want_r, const char *want_msg, const cha
 static void test_accept(void)
 {
 	struct pf_signers *s = NULL;
-	struct pf_errbuf e;
+	struct pf_err e;
 	const struct pf_signer *x;
 	char *text;
 
@@ -192,7 +192,7 @@ static void test_refuse(void)
 
 static void test_limits(void)
 {
-	struct pf_errbuf e;
+	struct pf_err e;
 	struct pf_signers *s = NULL;
 	size_t ll = strlen(edkey) + 8, n = (size_t)PF_SIGNERS_MAX_ENTRIES + 1;
 	char *big, *p;
@@ -242,7 +242,7 @@ static void test_patterns(void)
 static void test_load_and_crosscheck(void)
 {
 	struct pf_signers *s = NULL;
-	struct pf_errbuf e;
+	struct pf_err e;
 	char path[128];
 	FILE *f;
 

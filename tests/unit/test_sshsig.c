@@ -175,7 +175,7 @@ static void test_armor(void)
 	const char *crlf = "-----BEGIN SSH SIGNATURE-----\naGk=\r\n-----END SSH SIGNATURE-----\n";
 	const char *trunc = "-----BEGIN SSH SIGNATURE-----\naGk=\n-----END SSH SIG";
 	const char *noend = "-----BEGIN SSH SIGNATURE-----\naGk=\n";
-	struct pf_errbuf e = { "" };
+	struct pf_err e = { "" };
 	uint8_t *blob = NULL;
 	size_t n, used;
 
@@ -237,7 +237,7 @@ static void test_keygen_vectors(void)
 			const char *alg = h ? "sha256" : "sha512";
 			char sigf[128];
 			struct pf_sshsig *sig = NULL;
-			struct pf_errbuf e = { "" };
+			struct pf_err e = { "" };
 			uint8_t *blob;
 			size_t bl;
 
@@ -311,7 +311,7 @@ static void test_keygen_vectors(void)
 static void test_wrong_namespace(void)
 {
 	struct pf_sshsig *sig = NULL;
-	struct pf_errbuf e = { "" };
+	struct pf_err e = { "" };
 	size_t n, used;
 	char *t;
 
@@ -330,7 +330,7 @@ static void test_refused_keys(void)
 {
 	struct pf_sshkey *k = NULL;
 	struct pf_sshsig *sig = NULL;
-	struct pf_errbuf e = { "" };
+	struct pf_err e = { "" };
 	char *pub;
 	size_t n;
 
@@ -533,7 +533,7 @@ static void test_sk(void)
 		const char *name = ec ? "sk-ecdsa" : "sk-ed25519";
 		EVP_PKEY *pk = gen(ec ? "EC" : "ED25519");
 		struct pf_sshsig *sig = NULL;
-		struct pf_errbuf e = { "" };
+		struct pf_err e = { "" };
 		uint8_t *blob, *kb, flags = 0;
 		size_t bl, kl;
 		struct pf_sshbuf_w kw;

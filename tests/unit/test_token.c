@@ -129,7 +129,7 @@ static const char *base =
 static void parse_bad(const char *body, size_t len, int want_r, const char *want, const char *name)
 {
 	struct pf_token *t = (void *)1;
-	struct pf_errbuf e = { "" };
+	struct pf_err e = { "" };
 	int r = pf_token_parse(body, len, &t, &e);
 
 	TAP_OK(r == want_r && t == (void *)1, "token %s: refused (r=%d)", name, r);
@@ -147,7 +147,7 @@ static void bad_subst(const char *from, const char *to, const char *want, const 
 static void test_parse(void)
 {
 	struct pf_token *t = NULL;
-	struct pf_errbuf e = { "" };
+	struct pf_err e = { "" };
 	char *b;
 
 	TAP_OK(pf_token_parse(base, strlen(base), &t, &e) == 0, "token: full example parses %s", e.msg);
@@ -314,7 +314,7 @@ static void test_new(void)
 	char *b1 = NULL, *b2 = NULL;
 	size_t l1, l2;
 	struct pf_token *t = NULL;
-	struct pf_errbuf e = { "" };
+	struct pf_err e = { "" };
 
 	TAP_OK(pf_token_new(&s, &b1, &l1, &e) == 0 && pf_token_new(&s, &b2, &l2, &e) == 0, "new: writes bodies %s", e.msg);
 	TAP_OK(b1 && b2 && memcmp(b1 + 33, b2 + 33, 32) != 0, "new: fresh random token-id each time");
@@ -430,7 +430,7 @@ static char *bundle(const char *body, ...)
 }
 
 static int verify(const struct pf_approve_ctx *c, const char *b, struct pf_approval **ret_a,
-		  struct pf_errbuf *e, const char **ret_rule)
+		  struct pf_err *e, const char **ret_rule)
 {
 	struct pf_approve_input in = { .bundle = { b, strlen(b) } };
 
@@ -442,7 +442,7 @@ static void refused(const struct pf_approve_ctx *c, const char *b, const char *r
 		    const char *name)
 {
 	struct pf_approval *a = NULL;
-	struct pf_errbuf e;
+	struct pf_err e;
 	const char *got_rule = NULL;
 	int r = verify(c, b, &a, &e, &got_rule);
 
@@ -457,7 +457,7 @@ static void test_approve(void)
 	const char *paths[] = { "/etc/nginx/", "/etc/hosts" };
 	struct pf_approve_ctx c = ctx();
 	struct pf_approval *a = NULL;
-	struct pf_errbuf e;
+	struct pf_err e;
 	char *body = make_body(paths, 2, 0), *b, *b2, nb[32], na[32];
 	struct pf_token *t = NULL;
 
@@ -801,7 +801,7 @@ static int setup_keys(void)
 
 int main(void)
 {
-	struct pf_errbuf e = { "" };
+	struct pf_err e = { "" };
 
 	test_parse();
 	test_time();

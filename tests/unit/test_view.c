@@ -53,7 +53,8 @@ static char *path(const char *name)
 int main(void)
 {
 	struct pf_view *a, *b, *l = NULL;
-	char err[1024] = "", file[256];
+	struct pf_err err = { "" };
+	char file[256];
 	struct stat st;
 	int r;
 
@@ -68,10 +69,10 @@ int main(void)
 	TAP_OK(pf_view_add(a, path("missing")) == 0 && a->n == 2, "a missing path is skipped");
 	snprintf(file, sizeof(file), "%s/view", dir);
 	TAP_OK(pf_view_save(a, file) == 0, "saved");
-	r = pf_view_load(file, &l, err, sizeof(err));
+	r = pf_view_load(file, &l, &err);
 	TAP_OK(r == 0 && l && l->n == 2 && !strcmp(l->boot_id, "boot-1") &&
 		       !strcmp(l->r[1].path, path("b.conf")) && l->r[1].ino == a->r[1].ino,
-	       "loaded back exactly (%s)", err);
+	       "loaded back exactly (%s)", err.msg);
 
 	protected_ino[0] = a->r[0].ino;
 	protected_ino[1] = a->r[1].ino;
@@ -79,7 +80,7 @@ int main(void)
 	b = pf_view_new("boot-1");
 	pf_view_add(b, path("a.conf"));
 	pf_view_add(b, path("b.conf"));
-	TAP_OK(pf_view_compare(l, b, known, NULL, err, sizeof(err)) == 0, "same objects: agree");
+	TAP_OK(pf_view_compare(l, b, known, NULL, &err) == 0, "same objects: agree");
 	pf_view_free(b);
 
 	/* b.conf replaced by another inode (what a mount over it shows) */
@@ -89,17 +90,17 @@ int main(void)
 	b = pf_view_new("boot-1");
 	pf_view_add(b, path("a.conf"));
 	pf_view_add(b, path("b.conf"));
-	r = pf_view_compare(l, b, known, NULL, err, sizeof(err));
+	r = pf_view_compare(l, b, known, NULL, &err);
 	TAP_OK(r == -ESTALE, "another object at b.conf: refused (%d)", r);
-	TAP_OK(strstr(err, path("b.conf")) && strstr(err, "in the freeze in force") &&
-		       strstr(err, "mount namespace"),
-	       "the message names the path and why: %s", err);
+	TAP_OK(strstr(err.msg, path("b.conf")) && strstr(err.msg, "in the freeze in force") &&
+		       strstr(err.msg, "mount namespace"),
+	       "the message names the path and why: %s", err.msg);
 	vouched_ino = st.st_ino;
-	TAP_OK(pf_view_compare(l, b, known, NULL, err, sizeof(err)) == 0,
+	TAP_OK(pf_view_compare(l, b, known, NULL, &err) == 0,
 	       "the kernel protects the new object (an approved replacement): agree");
 	vouched_ino = 0;
 	protected_ino[1] = 0;
-	TAP_OK(pf_view_compare(l, b, known, NULL, err, sizeof(err)) == 0,
+	TAP_OK(pf_view_compare(l, b, known, NULL, &err) == 0,
 	       "the old object was not protected (self-protect no): may change freely");
 	protected_ino[1] = l->r[1].ino;
 	pf_view_free(b);
@@ -109,7 +110,7 @@ int main(void)
 	put("d.conf", "d");
 	pf_view_add(b, path("a.conf"));
 	pf_view_add(b, path("d.conf"));
-	TAP_OK(pf_view_compare(l, b, known, NULL, err, sizeof(err)) == 0,
+	TAP_OK(pf_view_compare(l, b, known, NULL, &err) == 0,
 	       "a path the freeze in force did not have: not compared");
 	pf_view_free(b);
 
@@ -117,12 +118,12 @@ int main(void)
 	put("view", "v1 boot-1\n12 34 /x\n12 zz /y\n");
 	pf_view_free(l);
 	l = NULL;
-	r = pf_view_load(file, &l, err, sizeof(err));
-	TAP_OK(r == -EINVAL && !l && strstr(err, "view:3:"), "a damaged line is named: %s", err);
+	r = pf_view_load(file, &l, &err);
+	TAP_OK(r == -EINVAL && !l && strstr(err.msg, "view:3:"), "a damaged line is named: %s", err.msg);
 	put("view", "v2 x\n");
-	r = pf_view_load(file, &l, err, sizeof(err));
-	TAP_OK(r == -EINVAL && strstr(err, ":1:"), "an unknown version: %s", err);
-	TAP_OK(pf_view_load(path("none"), &l, err, sizeof(err)) == -ENOENT, "no file: -ENOENT");
+	r = pf_view_load(file, &l, &err);
+	TAP_OK(r == -EINVAL && strstr(err.msg, ":1:"), "an unknown version: %s", err.msg);
+	TAP_OK(pf_view_load(path("none"), &l, &err) == -ENOENT, "no file: -ENOENT");
 
 	pf_view_free(a);
 	snprintf(file, sizeof(file), "rm -rf %s", dir);

@@ -20,6 +20,8 @@
 #ifndef PF_AGENT_H
 #define PF_AGENT_H
 
+#include "err.h"
+
 #include <limits.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -157,27 +159,27 @@ void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int64_t boot_now_ns(void);
 
 /* bpf.c */
-int check_bpf_lsm(char *err, size_t errsz);
-int load_bpf(struct agent *a, char *err, size_t errsz);
+int check_bpf_lsm(struct pf_err *err);
+int load_bpf(struct agent *a, struct pf_err *err);
 void find_old_pins(struct agent *a);
-int adopt_or_attach(struct agent *a, char *err, size_t errsz);
+int adopt_or_attach(struct agent *a, struct pf_err *err);
 void remove_pins(const char *dir);
 unsigned pinned_links(struct agent *a, unsigned *ret_expected);
-int drop_capabilities(char *err, size_t errsz);
+int drop_capabilities(struct pf_err *err);
 
 /* maps.c */
 int config_set_mode(struct agent *a, int mode);
 int config_bump_gen(struct agent *a);
 int config_set_n_approvals(struct agent *a, uint32_t n);
-int maps_apply_rules(struct agent *a, const struct pf_resolved *r, char *err, size_t errsz);
-int maps_apply_guards(struct agent *a, char *err, size_t errsz);
+int maps_apply_rules(struct agent *a, const struct pf_resolved *r, struct pf_err *err);
+int maps_apply_guards(struct agent *a, struct pf_err *err);
 int maps_rule_of(struct agent *a, uint64_t dev, uint64_t ino, struct pf_rule *ret);
 uint64_t percpu_sum(int fd, uint32_t key);
 uint64_t counter(struct agent *a, uint32_t decision);
 uint64_t lost_total(struct agent *a);
 
 /* rules.c */
-int refresh_rules(struct agent *a, char *err, size_t errsz);
+int refresh_rules(struct agent *a, struct pf_err *err);
 int reload_policy(struct agent *a);
 void cmd_check(struct agent *a, const struct pf_msg *req, struct pf_msg *rep,
 	       const struct peer *p);
@@ -203,7 +205,7 @@ void log_record_n(struct agent *a, const char *decision, const struct rec_field 
 int syslog_priority(const char *decision);
 
 /* events.c */
-int events_open(struct agent *a, char *err, size_t errsz);
+int events_open(struct agent *a, struct pf_err *err);
 void events_drain(struct agent *a);
 void events_check_lost(struct agent *a);
 void events_close(struct agent *a);
@@ -211,7 +213,7 @@ void events_close(struct agent *a);
 /* verify.c */
 int64_t token_clock_ns(struct agent *a);
 int verify_token(struct agent *a, const struct pf_approve_input *in, const char *allow_id,
-		 struct pf_approval **ret, char *err, size_t errsz);
+		 struct pf_approval **ret, struct pf_err *err);
 int request_input(const struct pf_msg *req, struct pf_approve_input *in, struct pf_text *sigs,
 		  size_t max_sigs);
 
@@ -222,14 +224,14 @@ void approvals_free(struct agent *a);
 size_t approvals_live(const struct agent *a);
 const struct live_approval *approval_at(const struct agent *a, uint32_t slot);
 int approve_token(struct agent *a, const struct pf_approve_input *in,
-		  struct pf_approval **ret_ap, int *ret_slot, char *err, size_t errsz);
+		  struct pf_approval **ret_ap, int *ret_slot, struct pf_err *err);
 void cmd_approve(struct agent *a, const struct pf_msg *req, struct pf_msg *rep,
 		 const struct peer *p);
 void cmd_revoke(struct agent *a, const struct pf_msg *req, struct pf_msg *rep,
 		const struct peer *p);
 
 /* inbox.c */
-int inbox_init(struct agent *a, char *err, size_t errsz);
+int inbox_init(struct agent *a, struct pf_err *err);
 void inbox_scan(struct agent *a);
 void inbox_event(struct agent *a);
 void inbox_close(struct agent *a);
@@ -241,7 +243,7 @@ void cmd_thaw(struct agent *a, const struct pf_msg *req, struct pf_msg *rep,
 	      const struct peer *p);
 
 /* control.c */
-int control_open(struct agent *a, char *err, size_t errsz);
+int control_open(struct agent *a, struct pf_err *err);
 void control_accept(struct agent *a);
 void control_close(struct agent *a);
 void reply_error(struct pf_msg *rep, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

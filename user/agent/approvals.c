@@ -81,7 +81,7 @@ static char *bundle_path(struct agent *a, const char *id)
 
 /* The constraints every entry of a token carries: uid, executable (its
  * identity), systemd unit (its cgroup). */
-static int constraints(const struct pf_token *t, struct pf_approval_k *v, char *err, size_t errsz)
+static int constraints(const struct pf_token *t, struct pf_approval_k *v, struct pf_err *err)
 {
 	static const char *const roots[] = { "/sys/fs/cgroup/system.slice", "/sys/fs/cgroup" };
 	struct stat st;
@@ -92,7 +92,7 @@ static int constraints(const struct pf_token *t, struct pf_approval_k *v, char *
 	}
 	if (t->exe) {
 		if (stat(t->exe, &st) < 0) {
-			snprintf(err, errsz, "exe %s: %s", t->exe, strerror(errno));
+			pf_err_set(err, "exe %s: %s", t->exe, strerror(errno));
 			return -errno;
 		}
 		v->flags |= PF_APR_EXE;
@@ -111,7 +111,7 @@ static int constraints(const struct pf_token *t, struct pf_approval_k *v, char *
 			return 0;
 		}
 	}
-	snprintf(err, errsz, "unit %s has no cgroup (is it running?)", t->unit);
+	pf_err_set(err, "unit %s has no cgroup (is it running?)", t->unit);
 	return -ENOENT;
 }
 
@@ -120,7 +120,7 @@ static int constraints(const struct pf_token *t, struct pf_approval_k *v, char *
  * delete and create or rename over, is covered too). The last key of a
  * named path is the named one. */
 static int path_keys(const struct pf_token_path *tp, struct pf_akey keys[2], int *ret_n,
-		     char name[PF_APPROVAL_NAME_MAX], char *err, size_t errsz)
+		     char name[PF_APPROVAL_NAME_MAX], struct pf_err *err)
 {
 	char path[PF_TOKEN_MAX_PATH + 1], *slash;
 	size_t n = strlen(tp->path);
@@ -132,7 +132,7 @@ static int path_keys(const struct pf_token_path *tp, struct pf_akey keys[2], int
 		if (n > 1)
 			path[n - 1] = 0;
 		if (lstat(path, &st) < 0) {
-			snprintf(err, errsz, "path %s: %s", tp->path, strerror(errno));
+			pf_err_set(err, "path %s: %s", tp->path, strerror(errno));
 			return -errno;
 		}
 		keys[0] = (struct pf_akey){ .dev = pf_kdev(st.st_dev), .ino = st.st_ino };
@@ -143,14 +143,14 @@ static int path_keys(const struct pf_token_path *tp, struct pf_akey keys[2], int
 		keys[nk++] = (struct pf_akey){ .dev = pf_kdev(st.st_dev), .ino = st.st_ino };
 	slash = strrchr(path, '/');
 	if (strlen(slash + 1) >= PF_APPROVAL_NAME_MAX) {
-		snprintf(err, errsz, "path %s: last component longer than %d bytes", tp->path,
+		pf_err_set(err, "path %s: last component longer than %d bytes", tp->path,
 			 PF_APPROVAL_NAME_MAX - 1);
 		return -ENAMETOOLONG;
 	}
 	snprintf(name, PF_APPROVAL_NAME_MAX, "%s", slash + 1);
 	*slash = 0;
 	if (lstat(path[0] ? path : "/", &st) < 0) {
-		snprintf(err, errsz, "path %s: parent: %s", tp->path, strerror(errno));
+		pf_err_set(err, "path %s: parent: %s", tp->path, strerror(errno));
 		return -errno;
 	}
 	keys[nk] = (struct pf_akey){ .dev = pf_kdev(st.st_dev), .ino = st.st_ino,
@@ -162,20 +162,19 @@ static int path_keys(const struct pf_token_path *tp, struct pf_akey keys[2], int
 /* One entry into the map; an object a live approval covers already is
  * refused (one live approval per object). */
 static int add_entry(struct agent *a, struct live_approval *l, const char *path,
-		     const struct pf_akey *key, const struct pf_approval_k *v, char *err,
-		     size_t errsz)
+		     const struct pf_akey *key, const struct pf_approval_k *v, struct pf_err *err)
 {
 	const struct live_approval *other;
 	struct pf_approval_k old;
 
 	if (bpf_map_lookup_elem(approvals_fd(a), key, &old) == 0) {
 		other = approval_at(a, old.slot);
-		snprintf(err, errsz, "path %s is already covered by live approval %s; revoke it first",
+		pf_err_set(err, "path %s is already covered by live approval %s; revoke it first",
 			 path, other ? other->id : "?");
 		return -EEXIST;
 	}
 	if (bpf_map_update_elem(approvals_fd(a), key, v, BPF_NOEXIST) < 0) {
-		snprintf(err, errsz, "approvals map: %s", strerror(errno));
+		pf_err_set(err, "approvals map: %s", strerror(errno));
 		return -errno;
 	}
 	l->keys[l->n_keys++] = *key;
@@ -183,13 +182,13 @@ static int add_entry(struct agent *a, struct live_approval *l, const char *path,
 }
 
 static int add_path(struct agent *a, struct live_approval *l, const struct pf_token_path *tp,
-		    const struct pf_approval_k *v, char *err, size_t errsz)
+		    const struct pf_approval_k *v, struct pf_err *err)
 {
 	char name[PF_APPROVAL_NAME_MAX] = "";
 	struct pf_akey keys[2];
 	int nk = 0, r;
 
-	r = path_keys(tp, keys, &nk, name, err, errsz);
+	r = path_keys(tp, keys, &nk, name, err);
 	for (int k = 0; r == 0 && k < nk; k++) {
 		struct pf_approval_k e = *v;
 
@@ -199,7 +198,7 @@ static int add_path(struct agent *a, struct live_approval *l, const struct pf_to
 			e.flags |= PF_APR_NAME;
 			snprintf(e.name, sizeof(e.name), "%s", name);
 		}
-		r = add_entry(a, l, tp->path, &keys[k], &e, err, errsz);
+		r = add_entry(a, l, tp->path, &keys[k], &e, err);
 	}
 	return r;
 }
@@ -240,7 +239,7 @@ static int describe(struct live_approval *l, const struct pf_approval *ap)
 /* Builds the kernel entries of an accepted token and loads them. Nothing
  * is left behind on failure. */
 static int install_approval(struct agent *a, const struct pf_approval *ap, uint64_t expires_boot,
-			    int *ret_slot, char *err, size_t errsz)
+			    int *ret_slot, struct pf_err *err)
 {
 	const struct pf_token *t = ap->token;
 	struct pf_approval_k v = { .expires_boot_ns = expires_boot };
@@ -251,7 +250,7 @@ static int install_approval(struct agent *a, const struct pf_approval *ap, uint6
 		if (!a->apr.ap[i].used)
 			slot = i;
 	if (slot < 0) {
-		snprintf(err, errsz, "%d approvals are live already (the limit)", PF_MAX_APPROVALS);
+		pf_err_set(err, "%d approvals are live already (the limit)", PF_MAX_APPROVALS);
 		return -E2BIG;
 	}
 	l.keys = calloc(t->n_paths * 2 + 1, sizeof(*l.keys));
@@ -259,18 +258,18 @@ static int install_approval(struct agent *a, const struct pf_approval *ap, uint6
 		return -ENOMEM;
 	v.ops = t->ops & PF_TOKEN_OPS_DEFAULT;
 	v.slot = (uint32_t)slot;
-	r = constraints(t, &v, err, errsz);
+	r = constraints(t, &v, err);
 	for (size_t i = 0; r == 0 && i < t->n_paths; i++)
-		r = add_path(a, &l, &t->paths[i], &v, err, errsz);
+		r = add_path(a, &l, &t->paths[i], &v, err);
 	if (r == 0 && (r = describe(&l, ap)) < 0)
-		snprintf(err, errsz, "%s", strerror(-r));
+		pf_err_set(err, "%s", strerror(-r));
 	if (r == 0) {
 		l.used = 1;
 		l.expires_boot = expires_boot;
 		a->apr.ap[slot] = l;
 		r = sync_count(a);
 		if (r < 0) {
-			snprintf(err, errsz, "config update: %s", strerror(-r));
+			pf_err_set(err, "config update: %s", strerror(-r));
 			memset(&a->apr.ap[slot], 0, sizeof(a->apr.ap[slot]));
 		}
 	}
@@ -354,16 +353,16 @@ static int persist_bundle(struct agent *a, const char *id, const struct pf_appro
 /* Installs the verified @ap (its id spent already) and keeps its bundle;
  * undone whole when either fails. */
 static int install_and_keep(struct agent *a, const struct pf_approval *ap,
-			    const struct pf_approve_input *in, int *ret_slot, char *err, size_t errsz)
+			    const struct pf_approve_input *in, int *ret_slot, struct pf_err *err)
 {
 	int slot, r;
 
-	r = install_approval(a, ap, expiry_boot(a, ap->token->not_after), &slot, err, errsz);
+	r = install_approval(a, ap, expiry_boot(a, ap->token->not_after), &slot, err);
 	if (r < 0)
 		return r;
 	r = persist_bundle(a, ap->token->id, in);
 	if (r < 0) {
-		snprintf(err, errsz, "saving the approval: %s", strerror(-r));
+		pf_err_set(err, "saving the approval: %s", strerror(-r));
 		remove_kernel_entries(a, &a->apr.ap[slot]);
 		live_free(&a->apr.ap[slot]);
 		sync_count(a);
@@ -374,32 +373,32 @@ static int install_and_keep(struct agent *a, const struct pf_approval *ap,
 }
 
 int approve_token(struct agent *a, const struct pf_approve_input *in,
-		  struct pf_approval **ret_ap, int *ret_slot, char *err, size_t errsz)
+		  struct pf_approval **ret_ap, int *ret_slot, struct pf_err *err)
 {
 	struct pf_approval *ap = NULL;
-	char why[1024];
+	struct pf_err why = { "" };
 	int slot, r;
 
-	r = verify_token(a, in, NULL, &ap, why, sizeof(why));
+	r = verify_token(a, in, NULL, &ap, &why);
 	if (r < 0) {
-		snprintf(err, errsz, "refused: %s", why);
+		pf_err_set(err, "refused: %s", why.msg);
 		return r;
 	}
 	if (ap->token->ops & PF_TOKEN_OP_THAW) {
-		snprintf(err, errsz, "token %s is a thaw token: use `permafrost thaw`", ap->token->id);
+		pf_err_set(err, "token %s is a thaw token: use `permafrost thaw`", ap->token->id);
 		pf_approval_free(ap);
 		return -EINVAL;
 	}
 	r = pf_used_add(a->paths.state_dir, &a->apr.used, ap->token->id);
 	if (r < 0) {
-		snprintf(err, errsz, "recording token id %s: %s", ap->token->id,
+		pf_err_set(err, "recording token id %s: %s", ap->token->id,
 			 r == -EEXIST ? "already used" : strerror(-r));
 		pf_approval_free(ap);
 		return r;
 	}
-	r = install_and_keep(a, ap, in, &slot, why, sizeof(why));
+	r = install_and_keep(a, ap, in, &slot, &why);
 	if (r < 0) {
-		snprintf(err, errsz, "%s (token id %s is now spent)", why, ap->token->id);
+		pf_err_set(err, "%s (token id %s is now spent)", why.msg, ap->token->id);
 		pf_approval_free(ap);
 		return r;
 	}
@@ -415,7 +414,7 @@ void cmd_approve(struct agent *a, const struct pf_msg *req, struct pf_msg *rep,
 	struct pf_approve_input in = { 0 };
 	const struct live_approval *l;
 	struct pf_approval *ap = NULL;
-	char err[1200];
+	struct pf_err err = { "" };
 	int slot;
 
 	(void)p;
@@ -424,9 +423,9 @@ void cmd_approve(struct agent *a, const struct pf_msg *req, struct pf_msg *rep,
 			    PF_TOKEN_MAX_SIGS);
 		return;
 	}
-	if (approve_token(a, &in, &ap, &slot, err, sizeof(err)) < 0) {
-		reply_error(rep, "approve: %s", err);
-		log_record(a, "approval-refused", F_STR("reason", err));
+	if (approve_token(a, &in, &ap, &slot, &err) < 0) {
+		reply_error(rep, "approve: %s", err.msg);
+		log_record(a, "approval-refused", F_STR("reason", err.msg));
 		return;
 	}
 	l = &a->apr.ap[slot];
@@ -464,7 +463,8 @@ static void reload_one(struct agent *a, const char *dir, const char *file)
 {
 	struct pf_approve_input in = { 0 };
 	struct pf_approval *ap = NULL;
-	char id[33], *path = NULL, *buf = NULL, err[1024];
+	char id[33], *path = NULL, *buf = NULL;
+	struct pf_err err = { "" };
 	size_t len;
 	int slot;
 
@@ -478,11 +478,10 @@ static void reload_one(struct agent *a, const char *dir, const char *file)
 	}
 	in.bundle.data = buf;
 	in.bundle.len = len;
-	if (verify_token(a, &in, id, &ap, err, sizeof(err)) < 0 ||
-	    install_approval(a, ap, expiry_boot(a, ap->token->not_after), &slot, err,
-			     sizeof(err)) < 0) {
+	if (verify_token(a, &in, id, &ap, &err) < 0 ||
+	    install_approval(a, ap, expiry_boot(a, ap->token->not_after), &slot, &err) < 0) {
 		unlink(path);
-		log_record(a, "approval-expired", F_STR("token", id), F_STR("reason", err));
+		log_record(a, "approval-expired", F_STR("token", id), F_STR("reason", err.msg));
 	} else {
 		log_record(a, "approval-loaded", F_STR("token", id), F_STR("ticket", ap->token->ticket));
 	}

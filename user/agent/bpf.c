@@ -20,7 +20,7 @@
 #define LSM_LIST "/sys/kernel/security/lsm"
 #define BPFFS "/sys/fs/bpf"
 
-int check_bpf_lsm(char *err, size_t errsz)
+int check_bpf_lsm(struct pf_err *err)
 {
 	char *buf = NULL, *copy, *tok, *save = NULL;
 	int r, found = 0;
@@ -28,8 +28,7 @@ int check_bpf_lsm(char *err, size_t errsz)
 
 	r = pf_read_file(LSM_LIST, 4096, &buf, &len);
 	if (r < 0) {
-		snprintf(err, errsz,
-			 "cannot read " LSM_LIST " (%s): mount securityfs with "
+		pf_err_set(err, "cannot read " LSM_LIST " (%s): mount securityfs with "
 			 "`mount -t securityfs securityfs /sys/kernel/security`",
 			 strerror(-r));
 		return r;
@@ -41,8 +40,7 @@ int check_bpf_lsm(char *err, size_t errsz)
 		found |= strcmp(tok, "bpf") == 0;
 	free(copy);
 	if (!found) {
-		snprintf(err, errsz,
-			 "BPF LSM is not active (active LSMs: %s). Add bpf to the kernel command "
+		pf_err_set(err, "BPF LSM is not active (active LSMs: %s). Add bpf to the kernel command "
 			 "line, e.g. lsm=%s,bpf, and reboot",
 			 buf, buf);
 		free(buf);
@@ -50,7 +48,7 @@ int check_bpf_lsm(char *err, size_t errsz)
 	}
 	free(buf);
 	if (access(BPFFS, F_OK) < 0) {
-		snprintf(err, errsz, BPFFS " is missing: mount bpffs with "
+		pf_err_set(err, BPFFS " is missing: mount bpffs with "
 					   "`mount -t bpf bpf " BPFFS "`");
 		return -ENOENT;
 	}
@@ -77,13 +75,13 @@ static int lsm_hook_params(const struct btf *btf, const char *hook)
 
 /* Programs loaded only where the kernel's hook has their signature (or
  * exists at all). */
-static int fit_to_kernel(struct permafrost_bpf *s, char *err, size_t errsz)
+static int fit_to_kernel(struct permafrost_bpf *s, struct pf_err *err)
 {
 	struct btf *btf = btf__load_vmlinux_btf();
 	int np;
 
 	if (!btf) {
-		snprintf(err, errsz, "cannot load kernel BTF (/sys/kernel/btf/vmlinux): %s; "
+		pf_err_set(err, "cannot load kernel BTF (/sys/kernel/btf/vmlinux): %s; "
 				     "the kernel needs CONFIG_DEBUG_INFO_BTF=y",
 			 strerror(errno));
 		return -errno;
@@ -97,42 +95,41 @@ static int fit_to_kernel(struct permafrost_bpf *s, char *err, size_t errsz)
 				  lsm_hook_params(btf, "inode_remove_acl") > 0);
 	btf__free(btf);
 	if (np != 2 && np != 3) {
-		snprintf(err, errsz, "unsupported kernel: bpf_lsm_inode_setattr has %d parameters",
+		pf_err_set(err, "unsupported kernel: bpf_lsm_inode_setattr has %d parameters",
 			 np);
 		return -ENOTSUP;
 	}
 	return 0;
 }
 
-int load_bpf(struct agent *a, char *err, size_t errsz)
+int load_bpf(struct agent *a, struct pf_err *err)
 {
 	struct permafrost_bpf *s = permafrost_bpf__open();
 	int r;
 
 	if (!s) {
 		r = -errno;
-		snprintf(err, errsz, "cannot open the BPF object: %s", strerror(-r));
+		pf_err_set(err, "cannot open the BPF object: %s", strerror(-r));
 		return r;
 	}
-	r = fit_to_kernel(s, err, errsz);
+	r = fit_to_kernel(s, err);
 	if (r < 0)
 		goto fail;
 	bpf_map__set_max_entries(s->maps.rules, PF_MAX_ENTRIES);
 	bpf_map__set_max_entries(s->maps.protected_sbs, PF_MAX_SBS);
 	bpf_map__set_max_entries(s->maps.events, (uint32_t)a->pol->ringbuf_size);
-	r = pf_self_pin_maps(&a->k.self, s->obj, NULL, err, errsz);
+	r = pf_self_pin_maps(&a->k.self, s->obj, NULL, err);
 	if (r < 0)
 		goto fail;
 	r = permafrost_bpf__load(s);
 	if (r) {
-		snprintf(err, errsz, "cannot load the BPF programs: %s (run with -v for the "
+		pf_err_set(err, "cannot load the BPF programs: %s (run with -v for the "
 				     "verifier log)",
 			 strerror(-r));
 		goto fail;
 	}
 	a->k.skel = s;
-	return pf_self_setup(&a->k.self, s->obj, a->pol->lock_kernel, a->pol->self_protect, err,
-			     errsz);
+	return pf_self_setup(&a->k.self, s->obj, a->pol->lock_kernel, a->pol->self_protect, err);
 fail:
 	permafrost_bpf__destroy(s);
 	return r;
@@ -181,18 +178,18 @@ void remove_pins(const char *dir)
 	rmdir(dir);
 }
 
-static int attach_bpf(struct agent *a, char *err, size_t errsz)
+static int attach_bpf(struct agent *a, struct pf_err *err)
 {
 	struct bpf_object_skeleton *sk = a->k.skel->skeleton;
 	int r = permafrost_bpf__attach(a->k.skel);
 
 	if (r) {
-		snprintf(err, errsz, "cannot attach the LSM programs: %s", strerror(-r));
+		pf_err_set(err, "cannot attach the LSM programs: %s", strerror(-r));
 		return r;
 	}
 	r = pf_mkdir_p(a->k.pin_set, 0700);
 	if (r < 0) {
-		snprintf(err, errsz, "%s: %s (%s)", a->k.pin_set, strerror(-r), pf_self_pin_hint(-r));
+		pf_err_set(err, "%s: %s (%s)", a->k.pin_set, strerror(-r), pf_self_pin_hint(-r));
 		return r;
 	}
 	for (int i = 0; i < sk->prog_cnt; i++) {
@@ -204,7 +201,7 @@ static int attach_bpf(struct agent *a, char *err, size_t errsz)
 		snprintf(path, sizeof(path), "%s/%s", a->k.pin_set, sk->progs[i].name);
 		r = bpf_link__pin(l, path);
 		if (r) {
-			snprintf(err, errsz, "pinning %s: %s", path, strerror(-r));
+			pf_err_set(err, "pinning %s: %s", path, strerror(-r));
 			return r;
 		}
 	}
@@ -219,7 +216,7 @@ static int attach_bpf(struct agent *a, char *err, size_t errsz)
  * (no second copy); anything else is replaced by a new, complete set,
  * attached before the old links go. An incomplete set means someone
  * removed pins: reported as tamper, and repaired. */
-int adopt_or_attach(struct agent *a, char *err, size_t errsz)
+int adopt_or_attach(struct agent *a, struct pf_err *err)
 {
 	for (size_t i = 0; i < a->k.n_old_sets; i++) {
 		int st = pf_self_set_status(&a->k.self, a->k.skel->obj, a->k.old_sets[i]);
@@ -239,7 +236,7 @@ int adopt_or_attach(struct agent *a, char *err, size_t errsz)
 			       a->k.old_sets[i]);
 		}
 	}
-	return attach_bpf(a, err, errsz);
+	return attach_bpf(a, err);
 }
 
 /* Of the programs attached, how many have their link pinned in our set. */

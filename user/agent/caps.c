@@ -13,7 +13,7 @@
  * bpf() syscall demands it when unprivileged BPF is disabled) and
  * CAP_DAC_READ_SEARCH to re-resolve protected trees it does not own and to
  * open cgroups by handle. The bounding set too, and no_new_privs. */
-int drop_capabilities(char *err, size_t errsz)
+int drop_capabilities(struct pf_err *err)
 {
 	static const cap_value_t keep[] = { CAP_BPF, CAP_DAC_READ_SEARCH };
 	cap_t caps;
@@ -26,7 +26,7 @@ int drop_capabilities(char *err, size_t errsz)
 			k |= keep[i] == c;
 		if (!k && CAP_IS_SUPPORTED(c) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) < 0 &&
 		    errno != EINVAL) {
-			snprintf(err, errsz, "dropping capability %d from the bounding set: %s",
+			pf_err_set(err, "dropping capability %d from the bounding set: %s",
 				 (int)c, strerror(errno));
 			return -errno;
 		}
@@ -38,12 +38,12 @@ int drop_capabilities(char *err, size_t errsz)
 	    cap_set_flag(caps, CAP_EFFECTIVE, PF_ARRAY_SIZE(keep), keep, CAP_SET) ||
 	    cap_set_proc(caps)) {
 		r = -errno;
-		snprintf(err, errsz, "dropping capabilities: %s", strerror(errno));
+		pf_err_set(err, "dropping capabilities: %s", strerror(errno));
 	}
 	cap_free(caps);
 	if (r == 0 && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		r = -errno;
-		snprintf(err, errsz, "no_new_privs: %s", strerror(errno));
+		pf_err_set(err, "no_new_privs: %s", strerror(errno));
 	}
 	return r;
 }

@@ -46,7 +46,7 @@ void reply_error(struct pf_msg *rep, const char *fmt, ...)
 	pf_msg_add(rep, "error", buf);
 }
 
-int control_open(struct agent *a, char *err, size_t errsz)
+int control_open(struct agent *a, struct pf_err *err)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	const char *path = a->paths.sock;
@@ -54,7 +54,7 @@ int control_open(struct agent *a, char *err, size_t errsz)
 	int fd, r;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errsz, "control socket: path %s is longer than %zu bytes", path,
+		pf_err_set(err, "control socket: path %s is longer than %zu bytes", path,
 			 sizeof(sa.sun_path) - 1);
 		return -ENAMETOOLONG;
 	}
@@ -64,21 +64,21 @@ int control_open(struct agent *a, char *err, size_t errsz)
 	r = pf_mkdir_p(dirname(dir), 0755);
 	free(dir);
 	if (r < 0) {
-		snprintf(err, errsz, "control socket: creating the directory of %s: %s", path,
+		pf_err_set(err, "control socket: creating the directory of %s: %s", path,
 			 strerror(-r));
 		return r;
 	}
 	strcpy(sa.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
-		snprintf(err, errsz, "control socket: %s", strerror(errno));
+		pf_err_set(err, "control socket: %s", strerror(errno));
 		return -errno;
 	}
 	unlink(path);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0 ||
 	    chmod(path, 0660) < 0) {
 		r = -errno;
-		snprintf(err, errsz, "control socket: %s: %s", path, strerror(errno));
+		pf_err_set(err, "control socket: %s: %s", path, strerror(errno));
 		close(fd);
 		return r;
 	}
@@ -154,7 +154,7 @@ static void serve(struct agent *a, int fd)
 	struct timeval tv = { .tv_sec = CLIENT_TIMEOUT_S };
 	struct pf_msg req, rep;
 	struct peer p = { 0 };
-	char err[256];
+	struct pf_err err = { "" };
 
 	pf_msg_init(&req);
 	pf_msg_init(&rep);
@@ -165,9 +165,9 @@ static void serve(struct agent *a, int fd)
 	}
 	if (admit(a, fd, &p, &rep) < 0)
 		goto send;
-	if (pf_msg_recv(fd, &req, err, sizeof(err)) < 0) {
-		warnx_("control: bad request from pid %d uid %u: %s", p.pid, p.uid, err);
-		reply_error(&rep, "bad request: %s", err);
+	if (pf_msg_recv(fd, &req, &err) < 0) {
+		warnx_("control: bad request from pid %d uid %u: %s", p.pid, p.uid, err.msg);
+		reply_error(&rep, "bad request: %s", err.msg);
 		goto send;
 	}
 	dispatch(a, &req, &rep, &p);

@@ -284,14 +284,14 @@ static void open_cgroot(struct agent *a)
 	}
 }
 
-int events_open(struct agent *a, char *err, size_t errsz)
+int events_open(struct agent *a, struct pf_err *err)
 {
 	open_cgroot(a);
 	scan_log_tail(a);
 	load_lost_reported(a);
 	a->ev.rb = ring_buffer__new(bpf_map__fd(a->k.skel->maps.events), on_event, a, NULL);
 	if (!a->ev.rb) {
-		snprintf(err, errsz, "ring buffer: %s", strerror(errno));
+		pf_err_set(err, "ring buffer: %s", strerror(errno));
 		return -errno;
 	}
 	return 0;

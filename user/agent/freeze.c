@@ -14,7 +14,7 @@
 #include "util.h"
 
 static int change_mode(struct agent *a, int mode, const char *reason, const struct peer *p,
-		       char *err, size_t errsz)
+		       struct pf_err *err)
 {
 	struct pf_state ns = a->st;
 	const char *from = pf_mode_name((uint32_t)a->st.mode);
@@ -29,13 +29,13 @@ static int change_mode(struct agent *a, int mode, const char *reason, const stru
 	 * be lost on restart. */
 	r = pf_state_save(a->paths.state_dir, &ns);
 	if (r < 0) {
-		snprintf(err, errsz, "saving the freeze state in %s: %s", a->paths.state_dir,
+		pf_err_set(err, "saving the freeze state in %s: %s", a->paths.state_dir,
 			 strerror(-r));
 		return r;
 	}
 	r = config_set_mode(a, mode);
 	if (r < 0) {
-		snprintf(err, errsz, "setting the kernel mode: %s", strerror(-r));
+		pf_err_set(err, "setting the kernel mode: %s", strerror(-r));
 		if (pf_state_save(a->paths.state_dir, &a->st) < 0)
 			warnx_("restoring the freeze state in %s failed: the next start applies "
 			       "mode %s", a->paths.state_dir, pf_mode_name((uint32_t)mode));
@@ -52,7 +52,7 @@ void cmd_freeze(struct agent *a, const struct pf_msg *req, struct pf_msg *rep,
 	const char *m = pf_msg_get(req, "mode");
 	const char *reason = pf_msg_get(req, "reason");
 	int mode = m ? pf_mode_parse(m) : PF_MODE_ENFORCE;
-	char err[1024];
+	struct pf_err err = { "" };
 
 	if (mode != PF_MODE_ENFORCE && mode != PF_MODE_AUDIT) {
 		reply_error(rep, "freeze: mode must be enforce or audit, got '%s'", m);
@@ -69,12 +69,12 @@ void cmd_freeze(struct agent *a, const struct pf_msg *req, struct pf_msg *rep,
 	}
 	/* The file system may have changed while thawed (new hard links,
 	 * replaced files): resolve again before freezing. */
-	if (refresh_rules(a, err, sizeof(err)) < 0) {
-		reply_error(rep, "freeze: resolving the policy: %s", err);
+	if (refresh_rules(a, &err) < 0) {
+		reply_error(rep, "freeze: resolving the policy: %s", err.msg);
 		return;
 	}
-	if (change_mode(a, mode, reason, p, err, sizeof(err)) < 0) {
-		reply_error(rep, "freeze: %s", err);
+	if (change_mode(a, mode, reason, p, &err) < 0) {
+		reply_error(rep, "freeze: %s", err.msg);
 		return;
 	}
 	pf_reply_str(rep, "status", "ok");
@@ -87,13 +87,13 @@ static int thaw_token(struct agent *a, const struct pf_approve_input *in,
 		      struct pf_approval **ret, struct pf_msg *rep)
 {
 	struct pf_approval *ap = NULL;
-	char err[1024];
+	struct pf_err err = { "" };
 	int r;
 
-	r = verify_token(a, in, NULL, &ap, err, sizeof(err));
+	r = verify_token(a, in, NULL, &ap, &err);
 	if (r < 0) {
-		reply_error(rep, "thaw: refused: %s", err);
-		log_record(a, "thaw-refused", F_STR("reason", err));
+		reply_error(rep, "thaw: refused: %s", err.msg);
+		log_record(a, "thaw-refused", F_STR("reason", err.msg));
 		return r;
 	}
 	if (ap->token->ops != PF_TOKEN_OP_THAW) {
@@ -119,7 +119,8 @@ void cmd_thaw(struct agent *a, const struct pf_msg *req, struct pf_msg *rep,
 	struct pf_text sigs[PF_TOKEN_MAX_SIGS];
 	struct pf_approve_input in = { 0 };
 	struct pf_approval *ap = NULL;
-	char err[1024], reason[PF_REASON_MAX + 1];
+	char reason[PF_REASON_MAX + 1];
+	struct pf_err err = { "" };
 
 	if (request_input(req, &in, sigs, PF_TOKEN_MAX_SIGS) < 0) {
 		reply_error(rep, "thaw: a signed thaw token is required (`permafrost thaw TOKEN "
@@ -131,8 +132,8 @@ void cmd_thaw(struct agent *a, const struct pf_msg *req, struct pf_msg *rep,
 		return;
 	snprintf(reason, sizeof(reason), "token %s (%s): %s", ap->token->id, ap->token->ticket,
 		 ap->token->reason);
-	if (change_mode(a, PF_MODE_OFF, reason, p, err, sizeof(err)) < 0) {
-		reply_error(rep, "thaw: %s", err);
+	if (change_mode(a, PF_MODE_OFF, reason, p, &err) < 0) {
+		reply_error(rep, "thaw: %s", err.msg);
 		pf_approval_free(ap);
 		return;
 	}

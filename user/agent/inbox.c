@@ -21,11 +21,14 @@ static int decide(void *data, const char *name, const char *bytes, size_t len, c
 	struct pf_approve_input in = { .bundle = { bytes, len } };
 	const struct live_approval *l;
 	struct pf_approval *ap = NULL;
+	struct pf_err why;
 	int slot;
 
 	(void)name;
-	if (approve_token(a, &in, &ap, &slot, reason, reasonsz) < 0)
+	if (approve_token(a, &in, &ap, &slot, &why) < 0) {
+		snprintf(reason, reasonsz, "%s", why.msg);
 		return 0;
+	}
 	l = &a->apr.ap[slot];
 	snprintf(reason, reasonsz, "token %s ticket %s approvers %s paths %s", ap->token->id,
 		 ap->token->ticket, l->approvers, l->paths);
@@ -48,7 +51,7 @@ static void report(void *data, const char *name, bool accepted, const char *stor
 
 void inbox_scan(struct agent *a)
 {
-	char err[1024];
+	struct pf_err err = { "" };
 	bool more = false;
 
 	a->inbox.pending = 0;
@@ -57,8 +60,8 @@ void inbox_scan(struct agent *a)
 	/* Entries that make no IN_MOVED_TO/IN_CLOSE_WRITE event (ln -s,
 	 * mkfifo, mkdir) are found by the next scan: an event or this timer. */
 	a->inbox.next = boot_now_ns() + PF_INBOX_RESCAN_S * 1000000000LL;
-	if (pf_inbox_scan(a->inbox.dir, decide, report, a, &more, err, sizeof(err)) < 0)
-		warnx_("%s", err);
+	if (pf_inbox_scan(a->inbox.dir, decide, report, a, &more, &err) < 0)
+		warnx_("%s", err.msg);
 	a->inbox.pending = more;
 }
 
@@ -72,19 +75,19 @@ void inbox_event(struct agent *a)
 	inbox_scan(a);
 }
 
-int inbox_init(struct agent *a, char *err, size_t errsz)
+int inbox_init(struct agent *a, struct pf_err *err)
 {
 	if (asprintf(&a->inbox.dir, "%s/%s", a->paths.state_dir, PF_INBOX_DIR) < 0) {
 		a->inbox.dir = NULL;
 		return -ENOMEM;
 	}
-	if (pf_inbox_prepare(a->inbox.dir, err, errsz) < 0)
+	if (pf_inbox_prepare(a->inbox.dir, err) < 0)
 		return -EIO;
 	a->inbox.fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	if (a->inbox.fd < 0 ||
 	    inotify_add_watch(a->inbox.fd, a->inbox.dir,
 			      IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR | IN_DONT_FOLLOW) < 0) {
-		snprintf(err, errsz, "inotify on %s: %s", a->inbox.dir, strerror(errno));
+		pf_err_set(err, "inotify on %s: %s", a->inbox.dir, strerror(errno));
 		return -errno;
 	}
 	return 0;

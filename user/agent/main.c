@@ -123,14 +123,14 @@ static void start_identity(struct agent *a)
 
 /* The state, log and socket directories; the boot id (its fallback file
  * lives beside the socket). */
-static int start_dirs(struct agent *a, char *err, size_t errsz)
+static int start_dirs(struct agent *a, struct pf_err *err)
 {
 	char *dir;
 	int r;
 
 	r = pf_mkdir_p(a->paths.state_dir, 0700);
 	if (r < 0) {
-		snprintf(err, errsz, "state dir %s: %s", a->paths.state_dir, strerror(-r));
+		pf_err_set(err, "state dir %s: %s", a->paths.state_dir, strerror(-r));
 		return r;
 	}
 	dir = strdup(a->paths.log);
@@ -140,7 +140,7 @@ static int start_dirs(struct agent *a, char *err, size_t errsz)
 	free(dir);
 	r = pf_mkdir_p(a->paths.log_dir, 0750);
 	if (r < 0) {
-		snprintf(err, errsz, "audit log directory for %s: %s", a->paths.log, strerror(-r));
+		pf_err_set(err, "audit log directory for %s: %s", a->paths.log, strerror(-r));
 		return r;
 	}
 	dir = strdup(a->paths.sock);
@@ -158,10 +158,10 @@ static int start_dirs(struct agent *a, char *err, size_t errsz)
 
 /* The persisted freeze state. None: the policy's initial mode. Damaged:
  * enforce (fail closed on a possibly frozen host). */
-static int start_state(struct agent *a, char *err, size_t errsz)
+static int start_state(struct agent *a, struct pf_err *err)
 {
-	char why[512];
-	int r = pf_state_load(a->paths.state_dir, &a->st, why, sizeof(why));
+	struct pf_err why = { "" };
+	int r = pf_state_load(a->paths.state_dir, &a->st, &why);
 
 	if (r == 0)
 		return 0;
@@ -172,7 +172,7 @@ static int start_state(struct agent *a, char *err, size_t errsz)
 		snprintf(a->st.reason, sizeof(a->st.reason), "initial mode from %s", a->paths.policy);
 		return 0;
 	}
-	warnx_("%s; starting in enforce mode until an operator thaws", why);
+	warnx_("%s; starting in enforce mode until an operator thaws", why.msg);
 	a->st.mode = PF_MODE_ENFORCE;
 	snprintf(a->st.reason, sizeof(a->st.reason), "freeze state damaged");
 	return 0;
@@ -184,7 +184,7 @@ static int start_state(struct agent *a, char *err, size_t errsz)
  * the pinned config outranks a state file that says less (a thaw
  * interrupted between the file and the kernel, or a state file that is
  * not the real one); @ret_kept says so. */
-static int start_self(struct agent *a, char *ret_kept, size_t keptsz, char *err, size_t errsz)
+static int start_self(struct agent *a, char *ret_kept, size_t keptsz, struct pf_err *err)
 {
 	struct pf_self *s = &a->k.self;
 	int r;
@@ -196,9 +196,9 @@ static int start_self(struct agent *a, char *ret_kept, size_t keptsz, char *err,
 		.pin_dir = a->paths.pin_dir,
 		.boot_id_file = a->paths.boot_id_file,
 	};
-	r = pf_self_init(s, &a->k.self_paths, err, errsz);
+	r = pf_self_init(s, &a->k.self_paths, err);
 	if (r == 0)
-		r = pf_self_check_pinned(s, err, errsz);
+		r = pf_self_check_pinned(s, err);
 	if (r < 0 || !s->maps_existed || s->pinned_mode <= a->st.mode)
 		return r;
 	snprintf(ret_kept, keptsz, "the state file says %s, the freeze in force %s: kept %s",
@@ -210,7 +210,7 @@ static int start_self(struct agent *a, char *ret_kept, size_t keptsz, char *err,
 	return 0;
 }
 
-static int start_log(struct agent *a, char *err, size_t errsz)
+static int start_log(struct agent *a, struct pf_err *err)
 {
 	struct pf_auditlog_opts lo = {
 		.host = a->live.host,
@@ -218,11 +218,11 @@ static int start_log(struct agent *a, char *err, size_t errsz)
 		.keep = a->pol->log_keep,
 		.fsync = PF_AUDITLOG_FSYNC_BATCH,
 	};
-	char why[512];
-	int r = pf_auditlog_open(a->paths.log, &lo, &a->ev.log, why, sizeof(why));
+	struct pf_err why = { "" };
+	int r = pf_auditlog_open(a->paths.log, &lo, &a->ev.log, &why);
 
 	if (r < 0) {
-		snprintf(err, errsz, "audit log %s: %s", a->paths.log, why);
+		pf_err_set(err, "audit log %s: %s", a->paths.log, why.msg);
 		return r;
 	}
 	if (a->pol->syslog)
@@ -232,32 +232,30 @@ static int start_log(struct agent *a, char *err, size_t errsz)
 
 /* A restarted agent sees what the freeze in force protects: its own state
  * and log directories are the pinned rules' (selfprot.h). */
-static int start_own_dirs(struct agent *a, char *err, size_t errsz)
+static int start_own_dirs(struct agent *a, struct pf_err *err)
 {
 	struct bpf_object *obj = a->k.skel->obj;
 	int r;
 
-	r = pf_self_check_own_dir(&a->k.self, obj, "state directory", a->paths.state_dir, err,
-				  errsz);
+	r = pf_self_check_own_dir(&a->k.self, obj, "state directory", a->paths.state_dir, err);
 	if (r == 0)
-		r = pf_self_check_own_dir(&a->k.self, obj, "log directory", a->paths.log_dir, err,
-					  errsz);
+		r = pf_self_check_own_dir(&a->k.self, obj, "log directory", a->paths.log_dir, err);
 	if (r < 0)
-		log_record(a, "tamper", F_STR("op", "view"), F_STR("reason", err));
+		log_record(a, "tamper", F_STR("op", "view"), F_STR("reason", err->msg));
 	return r;
 }
 
-static int start_used(struct agent *a, char *err, size_t errsz)
+static int start_used(struct agent *a, struct pf_err *err)
 {
-	return pf_used_load(a->paths.state_dir, &a->apr.used, err, errsz);
+	return pf_used_load(a->paths.state_dir, &a->apr.used, err);
 }
 
-static int start_mode(struct agent *a, char *err, size_t errsz)
+static int start_mode(struct agent *a, struct pf_err *err)
 {
 	int r = config_set_mode(a, a->st.mode);
 
 	if (r < 0)
-		snprintf(err, errsz, "setting the kernel mode: %s", strerror(-r));
+		pf_err_set(err, "setting the kernel mode: %s", strerror(-r));
 	return r;
 }
 
@@ -270,7 +268,7 @@ static int epoll_add(struct agent *a, int fd)
 
 /* Signals through a signalfd; one epoll set for the ring buffer, the
  * control socket, the signals and the inbox. */
-static int start_loop(struct agent *a, char *err, size_t errsz)
+static int start_loop(struct agent *a, struct pf_err *err)
 {
 	sigset_t mask;
 	int r;
@@ -284,7 +282,7 @@ static int start_loop(struct agent *a, char *err, size_t errsz)
 	a->sig_fd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
 	a->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (a->sig_fd < 0 || a->epfd < 0) {
-		snprintf(err, errsz, "signalfd/epoll: %s", strerror(errno));
+		pf_err_set(err, "signalfd/epoll: %s", strerror(errno));
 		return -errno;
 	}
 	r = epoll_add(a, ring_buffer__epoll_fd(a->ev.rb));
@@ -295,7 +293,7 @@ static int start_loop(struct agent *a, char *err, size_t errsz)
 	if (r == 0)
 		r = epoll_add(a, a->inbox.fd);
 	if (r < 0)
-		snprintf(err, errsz, "epoll_ctl: %s", strerror(-r));
+		pf_err_set(err, "epoll_ctl: %s", strerror(-r));
 	return r;
 }
 
@@ -337,7 +335,7 @@ static int on_signals(struct agent *a)
 /* What the loop does about once a second, and after every wake-up. */
 static void housekeeping(struct agent *a)
 {
-	char err[1024];
+	struct pf_err err = { "" };
 
 	if (a->inbox.pending || boot_now_ns() >= a->inbox.next)
 		inbox_scan(a);
@@ -350,8 +348,8 @@ static void housekeeping(struct agent *a)
 		/* An approved change replaced a protected object: find the
 		 * new one, so it is protected again. */
 		a->ev.refresh_at = 0;
-		if (refresh_rules(a, err, sizeof(err)) < 0)
-			warnx_("re-resolving after an approved change: %s", err);
+		if (refresh_rules(a, &err) < 0)
+			warnx_("re-resolving after an approved change: %s", err.msg);
 	}
 	pf_auditlog_sync(a->ev.log);
 	liveness_tick(a);
@@ -434,8 +432,9 @@ int main(int argc, char **argv)
 		.sig_fd = -1,
 		.epfd = -1,
 	};
-	struct pf_error perr;
-	char err[1024], kept[256] = "";
+	struct pf_err perr;
+	char kept[256] = "";
+	struct pf_err err = { "" };
 	int r;
 
 	r = parse_args(&a, argc, argv);
@@ -447,31 +446,30 @@ int main(int argc, char **argv)
 		warnx_("%s", perr.msg);
 		return 2;
 	}
-	err[0] = '\0';
-	if (check_bpf_lsm(err, sizeof(err)) < 0 || start_dirs(&a, err, sizeof(err)) < 0 ||
-	    start_state(&a, err, sizeof(err)) < 0 ||
-	    start_self(&a, kept, sizeof(kept), err, sizeof(err)) < 0 ||
-	    start_log(&a, err, sizeof(err)) < 0)
+	if (check_bpf_lsm(&err) < 0 || start_dirs(&a, &err) < 0 ||
+	    start_state(&a, &err) < 0 ||
+	    start_self(&a, kept, sizeof(kept), &err) < 0 ||
+	    start_log(&a, &err) < 0)
 		goto failed;
 	find_old_pins(&a);
 	log_downtime(&a, a.k.n_old_sets > 0);
-	if (load_bpf(&a, err, sizeof(err)) < 0 || start_own_dirs(&a, err, sizeof(err)) < 0)
+	if (load_bpf(&a, &err) < 0 || start_own_dirs(&a, &err) < 0)
 		goto failed;
 	if (kept[0])
 		log_record(&a, "mode-change", F_STR("from", "state file"), F_STR("reason", kept));
-	if (refresh_rules(&a, err, sizeof(err)) < 0) {
-		warnx_("resolving %s: %s", a.paths.policy, err);
+	if (refresh_rules(&a, &err) < 0) {
+		warnx_("resolving %s: %s", a.paths.policy, err.msg);
 		cleanup(&a, 1);
 		return 1;
 	}
-	if (start_used(&a, err, sizeof(err)) < 0 || start_mode(&a, err, sizeof(err)) < 0 ||
-	    events_open(&a, err, sizeof(err)) < 0 || adopt_or_attach(&a, err, sizeof(err)) < 0 ||
-	    control_open(&a, err, sizeof(err)) < 0 || inbox_init(&a, err, sizeof(err)) < 0 ||
-	    start_loop(&a, err, sizeof(err)) < 0)
+	if (start_used(&a, &err) < 0 || start_mode(&a, &err) < 0 ||
+	    events_open(&a, &err) < 0 || adopt_or_attach(&a, &err) < 0 ||
+	    control_open(&a, &err) < 0 || inbox_init(&a, &err) < 0 ||
+	    start_loop(&a, &err) < 0)
 		goto failed;
-	if (pf_self_oom_protect(err, sizeof(err)) < 0)
-		warnx_("%s; the OOM killer may pick the agent", err);
-	if (drop_capabilities(err, sizeof(err)) < 0)
+	if (pf_self_oom_protect(&err) < 0)
+		warnx_("%s; the OOM killer may pick the agent", err.msg);
+	if (drop_capabilities(&err) < 0)
 		goto failed;
 	start_serving(&a);
 	run(&a);
@@ -479,7 +477,7 @@ int main(int argc, char **argv)
 	cleanup(&a, 0);
 	return 0;
 failed:
-	warnx_("%s", err[0] ? err : strerror(ENOMEM));
+	warnx_("%s", err.msg[0] ? err.msg : strerror(ENOMEM));
 	cleanup(&a, 1);
 	return 1;
 }

@@ -159,7 +159,7 @@ static void drop_stale_sbs(int fd, const struct pf_resolved *r)
 		bpf_map_delete_elem(fd, &gone[i]);
 }
 
-int maps_apply_rules(struct agent *a, const struct pf_resolved *r, char *err, size_t errsz)
+int maps_apply_rules(struct agent *a, const struct pf_resolved *r, struct pf_err *err)
 {
 	int rfd = bpf_map__fd(a->k.skel->maps.rules);
 	int sfd = bpf_map__fd(a->k.skel->maps.protected_sbs);
@@ -169,7 +169,7 @@ int maps_apply_rules(struct agent *a, const struct pf_resolved *r, char *err, si
 	for (size_t i = 0; i < r->n_sbs; i++) {
 		if (bpf_map_update_elem(sfd, &r->sbs[i].dev, &r->sbs[i].count, BPF_ANY) < 0) {
 			ret = -errno;
-			snprintf(err, errsz, "protected_sbs update: %s", strerror(errno));
+			pf_err_set(err, "protected_sbs update: %s", strerror(errno));
 			return ret;
 		}
 	}
@@ -178,7 +178,7 @@ int maps_apply_rules(struct agent *a, const struct pf_resolved *r, char *err, si
 
 		if (bpf_map_update_elem(rfd, &r->e[i].key, &v, BPF_ANY) < 0) {
 			ret = -errno;
-			snprintf(err, errsz, "rules update (%zu of %zu): %s", i + 1, r->n,
+			pf_err_set(err, "rules update (%zu of %zu): %s", i + 1, r->n,
 				 strerror(errno));
 			return ret;
 		}
@@ -188,21 +188,21 @@ int maps_apply_rules(struct agent *a, const struct pf_resolved *r, char *err, si
 		bpf_map_delete_elem(rfd, &stale.k[i]);
 	free(stale.k);
 	if (ret < 0) {
-		snprintf(err, errsz, "rules: %s", strerror(-ret));
+		pf_err_set(err, "rules: %s", strerror(-ret));
 		return ret;
 	}
 	drop_stale_sbs(sfd, r);
 	/* Cached verdicts were computed against the old rules. */
 	ret = config_bump_gen(a);
 	if (ret < 0)
-		snprintf(err, errsz, "config update: %s", strerror(-ret));
+		pf_err_set(err, "config update: %s", strerror(-ret));
 	return ret;
 }
 
 /* Adds every ancestor directory of @path, up to "/", to @want and the
  * guards map (stat() of each prefix gives the top mount's root where
  * something is mounted). */
-static int guard_ancestors(int fd, const char *path, struct keys *want, char *err, size_t errsz)
+static int guard_ancestors(int fd, const char *path, struct keys *want, struct pf_err *err)
 {
 	char buf[PATH_MAX];
 	uint32_t one = 1;
@@ -228,7 +228,7 @@ static int guard_ancestors(int fd, const char *path, struct keys *want, char *er
 			if (bpf_map_update_elem(fd, &k, &one, BPF_ANY) < 0) {
 				int r = -errno;
 
-				snprintf(err, errsz, "guarding %s (an ancestor of protect %s): %s%s", buf,
+				pf_err_set(err, "guarding %s (an ancestor of protect %s): %s%s", buf,
 					 path, strerror(-r),
 					 r == -E2BIG ? " (limit: 65,536 ancestor directories)" : "");
 				return r;
@@ -248,7 +248,7 @@ static bool same_parent(const char *a, const char *b)
 	return sa && sb && sa - a == sb - b && strncmp(a, b, (size_t)(sa - a)) == 0;
 }
 
-int maps_apply_guards(struct agent *a, char *err, size_t errsz)
+int maps_apply_guards(struct agent *a, struct pf_err *err)
 {
 	int gfd = bpf_map__fd(a->k.skel->maps.guards), r = 0;
 	struct keys want = { 0 };
@@ -265,7 +265,7 @@ int maps_apply_guards(struct agent *a, char *err, size_t errsz)
 		if (last && same_parent(last, rule->path))
 			continue;
 		last = rule->path;
-		r = guard_ancestors(gfd, rule->path, &want, err, errsz);
+		r = guard_ancestors(gfd, rule->path, &want, err);
 	}
 	if (r == 0 && bpf_map_get_next_key(gfd, NULL, &next) == 0) {
 		int more;
@@ -283,6 +283,6 @@ int maps_apply_guards(struct agent *a, char *err, size_t errsz)
 	}
 	free(want.k);
 	if (r == -ENOMEM)
-		snprintf(err, errsz, "guards: %s", strerror(ENOMEM));
+		pf_err_set(err, "guards: %s", strerror(ENOMEM));
 	return r;
 }

@@ -28,7 +28,7 @@ int syslog_priority(const char *decision)
  * dropped silently: it goes whole to stderr (the journal) and is counted. */
 void log_append(struct agent *a, const struct pf_buf *b)
 {
-	char why[512];
+	struct pf_err why = { "" };
 	int r = pf_auditlog_append_own(a->ev.log, b->data, b->len);
 
 	if (r < 0) {
@@ -36,8 +36,8 @@ void log_append(struct agent *a, const struct pf_buf *b)
 		warnx_("audit log %s: append failed (%s); line follows", a->paths.log, strerror(-r));
 		fwrite(b->data, 1, b->len, stderr);
 	}
-	if (pf_auditlog_take_error(a->ev.log, why, sizeof(why)))
-		warnx_("audit log %s: %s", a->paths.log, why);
+	if (pf_auditlog_take_error(a->ev.log, &why))
+		warnx_("audit log %s: %s", a->paths.log, why.msg);
 }
 
 static void json_field(struct pf_json *j, const struct rec_field *f)

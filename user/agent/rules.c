@@ -29,11 +29,12 @@ static void view_file(const struct agent *a, char *out, size_t outsz)
  * own files. Where a freeze is in force in the kernel (pinned at start, or
  * ours), they must agree with the view it was built from (-ESTALE,
  * reported as tamper). */
-static int view_check(struct agent *a, struct pf_view **ret, char *err, size_t errsz)
+static int view_check(struct agent *a, struct pf_view **ret, struct pf_err *err)
 {
 	const char *own[] = { a->paths.policy, a->pol->allowed_signers, a->paths.state_dir,
 			      a->paths.log_dir, a->k.self.exe };
-	char file[PATH_MAX], lerr[512];
+	char file[PATH_MAX];
+	struct pf_err lerr = { "" };
 	struct pf_view *now, *before = NULL;
 	int r = 0;
 
@@ -45,19 +46,19 @@ static int view_check(struct agent *a, struct pf_view **ret, char *err, size_t e
 	for (size_t i = 0; r == 0 && i < PF_ARRAY_SIZE(own); i++)
 		r = own[i] && own[i][0] == '/' ? pf_view_add(now, own[i]) : 0;
 	if (r < 0) {
-		snprintf(err, errsz, "recording the policy's paths: %s", strerror(-r));
+		pf_err_set(err, "recording the policy's paths: %s", strerror(-r));
 		pf_view_free(now);
 		return r;
 	}
 	if (a->st.mode != PF_MODE_OFF && (a->k.self.maps_existed || a->res)) {
 		view_file(a, file, sizeof(file));
-		r = pf_view_load(file, &before, lerr, sizeof(lerr));
+		r = pf_view_load(file, &before, &lerr);
 		if (r == -EINVAL)
-			warnx_("%s; not compared", lerr);
-		r = before ? pf_view_compare(before, now, kernel_protects, a, err, errsz) : 0;
+			warnx_("%s; not compared", lerr.msg);
+		r = before ? pf_view_compare(before, now, kernel_protects, a, err) : 0;
 		pf_view_free(before);
 		if (r < 0) {
-			log_record(a, "tamper", F_STR("op", "view"), F_STR("reason", err));
+			log_record(a, "tamper", F_STR("op", "view"), F_STR("reason", err->msg));
 			pf_view_free(now);
 			return r;
 		}
@@ -79,27 +80,27 @@ static void view_save(struct agent *a, const struct pf_view *v)
 		       strerror(-r));
 }
 
-int refresh_rules(struct agent *a, char *err, size_t errsz)
+int refresh_rules(struct agent *a, struct pf_err *err)
 {
 	struct pf_resolved *r = NULL;
 	struct pf_view *view = NULL;
 	int ret;
 
 	/* started by hand on a terminal: show where a large policy is */
-	ret = pf_resolve_progress(a->pol, &r, err, errsz,
+	ret = pf_resolve_progress(a->pol, &r, err,
 				  isatty(STDERR_FILENO) ? pf_cli_resolve_progress : NULL,
 				  (void *)"permafrostd");
 	if (ret < 0)
 		return ret;
 	a->k.self_paths.signers = a->pol->allowed_signers;
 	a->k.self_paths.enabled = a->pol->self_protect;
-	ret = pf_self_add_rules(r, &a->k.self_paths, &a->k.self, err, errsz);
+	ret = pf_self_add_rules(r, &a->k.self_paths, &a->k.self, err);
 	if (ret == 0)
-		ret = view_check(a, &view, err, errsz);
+		ret = view_check(a, &view, err);
 	if (ret == 0)
-		ret = maps_apply_rules(a, r, err, errsz);
+		ret = maps_apply_rules(a, r, err);
 	if (ret == 0)
-		ret = maps_apply_guards(a, err, errsz);
+		ret = maps_apply_guards(a, err);
 	if (ret < 0) {
 		pf_view_free(view);
 		pf_resolved_free(r);
@@ -120,8 +121,8 @@ int refresh_rules(struct agent *a, char *err, size_t errsz)
 int reload_policy(struct agent *a)
 {
 	struct pf_policy *np = NULL, *old = a->pol;
-	struct pf_error perr;
-	char err[1024];
+	struct pf_err perr;
+	struct pf_err err = { "" };
 	int r;
 
 	r = pf_policy_load(a->paths.policy, &np, &perr);
@@ -130,9 +131,9 @@ int reload_policy(struct agent *a)
 		return r;
 	}
 	a->pol = np;
-	r = refresh_rules(a, err, sizeof(err));
+	r = refresh_rules(a, &err);
 	if (r < 0) {
-		warnx_("reload: %s; keeping the current policy", err);
+		warnx_("reload: %s; keeping the current policy", err.msg);
 		a->pol = old;
 		pf_policy_free(np);
 		return r;

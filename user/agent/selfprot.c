@@ -44,7 +44,7 @@ static uint64_t fnv64(uint64_t h, const char *s)
 	return h;
 }
 
-int pf_self_init(struct pf_self *s, const struct pf_self_paths *p, char *err, size_t errsz)
+int pf_self_init(struct pf_self *s, const struct pf_self_paths *p, struct pf_err *err)
 {
 	struct stat st;
 	ssize_t n;
@@ -52,7 +52,7 @@ int pf_self_init(struct pf_self *s, const struct pf_self_paths *p, char *err, si
 	memset(s, 0, sizeof(*s));
 	n = readlink("/proc/self/exe", s->exe, sizeof(s->exe) - 1);
 	if (n < 0 || stat("/proc/self/exe", &st) < 0) {
-		snprintf(err, errsz, "/proc/self/exe: %s (is /proc mounted?)", strerror(errno));
+		pf_err_set(err, "/proc/self/exe: %s (is /proc mounted?)", strerror(errno));
 		return -errno;
 	}
 	s->exe[n] = 0;
@@ -67,7 +67,7 @@ int pf_self_init(struct pf_self *s, const struct pf_self_paths *p, char *err, si
 		s->paths_hash = 1;
 	if ((size_t)snprintf(s->maps_dir, sizeof(s->maps_dir), "%s/maps-v%d", p->pin_dir,
 			     PF_MAPS_VERSION) >= sizeof(s->maps_dir)) {
-		snprintf(err, errsz, "pin directory %s: path too long (limit %zu bytes)", p->pin_dir,
+		pf_err_set(err, "pin directory %s: path too long (limit %zu bytes)", p->pin_dir,
 			 sizeof(s->maps_dir) - 16);
 		return -ENAMETOOLONG;
 	}
@@ -83,7 +83,7 @@ static int open_pinned_map(const struct pf_self *s, const char *name, int rdonly
 	return bpf_obj_get_opts(path, &o);
 }
 
-int pf_self_check_pinned(struct pf_self *s, char *err, size_t errsz)
+int pf_self_check_pinned(struct pf_self *s, struct pf_err *err)
 {
 	struct pf_config c;
 	uint32_t zero = 0;
@@ -93,12 +93,12 @@ int pf_self_check_pinned(struct pf_self *s, char *err, size_t errsz)
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
-		snprintf(err, errsz, "%s/pf_config_map: %s", s->maps_dir, strerror(errno));
+		pf_err_set(err, "%s/pf_config_map: %s", s->maps_dir, strerror(errno));
 		return -errno;
 	}
 	s->maps_existed = 1;
 	if (bpf_map_lookup_elem(fd, &zero, &c) < 0) {
-		snprintf(err, errsz, "%s/pf_config_map: lookup: %s", s->maps_dir, strerror(errno));
+		pf_err_set(err, "%s/pf_config_map: lookup: %s", s->maps_dir, strerror(errno));
 		close(fd);
 		return -EIO;
 	}
@@ -115,16 +115,14 @@ int pf_self_check_pinned(struct pf_self *s, char *err, size_t errsz)
 		r = stat(exe, &st);
 		if ((r < 0 && (errno == EACCES || errno == EPERM)) ||
 		    (r == 0 && pf_kdev(st.st_dev) == c.agent_exe_dev && st.st_ino == c.agent_exe_ino)) {
-			snprintf(err, errsz,
-				 "another permafrostd (pid %u) is running with the pinned maps in %s",
+			pf_err_set(err, "another permafrostd (pid %u) is running with the pinned maps in %s",
 				 c.agent_tgid, s->maps_dir);
 			return -EBUSY;
 		}
 	}
 	if (c.mode == PF_MODE_ENFORCE && (c.flags & PF_CFG_SELF_PROTECT) && c.paths_hash &&
 	    c.paths_hash != s->paths_hash) {
-		snprintf(err, errsz,
-			 "the host is frozen by an agent started with other --policy/--state-dir/"
+		pf_err_set(err, "the host is frozen by an agent started with other --policy/--state-dir/"
 			 "--log/--pin-dir paths; start permafrostd with the same paths (or thaw "
 			 "first)");
 		return -EPERM;
@@ -133,7 +131,7 @@ int pf_self_check_pinned(struct pf_self *s, char *err, size_t errsz)
 }
 
 int pf_self_check_own_dir(const struct pf_self *s, struct bpf_object *obj, const char *what,
-			  const char *path, char *err, size_t errsz)
+			  const char *path, struct pf_err *err)
 {
 	struct bpf_map *rules = bpf_object__find_map_by_name(obj, "rules");
 	struct pf_rule r;
@@ -143,7 +141,7 @@ int pf_self_check_own_dir(const struct pf_self *s, struct bpf_object *obj, const
 	if (!s->maps_existed || !s->pinned_selfprot || !rules)
 		return 0;
 	if (stat(path, &st) < 0) {
-		snprintf(err, errsz, "%s %s: %s", what, path, strerror(errno));
+		pf_err_set(err, "%s %s: %s", what, path, strerror(errno));
 		return -errno;
 	}
 	k.dev = pf_kdev(st.st_dev);
@@ -151,8 +149,7 @@ int pf_self_check_own_dir(const struct pf_self *s, struct bpf_object *obj, const
 	if (bpf_map_lookup_elem(bpf_map__fd(rules), &k, &r) == 0 && r.kind == PF_RULE_PROTECT &&
 	    r.rule_id == PF_RULEID_SELF_RW)
 		return 0;
-	snprintf(err, errsz,
-		 "the %s %s here is not the one the freeze in force protects as Permafrost's "
+	pf_err_set(err, "the %s %s here is not the one the freeze in force protects as Permafrost's "
 		 "own: something is mounted over it in this agent's mount namespace (a drop-in "
 		 "of its unit with TemporaryFileSystem=, BindPaths= or RootDirectory=?); "
 		 "refusing to start (the pinned programs keep enforcing)",
@@ -161,13 +158,13 @@ int pf_self_check_own_dir(const struct pf_self *s, struct bpf_object *obj, const
 }
 
 int pf_self_pin_maps(struct pf_self *s, struct bpf_object *obj, uint64_t *ringbuf_size,
-		     char *err, size_t errsz)
+		     struct pf_err *err)
 {
 	struct bpf_map *m;
 	int r = pf_mkdir_p(s->maps_dir, 0700);
 
 	if (r < 0) {
-		snprintf(err, errsz, "%s: %s (%s)", s->maps_dir, strerror(-r), pf_self_pin_hint(-r));
+		pf_err_set(err, "%s: %s (%s)", s->maps_dir, strerror(-r), pf_self_pin_hint(-r));
 		return r;
 	}
 	bpf_object__for_each_map(m, obj) {
@@ -196,7 +193,7 @@ int pf_self_pin_maps(struct pf_self *s, struct bpf_object *obj, uint64_t *ringbu
 		}
 		r = bpf_map__set_pin_path(m, path);
 		if (r) {
-			snprintf(err, errsz, "pin path %s: %s", path, strerror(-r));
+			pf_err_set(err, "pin path %s: %s", path, strerror(-r));
 			return r;
 		}
 	}
@@ -328,7 +325,7 @@ static void set_identity(struct pf_config *c, const void *data)
 }
 
 int pf_self_setup(struct pf_self *s, struct bpf_object *obj, int lock_kernel, int self_protect,
-		  char *err, size_t errsz)
+		  struct pf_err *err)
 {
 	struct bpf_map *cfgm = bpf_object__find_map_by_name(obj, "pf_config_map");
 	struct bpf_map *own = bpf_object__find_map_by_name(obj, "own_maps");
@@ -343,26 +340,26 @@ int pf_self_setup(struct pf_self *s, struct bpf_object *obj, int lock_kernel, in
 	int r;
 
 	if (!cfgm || !own || !procs || !cgs || !aps) {
-		snprintf(err, errsz, "BPF object lacks a self-protection map");
+		pf_err_set(err, "BPF object lacks a self-protection map");
 		return -ENOENT;
 	}
 	/* Ourselves first: from here on the kernel knows the agent. */
 	r = bpf_map_update_elem(bpf_map__fd(procs), &tgid, &ap, BPF_NOEXIST);
 	if (r < 0 && errno != EEXIST) {
-		snprintf(err, errsz, "agent_procs: %s", strerror(errno));
+		pf_err_set(err, "agent_procs: %s", strerror(errno));
 		return -errno;
 	}
 	if (s->maps_existed) {
 		/* the agent reinstalls the live approvals from its state */
 		r = clear_map(bpf_map__fd(aps), sizeof(struct pf_akey));
 		if (r < 0) {
-			snprintf(err, errsz, "clearing the pinned approvals: %s", strerror(-r));
+			pf_err_set(err, "clearing the pinned approvals: %s", strerror(-r));
 			return r;
 		}
 	}
 	r = pf_config_edit(bpf_map__fd(cfgm), set_identity, &id);
 	if (r < 0) {
-		snprintf(err, errsz, "config update: %s", strerror(-r));
+		pf_err_set(err, "config update: %s", strerror(-r));
 		return r;
 	}
 	bpf_object__for_each_map(m, obj) {
@@ -370,26 +367,26 @@ int pf_self_setup(struct pf_self *s, struct bpf_object *obj, int lock_kernel, in
 
 		if (map_id(bpf_map__fd(m), &mid) < 0 ||
 		    bpf_map_update_elem(bpf_map__fd(own), &mid, &one, BPF_ANY) < 0) {
-			snprintf(err, errsz, "own_maps (%s): %s", bpf_map__name(m), strerror(errno));
+			pf_err_set(err, "own_maps (%s): %s", bpf_map__name(m), strerror(errno));
 			return -errno;
 		}
 	}
 	s->cg_known = 0;
 	r = record_cgroups(s, bpf_map__fd(cgs));
 	if (r < 0) {
-		snprintf(err, errsz, "agent_cgroups: %s", strerror(-r));
+		pf_err_set(err, "agent_cgroups: %s", strerror(-r));
 		return r;
 	}
 	return 0;
 }
 
-static int add(struct pf_resolved *r, const char *path, uint32_t id, char *err, size_t errsz)
+static int add(struct pf_resolved *r, const char *path, uint32_t id, struct pf_err *err)
 {
-	return path && path[0] == '/' ? pf_resolved_add_self(r, path, id, err, errsz) : 0;
+	return path && path[0] == '/' ? pf_resolved_add_self(r, path, id, err) : 0;
 }
 
 int pf_self_add_rules(struct pf_resolved *r, const struct pf_self_paths *p,
-		      const struct pf_self *s, char *err, size_t errsz)
+		      const struct pf_self *s, struct pf_err *err)
 {
 	char *logdir = NULL, mapped[MAX_MAPPED][512];
 	size_t n_mapped = 0;
@@ -398,12 +395,12 @@ int pf_self_add_rules(struct pf_resolved *r, const struct pf_self_paths *p,
 	int rc = 0;
 
 	if (!p->enabled)
-		return pf_resolved_finish(r, err, errsz);
-	rc = rc ? rc : add(r, s->exe, PF_RULEID_SELF_RO, err, errsz);
-	rc = rc ? rc : add(r, p->policy, PF_RULEID_SELF_RO, err, errsz);
-	rc = rc ? rc : add(r, p->signers, PF_RULEID_SELF_RO, err, errsz);
+		return pf_resolved_finish(r, err);
+	rc = rc ? rc : add(r, s->exe, PF_RULEID_SELF_RO, err);
+	rc = rc ? rc : add(r, p->policy, PF_RULEID_SELF_RO, err);
+	rc = rc ? rc : add(r, p->signers, PF_RULEID_SELF_RO, err);
 	for (size_t i = 0; rc == 0 && i < PF_ARRAY_SIZE(fixed_ro); i++)
-		rc = add(r, fixed_ro[i], PF_RULEID_SELF_RO, err, errsz);
+		rc = add(r, fixed_ro[i], PF_RULEID_SELF_RO, err);
 	/* the loader and every library mapped into the agent: replacing one
 	 * would run foreign code as the agent at its next start */
 	f = fopen("/proc/self/maps", "re");
@@ -427,20 +424,20 @@ int pf_self_add_rules(struct pf_resolved *r, const struct pf_self_paths *p,
 			break;
 		}
 		snprintf(mapped[n_mapped++], sizeof(mapped[0]), "%s", path);
-		rc = add(r, path, PF_RULEID_SELF_RO, err, errsz);
+		rc = add(r, path, PF_RULEID_SELF_RO, err);
 	}
 	if (f)
 		fclose(f);
-	rc = rc ? rc : add(r, p->state_dir, PF_RULEID_SELF_RW, err, errsz);
+	rc = rc ? rc : add(r, p->state_dir, PF_RULEID_SELF_RW, err);
 	if (rc == 0 && p->state_dir && p->state_dir[0] == '/') {
 		/* the inbox stays writable: tokens are dropped there while
 		 * frozen (each is verified; outcomes are in the audit log) */
 		char inbox[PATH_MAX];
 		if ((size_t)snprintf(inbox, sizeof(inbox), "%s/inbox", p->state_dir) < sizeof(inbox))
-			rc = pf_resolved_add_self_exempt(r, inbox, PF_RULEID_SELF_RW, err, errsz);
+			rc = pf_resolved_add_self_exempt(r, inbox, PF_RULEID_SELF_RW, err);
 	}
-	rc = rc ? rc : add(r, p->pin_dir, PF_RULEID_SELF_RW, err, errsz);
-	rc = rc ? rc : add(r, p->boot_id_file, PF_RULEID_SELF_RW, err, errsz);
+	rc = rc ? rc : add(r, p->pin_dir, PF_RULEID_SELF_RW, err);
+	rc = rc ? rc : add(r, p->boot_id_file, PF_RULEID_SELF_RW, err);
 	if (rc == 0 && p->log_path) {
 		char *slash;
 
@@ -450,13 +447,13 @@ int pf_self_add_rules(struct pf_resolved *r, const struct pf_self_paths *p,
 		slash = strrchr(logdir, '/');
 		if (slash && slash != logdir) {
 			*slash = 0;
-			rc = add(r, logdir, PF_RULEID_SELF_RW, err, errsz);
+			rc = add(r, logdir, PF_RULEID_SELF_RW, err);
 		}
 		free(logdir);
 	}
 	if (rc < 0)
 		return rc;
-	return pf_resolved_finish(r, err, errsz);
+	return pf_resolved_finish(r, err);
 }
 
 static int prog_info(int fd, struct bpf_prog_info *info, uint32_t *ids, uint32_t n_ids)
@@ -570,12 +567,12 @@ const char *pf_self_pin_hint(int err)
 	}
 }
 
-int pf_self_oom_protect(char *err, size_t errsz)
+int pf_self_oom_protect(struct pf_err *err)
 {
 	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
 
 	if (fd < 0 || pf_write_all(fd, "-1000\n", 6) < 0) {
-		snprintf(err, errsz, "/proc/self/oom_score_adj: %s", strerror(errno));
+		pf_err_set(err, "/proc/self/oom_score_adj: %s", strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -errno;

@@ -13,6 +13,8 @@
 #ifndef PF_SELFPROT_H
 #define PF_SELFPROT_H
 
+#include "err.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <bpf/libbpf.h>
@@ -43,13 +45,13 @@ struct pf_self {
 };
 
 /* Fills @s (exe identity, paths hash, maps dir). */
-int pf_self_init(struct pf_self *s, const struct pf_self_paths *p, char *err, size_t errsz);
+int pf_self_init(struct pf_self *s, const struct pf_self_paths *p, struct pf_err *err);
 
 /* Before loading: refuses (-EBUSY / -EPERM with a message) when the pinned
  * config shows another live agent, or a frozen host run by an agent with
  * other paths (a second permafrostd must not take over with a policy of
  * its choosing). */
-int pf_self_check_pinned(struct pf_self *s, char *err, size_t errsz);
+int pf_self_check_pinned(struct pf_self *s, struct pf_err *err);
 
 /* After loading onto pinned maps, before resolving: @path (the state or
  * log directory) must be the object the pinned rules protect as
@@ -57,19 +59,19 @@ int pf_self_check_pinned(struct pf_self *s, char *err, size_t errsz);
  * namespace (-ESTALE with @err). Nothing to compare (0): no pinned maps,
  * or self-protection off in them. */
 int pf_self_check_own_dir(const struct pf_self *s, struct bpf_object *obj, const char *what,
-			  const char *path, char *err, size_t errsz);
+			  const char *path, struct pf_err *err);
 
 /* Before loading: pins every map of @obj under s->maps_dir (reusing what
  * is there); a pinned ring buffer keeps its size (warned about when the
  * policy asks for another). */
 int pf_self_pin_maps(struct pf_self *s, struct bpf_object *obj, uint64_t *ringbuf_size,
-		     char *err, size_t errsz);
+		     struct pf_err *err);
 
 /* After loading: the config's agent identity and lock flag, the own-map
  * ids, this process in agent_procs, the agent's cgroups; with reused maps
  * the stale approvals are cleared (the agent reinstalls the live ones). */
 int pf_self_setup(struct pf_self *s, struct bpf_object *obj, int lock_kernel, int self_protect,
-		  char *err, size_t errsz);
+		  struct pf_err *err);
 
 /* Re-records the agent's cgroups when it has been moved (or cgroup v2
  * mounted since): called from the main loop, about once a second. */
@@ -78,7 +80,7 @@ void pf_self_refresh(struct pf_self *s, struct bpf_object *obj);
 /* Adds the implicit protect rules for Permafrost's own files to @r (and
  * finishes it). */
 int pf_self_add_rules(struct pf_resolved *r, const struct pf_self_paths *p,
-		      const struct pf_self *s, char *err, size_t errsz);
+		      const struct pf_self *s, struct pf_err *err);
 
 /* Can the pinned link set @dir be adopted as it is? 1: complete and the
  * same programs (tags) as @obj's, using the pinned maps; 0: a complete set
@@ -93,6 +95,6 @@ void pf_self_unpin_maps(const struct pf_self *s);
 const char *pf_self_pin_hint(int err);
 
 /* oom_score_adj -1000 (needs CAP_SYS_RESOURCE: call before dropping it). */
-int pf_self_oom_protect(char *err, size_t errsz);
+int pf_self_oom_protect(struct pf_err *err);
 
 #endif

@@ -76,24 +76,24 @@ int64_t token_clock_ns(struct agent *a)
 }
 
 int verify_token(struct agent *a, const struct pf_approve_input *in, const char *allow_id,
-		 struct pf_approval **ret, char *err, size_t errsz)
+		 struct pf_approval **ret, struct pf_err *err)
 {
 	struct used_ctx uc = { .a = a, .allow_id = allow_id };
 	struct pf_signers *signers = NULL;
-	struct pf_errbuf e = { { 0 } };
+	struct pf_err e = { { 0 } };
 	struct pf_approve_ctx ctx = { 0 };
 	const char *rule = NULL;
 	char machine_id[33];
 	int r;
 
 	if (!a->pol->allowed_signers) {
-		snprintf(err, errsz, "the policy names no allowed-signers file: no token can be "
+		pf_err_set(err, "the policy names no allowed-signers file: no token can be "
 				     "verified");
 		return -EACCES;
 	}
 	r = pf_signers_load(a->pol->allowed_signers, &signers, &e);
 	if (r < 0) {
-		snprintf(err, errsz, "%s", e.msg);
+		pf_err_set(err, "%s", e.msg);
 		return r;
 	}
 	read_machine_id(machine_id);
@@ -110,7 +110,7 @@ int verify_token(struct agent *a, const struct pf_approve_input *in, const char 
 	ctx.used_data = &uc;
 	r = pf_approve_verify(&ctx, in, ret, &rule, &e);
 	if (r < 0)
-		snprintf(err, errsz, "%s%s%s", rule ? rule : "", rule ? ": " : "", e.msg);
+		pf_err_set(err, "%s%s%s", rule ? rule : "", rule ? ": " : "", e.msg);
 	pf_signers_free(signers);
 	return r;
 }

@@ -139,7 +139,7 @@ static void check_sig(const struct pf_approve_ctx *ctx, struct eval *ev, struct 
 	const struct pf_signer *first_bad = NULL;
 	struct goodsig g = { 0 };
 	char fp[PF_SSHKEY_FP_LEN], names[256], tb[32], why[160];
-	struct pf_errbuf e;
+	struct pf_err e;
 	uint8_t flags = 0;
 	bool any = false, need_uv = false, uv_only = true;
 	int r;
@@ -238,7 +238,7 @@ static void walk_sigs(const struct pf_approve_ctx *ctx, struct eval *ev, const c
 		size_t avail = len - off, used = 0, bl = 0;
 		uint8_t *blob = NULL;
 		struct pf_sshsig *sig = NULL;
-		struct pf_errbuf e;
+		struct pf_err e;
 		size_t idx = ev->n_sigs + 1;
 		int r;
 
@@ -378,7 +378,7 @@ static int evaluate(const struct pf_approve_ctx *ctx, const struct pf_approve_in
 	struct pf_approval *a = NULL;
 	char t1[32], t2[32], buf[1024];
 	size_t body_len;
-	struct pf_errbuf e;
+	struct pf_err e;
 	unsigned required = 0;
 	bool requester_signed = false;
 	int r;
@@ -602,7 +602,7 @@ int pf_approve_explain(const struct pf_approve_ctx *ctx, const struct pf_approve
 
 int pf_approve_verify(const struct pf_approve_ctx *ctx, const struct pf_approve_input *in,
 		      struct pf_approval **ret_approval, const char **ret_rule,
-		      struct pf_errbuf *err)
+		      struct pf_err *err)
 {
 	static const char *const names[] = {
 		"format", "signatures", "host", "not-before", "not-after",
@@ -622,7 +622,7 @@ int pf_approve_verify(const struct pf_approve_ctx *ctx, const struct pf_approve_
 	}
 	for (size_t i = 0; i < x->n_rules; i++)
 		if (!x->rules[i].ok) {
-			pf_errbuf_set(err, "%s", x->rules[i].message);
+			pf_err_set(err, "%s", x->rules[i].message);
 			if (ret_rule) {
 				*ret_rule = "unknown";
 				for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)

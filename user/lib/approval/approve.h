@@ -43,6 +43,8 @@
 #ifndef PF_APPROVE_H
 #define PF_APPROVE_H
 
+#include "err.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -108,13 +110,13 @@ void pf_approval_free(struct pf_approval *a);
  * name on refusal (static string). */
 int pf_approve_verify(const struct pf_approve_ctx *ctx, const struct pf_approve_input *in,
 		      struct pf_approval **ret_approval, const char **ret_rule,
-		      struct pf_errbuf *err);
+		      struct pf_err *err);
 
 /* Rule-by-rule explanation for `permafrost token verify`. */
 struct pf_rule_result {
 	char rule[PF_RULE_NAME_MAX]; /* "format", "signatures", "host", ... */
 	bool ok;
-	char message[PF_ERRBUF_MAX];
+	char message[PF_ERR_MAX];
 };
 
 struct pf_explanation {

@@ -24,7 +24,7 @@ static int push(struct pf_used *u, const char *id)
 	return 0;
 }
 
-int pf_used_load(const char *dir, struct pf_used *ret, char *err, size_t errsz)
+int pf_used_load(const char *dir, struct pf_used *ret, struct pf_err *err)
 {
 	struct pf_used u = { 0 };
 	char *path = pf_path_join(dir, PF_USED_FILE), *buf = NULL;
@@ -40,7 +40,7 @@ int pf_used_load(const char *dir, struct pf_used *ret, char *err, size_t errsz)
 		return 0;
 	}
 	if (r < 0) {
-		snprintf(err, errsz, "%s: %s", path, strerror(-r));
+		pf_err_set(err, "%s: %s", path, strerror(-r));
 		free(path);
 		return r;
 	}
@@ -55,7 +55,7 @@ int pf_used_load(const char *dir, struct pf_used *ret, char *err, size_t errsz)
 			 * so the next append starts on a fresh line. */
 			if (truncate(path, (off_t)pos) < 0) {
 				r = -errno;
-				snprintf(err, errsz, "%s: truncating a torn last line: %s", path,
+				pf_err_set(err, "%s: truncating a torn last line: %s", path,
 					 strerror(errno));
 				goto out;
 			}
@@ -63,13 +63,13 @@ int pf_used_load(const char *dir, struct pf_used *ret, char *err, size_t errsz)
 		}
 		n = (size_t)(nl - (buf + pos));
 		if (!id_ok(buf + pos, n)) {
-			snprintf(err, errsz, "%s:%zu: expected a 32-hex token id", path, line);
+			pf_err_set(err, "%s:%zu: expected a 32-hex token id", path, line);
 			r = -EINVAL;
 			goto out;
 		}
 		r = push(&u, buf + pos);
 		if (r < 0) {
-			snprintf(err, errsz, "%s:%zu: %s", path, line, strerror(-r));
+			pf_err_set(err, "%s:%zu: %s", path, line, strerror(-r));
 			goto out;
 		}
 		pos += n + 1;

@@ -8,6 +8,8 @@
 #ifndef PF_APSTORE_H
 #define PF_APSTORE_H
 
+#include "err.h"
+
 #include <stddef.h>
 
 #define PF_USED_MAX 1000000
@@ -21,7 +23,7 @@ struct pf_used {
 
 /* Loads @dir/used-tokens (absent: empty). A malformed line is an error
  * naming file:line. */
-int pf_used_load(const char *dir, struct pf_used *ret, char *err, size_t errsz);
+int pf_used_load(const char *dir, struct pf_used *ret, struct pf_err *err);
 int pf_used_has(const struct pf_used *u, const char *id);
 /* Appends and fsyncs; -EEXIST if already recorded. */
 int pf_used_add(const char *dir, struct pf_used *u, const char *id);

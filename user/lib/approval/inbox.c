@@ -40,43 +40,43 @@ int pf_inbox_dest_name(const char *name, unsigned k, char *out, size_t outsz)
 	return 0;
 }
 
-static int mkdir_checked(int at, const char *path, const char *shown, char *err, size_t errsz)
+static int mkdir_checked(int at, const char *path, const char *shown, struct pf_err *err)
 {
 	struct stat st;
 
 	if (mkdirat(at, path, 0700) < 0 && errno != EEXIST) {
-		snprintf(err, errsz, "inbox %s: %s", shown, strerror(errno));
+		pf_err_set(err, "inbox %s: %s", shown, strerror(errno));
 		return -errno;
 	}
 	if (fstatat(at, path, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		snprintf(err, errsz, "inbox %s: %s", shown, strerror(errno));
+		pf_err_set(err, "inbox %s: %s", shown, strerror(errno));
 		return -errno;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		snprintf(err, errsz, "inbox %s: exists and is not a directory (a symlink is refused)",
+		pf_err_set(err, "inbox %s: exists and is not a directory (a symlink is refused)",
 			 shown);
 		return -ENOTDIR;
 	}
 	return 0;
 }
 
-int pf_inbox_prepare(const char *inbox_dir, char *err, size_t errsz)
+int pf_inbox_prepare(const char *inbox_dir, struct pf_err *err)
 {
 	const char *subs[] = { PF_INBOX_ACCEPTED, PF_INBOX_REJECTED };
 	int dfd, r;
 
-	r = mkdir_checked(AT_FDCWD, inbox_dir, inbox_dir, err, errsz);
+	r = mkdir_checked(AT_FDCWD, inbox_dir, inbox_dir, err);
 	if (r < 0)
 		return r;
 	dfd = open(inbox_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0) {
-		snprintf(err, errsz, "inbox %s: %s", inbox_dir, strerror(errno));
+		pf_err_set(err, "inbox %s: %s", inbox_dir, strerror(errno));
 		return -errno;
 	}
 	for (size_t i = 0; i < PF_ARRAY_SIZE(subs) && r == 0; i++) {
 		char shown[4096];
 		snprintf(shown, sizeof(shown), "%s/%s", inbox_dir, subs[i]);
-		r = mkdir_checked(dfd, subs[i], shown, err, errsz);
+		r = mkdir_checked(dfd, subs[i], shown, err);
 	}
 	close(dfd);
 	return r;
@@ -274,7 +274,7 @@ static int handle(int dfd, const char *name, pf_inbox_decide_fn decide, pf_inbox
 }
 
 int pf_inbox_scan(const char *inbox_dir, pf_inbox_decide_fn decide, pf_inbox_report_fn report,
-		  void *data, bool *ret_more, char *err, size_t errsz)
+		  void *data, bool *ret_more, struct pf_err *err)
 {
 	char *names[PF_INBOX_MAX_PER_SCAN];
 	size_t n = 0;
@@ -285,12 +285,12 @@ int pf_inbox_scan(const char *inbox_dir, pf_inbox_decide_fn decide, pf_inbox_rep
 
 	dfd = open(inbox_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0) {
-		snprintf(err, errsz, "inbox %s: %s", inbox_dir, strerror(errno));
+		pf_err_set(err, "inbox %s: %s", inbox_dir, strerror(errno));
 		return -errno;
 	}
 	d = fdopendir(dup(dfd));
 	if (!d) {
-		snprintf(err, errsz, "inbox %s: %s", inbox_dir, strerror(errno));
+		pf_err_set(err, "inbox %s: %s", inbox_dir, strerror(errno));
 		close(dfd);
 		return -EIO;
 	}

@@ -24,6 +24,8 @@
 #ifndef PF_INBOX_H
 #define PF_INBOX_H
 
+#include "err.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -69,11 +71,11 @@ typedef void (*pf_inbox_report_fn)(void *data, const char *name, bool accepted,
 
 /* Creates @inbox_dir and its two subdirectories (mode 0700) if missing.
  * Refuses (-ENOTDIR) a path that is a symlink or not a directory. */
-int pf_inbox_prepare(const char *inbox_dir, char *err, size_t errsz);
+int pf_inbox_prepare(const char *inbox_dir, struct pf_err *err);
 
 /* One scan; returns the number of files handled, or a negative errno when
  * the directory cannot be read (message in @err). */
 int pf_inbox_scan(const char *inbox_dir, pf_inbox_decide_fn decide, pf_inbox_report_fn report,
-		  void *data, bool *ret_more, char *err, size_t errsz);
+		  void *data, bool *ret_more, struct pf_err *err);
 
 #endif

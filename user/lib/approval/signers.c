@@ -96,13 +96,13 @@ static bool blank(char c)
 
 /* Checks one item of a comma-separated list, the @count-th of its line.
  * Messages are without the FILE:LINE prefix; the caller adds it. */
-typedef int (*item_check_fn)(const char *s, size_t n, size_t count, struct pf_errbuf *err);
+typedef int (*item_check_fn)(const char *s, size_t n, size_t count, struct pf_err *err);
 
 /* Appends a copy of every item of the comma-separated list s[0..n) to the
  * vector *@v of *@count, each checked by @check first (an empty item, a
  * trailing comma's included). */
 static int parse_list(const char *s, size_t n, item_check_fn check, char ***v, size_t *count,
-		      struct pf_errbuf *err)
+		      struct pf_err *err)
 {
 	for (size_t i = 0; i <= n;) {
 		size_t j = i;
@@ -127,7 +127,7 @@ static int parse_list(const char *s, size_t n, item_check_fn check, char ***v, s
 	return 0;
 }
 
-static int check_principal(const char *s, size_t n, size_t count, struct pf_errbuf *err)
+static int check_principal(const char *s, size_t n, size_t count, struct pf_err *err)
 {
 	if (n == 0)
 		return pf_err(err, -EBADMSG, "empty principal name");
@@ -148,7 +148,7 @@ static int check_principal(const char *s, size_t n, size_t count, struct pf_errb
 	return 0;
 }
 
-static int check_namespace(const char *s, size_t n, size_t count, struct pf_errbuf *err)
+static int check_namespace(const char *s, size_t n, size_t count, struct pf_err *err)
 {
 	if (n == 0)
 		return pf_err(err, -EBADMSG, "namespaces: empty namespace");
@@ -168,7 +168,7 @@ static int check_namespace(const char *s, size_t n, size_t count, struct pf_errb
 }
 
 static int parse_principals(struct pf_signer *e, const char *s, size_t n,
-			    struct pf_errbuf *err)
+			    struct pf_err *err)
 {
 	if (n > 0 && s[0] == '"')
 		return pf_err(err, -EBADMSG, "quoted principals are not supported");
@@ -176,7 +176,7 @@ static int parse_principals(struct pf_signer *e, const char *s, size_t n,
 }
 
 static int parse_namespaces(struct pf_signer *e, const char *s, size_t n,
-			    struct pf_errbuf *err)
+			    struct pf_err *err)
 {
 	e->namespaces = calloc(1, sizeof(char *)); /* non-NULL even if it fails later */
 	if (!e->namespaces)
@@ -185,7 +185,7 @@ static int parse_namespaces(struct pf_signer *e, const char *s, size_t n,
 }
 
 /* YYYYMMDD[HHMM[SS]]Z */
-static int parse_ossh_time(const char *s, size_t n, int64_t *ret, struct pf_errbuf *err,
+static int parse_ossh_time(const char *s, size_t n, int64_t *ret, struct pf_err *err,
 			   const char *opt)
 {
 	char iso[PF_TOKEN_TIME_LEN + 1];
@@ -212,7 +212,7 @@ static int parse_ossh_time(const char *s, size_t n, int64_t *ret, struct pf_errb
 /* Options field: opt[="value"] separated by commas, ends at an unquoted
  * blank. *io is the offset in line; advanced past the field. */
 static int parse_options(struct pf_signer *e, const char *l, size_t ll, size_t *io,
-			 struct pf_errbuf *err)
+			 struct pf_err *err)
 {
 	size_t i = *io;
 	bool seen_ns = false;
@@ -321,7 +321,7 @@ static bool field_has_eq(const char *s, size_t n)
 	return false;
 }
 
-static int parse_line(struct pf_signer *e, const char *l, size_t ll, struct pf_errbuf *err)
+static int parse_line(struct pf_signer *e, const char *l, size_t ll, struct pf_err *err)
 {
 	size_t i = 0, ps;
 	int r;
@@ -351,7 +351,7 @@ static int parse_line(struct pf_signer *e, const char *l, size_t ll, struct pf_e
 }
 
 int pf_signers_parse(const char *data, size_t len, const char *filename,
-		     struct pf_signers **ret_signers, struct pf_errbuf *err)
+		     struct pf_signers **ret_signers, struct pf_err *err)
 {
 	struct pf_signers *s;
 	const char *fn = filename ? filename : "allowed_signers";
@@ -419,15 +419,15 @@ int pf_signers_parse(const char *data, size_t len, const char *filename,
 	return 0;
 fail:
 	if (r != -ENOMEM)
-		pf_errbuf_prefix(err, "%s:%u", s->filename, line);
+		pf_err_prefix(err, "%s:%u", s->filename, line);
 	else
-		pf_errbuf_set(err, "%s:%u: out of memory", s->filename, line);
+		pf_err_set(err, "%s:%u: out of memory", s->filename, line);
 	pf_signers_free(s);
 	return r;
 }
 
 int pf_signers_load(const char *path, struct pf_signers **ret_signers,
-		    struct pf_errbuf *err)
+		    struct pf_err *err)
 {
 	struct stat st;
 	char *buf = NULL;

@@ -39,6 +39,8 @@
 #ifndef PF_SIGNERS_H
 #define PF_SIGNERS_H
 
+#include "err.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -77,11 +79,11 @@ struct pf_signers {
 /* Parses an allowed_signers file held in memory; filename is only used in
  * messages. An empty file gives zero entries. */
 int pf_signers_parse(const char *data, size_t len, const char *filename,
-		     struct pf_signers **ret_signers, struct pf_errbuf *err);
+		     struct pf_signers **ret_signers, struct pf_err *err);
 /* Reads path (a regular file of at most PF_SIGNERS_MAX_FILE bytes) and
  * parses it. */
 int pf_signers_load(const char *path, struct pf_signers **ret_signers,
-		    struct pf_errbuf *err);
+		    struct pf_err *err);
 void pf_signers_free(struct pf_signers *s);
 
 /* Whether the entry allows signatures in namespace ns. */

@@ -10,45 +10,6 @@
 
 /* ---- error message buffer --------------------------------------------- */
 
-void pf_errbuf_set(struct pf_errbuf *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-}
-
-void pf_errbuf_prefix(struct pf_errbuf *err, const char *fmt, ...)
-{
-	char prefix[PF_ERRBUF_MAX], old[PF_ERRBUF_MAX];
-	va_list ap;
-
-	if (!err)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(prefix, sizeof(prefix), fmt, ap);
-	va_end(ap);
-	memcpy(old, err->msg, sizeof(old));
-	old[sizeof(old) - 1] = '\0';
-	if (snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old) < 0)
-		err->msg[0] = '\0';
-}
-
-int pf_err(struct pf_errbuf *err, int errno_neg, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err) {
-		va_start(ap, fmt);
-		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-		va_end(ap);
-	}
-	return errno_neg;
-}
-
 /* ---- reader ----------------------------------------------------------- */
 
 void pf_sshbuf_init(struct pf_sshbuf *b, const void *data, size_t len)
@@ -434,7 +395,7 @@ static bool line_is(const char *line, size_t n, const char *what,
 
 int pf_armor_decode(const char *text, size_t len, const char *label,
 		    size_t max_out, uint8_t **ret_blob, size_t *ret_len,
-		    size_t *ret_used, struct pf_errbuf *err)
+		    size_t *ret_used, struct pf_err *err)
 {
 	size_t off = 0, n, b64_len = 0, b64_start, outlen;
 	uint8_t *blob = NULL;
@@ -488,7 +449,7 @@ int pf_armor_decode(const char *text, size_t len, const char *label,
 	}
 	r = pf_base64_decode(b64, b64_len, blob, b64_len / 4 * 3 + 1, &outlen);
 	if (r < 0) {
-		pf_errbuf_set(err, "armor: invalid base64");
+		pf_err_set(err, "armor: invalid base64");
 		goto out;
 	}
 	if (outlen > max_out) {

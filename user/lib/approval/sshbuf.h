@@ -20,28 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* ---- error message buffer --------------------------------------------- */
-
-/* Longest message kept by a pf_errbuf, including the NUL. */
-#define PF_ERRBUF_MAX 512
-
-/* Human-readable reason for the last failure. Filled only on failure; may
- * be passed as NULL by callers that only want the errno. */
-struct pf_errbuf {
-	char msg[PF_ERRBUF_MAX];
-};
-
-/* Formats into err (if non-NULL), truncating silently. */
-void pf_errbuf_set(struct pf_errbuf *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-/* Prefixes the existing message with "prefix: ". */
-void pf_errbuf_prefix(struct pf_errbuf *err, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-/* Sets the message and returns errno_neg, for `return pf_err(e, -EX, ...)`. */
-int pf_err(struct pf_errbuf *err, int errno_neg, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+#include "err.h"
 
 /* ---- reader ----------------------------------------------------------- */
 
@@ -135,7 +114,7 @@ int pf_base64_encode(const uint8_t *in, size_t n, bool pad, char *out,
  * a sequence of blocks. */
 int pf_armor_decode(const char *text, size_t len, const char *label,
 		    size_t max_out, uint8_t **ret_blob, size_t *ret_len,
-		    size_t *ret_used, struct pf_errbuf *err);
+		    size_t *ret_used, struct pf_err *err);
 
 /* Encodes blob as an armored block with 70-character lines, as ssh-keygen
  * does. *ret_text is allocated and NUL-terminated. */

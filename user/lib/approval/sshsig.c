@@ -176,7 +176,7 @@ out:
 
 /* ---- key parsing ------------------------------------------------------ */
 
-static int parse_key(struct pf_sshbuf *b, struct pf_sshkey *k, struct pf_errbuf *err)
+static int parse_key(struct pf_sshbuf *b, struct pf_sshkey *k, struct pf_err *err)
 {
 	const uint8_t *tp, *p, *q;
 	size_t tn, n, qn;
@@ -256,7 +256,7 @@ static int parse_key(struct pf_sshbuf *b, struct pf_sshkey *k, struct pf_errbuf 
 }
 
 int pf_sshkey_from_blob(const void *blob, size_t len, struct pf_sshkey **ret_key,
-			struct pf_errbuf *err)
+			struct pf_err *err)
 {
 	struct pf_sshkey *k;
 	struct pf_sshbuf b;
@@ -291,7 +291,7 @@ static bool is_blank(char c)
 }
 
 int pf_sshkey_from_line(const char *line, size_t len, struct pf_sshkey **ret_key,
-			struct pf_errbuf *err)
+			struct pf_err *err)
 {
 	size_t i = 0, ts, tl, bs, bl, dl;
 	struct pf_sshkey *k = NULL;
@@ -433,7 +433,7 @@ static int dup_raw(struct pf_sshsig *s, const uint8_t *p, size_t n)
 }
 
 /* ECDSA signature blob: mpint r || mpint s -> DER for EVP. */
-static int ecdsa_to_der(struct pf_sshbuf *b, struct pf_sshsig *s, struct pf_errbuf *err)
+static int ecdsa_to_der(struct pf_sshbuf *b, struct pf_sshsig *s, struct pf_err *err)
 {
 	const uint8_t *rp, *sp;
 	size_t rn, sn;
@@ -467,7 +467,7 @@ static int ecdsa_to_der(struct pf_sshbuf *b, struct pf_sshsig *s, struct pf_errb
 	return r;
 }
 
-static int parse_signature(struct pf_sshbuf *b, struct pf_sshsig *s, struct pf_errbuf *err)
+static int parse_signature(struct pf_sshbuf *b, struct pf_sshsig *s, struct pf_err *err)
 {
 	const uint8_t *tp, *p;
 	size_t tn, n;
@@ -555,7 +555,7 @@ static int parse_signature(struct pf_sshbuf *b, struct pf_sshsig *s, struct pf_e
 }
 
 int pf_sshsig_from_blob(const void *blob, size_t len, const char *ns,
-			struct pf_sshsig **ret_sig, struct pf_errbuf *err)
+			struct pf_sshsig **ret_sig, struct pf_err *err)
 {
 	struct pf_sshbuf b, kb, sb;
 	struct pf_sshsig *s = NULL;
@@ -635,7 +635,7 @@ fail:
 
 int pf_sshsig_from_armor(const char *text, size_t len, const char *ns,
 			 struct pf_sshsig **ret_sig, size_t *ret_used,
-			 struct pf_errbuf *err)
+			 struct pf_err *err)
 {
 	uint8_t *blob = NULL;
 	size_t bl, used;
@@ -701,7 +701,7 @@ static int evp_verify(EVP_PKEY *pkey, const EVP_MD *md, const uint8_t *sig, size
 }
 
 int pf_sshsig_verify(const struct pf_sshsig *sig, const void *msg, size_t len,
-		     uint8_t *ret_sk_flags, struct pf_errbuf *err)
+		     uint8_t *ret_sk_flags, struct pf_err *err)
 {
 	const struct pf_sshkey *k = sig->key;
 	bool sk = k->type == PF_KEY_SK_ED25519 || k->type == PF_KEY_SK_ECDSA_P256;

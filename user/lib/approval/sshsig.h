@@ -22,10 +22,12 @@
  * Errors: -EBADMSG malformed, -EMSGSIZE over a limit, -EOPNOTSUPP
  * unsupported algorithm or key, -EKEYREJECTED refused key (too small,
  * invalid point), -EBADE signature does not verify, -EPERM FIDO
- * user-presence missing, -ENOMEM. A message is left in the pf_errbuf.
+ * user-presence missing, -ENOMEM. A message is left in the struct pf_err.
  */
 #ifndef PF_SSHSIG_H
 #define PF_SSHSIG_H
+
+#include "err.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -67,11 +69,11 @@ struct pf_sshkey; /* opaque */
 /* Parses a wire-format public key blob (as in SSHSIG and authorized_keys
  * base64). Trailing bytes are refused. */
 int pf_sshkey_from_blob(const void *blob, size_t len, struct pf_sshkey **ret_key,
-			struct pf_errbuf *err);
+			struct pf_err *err);
 /* Parses "type base64 [comment]" (one line, no LF; single spaces or tabs
  * between fields). The type must name the same key type as the blob. */
 int pf_sshkey_from_line(const char *line, size_t len, struct pf_sshkey **ret_key,
-			struct pf_errbuf *err);
+			struct pf_err *err);
 void pf_sshkey_free(struct pf_sshkey *key);
 
 enum pf_keytype pf_sshkey_type(const struct pf_sshkey *key);
@@ -93,13 +95,13 @@ struct pf_sshsig; /* opaque */
 
 /* Parses a decoded SSHSIG blob; namespace must equal ns exactly. */
 int pf_sshsig_from_blob(const void *blob, size_t len, const char *ns,
-			struct pf_sshsig **ret_sig, struct pf_errbuf *err);
+			struct pf_sshsig **ret_sig, struct pf_err *err);
 /* Parses one armored "-----BEGIN SSH SIGNATURE-----" block at the start of
  * text (at most PF_SSHSIG_MAX_ARMOR bytes of it are looked at); *ret_used
  * is the number of bytes consumed including the END line's LF. */
 int pf_sshsig_from_armor(const char *text, size_t len, const char *ns,
 			 struct pf_sshsig **ret_sig, size_t *ret_used,
-			 struct pf_errbuf *err);
+			 struct pf_err *err);
 void pf_sshsig_free(struct pf_sshsig *sig);
 
 const struct pf_sshkey *pf_sshsig_key(const struct pf_sshsig *sig);
@@ -109,6 +111,6 @@ const char *pf_sshsig_hashalg(const struct pf_sshsig *sig);
 /* Verifies sig over msg[0..len). On success *ret_sk_flags (may be NULL)
  * receives the FIDO flags for sk- keys, 0 otherwise. */
 int pf_sshsig_verify(const struct pf_sshsig *sig, const void *msg, size_t len,
-		     uint8_t *ret_sk_flags, struct pf_errbuf *err);
+		     uint8_t *ret_sk_flags, struct pf_err *err);
 
 #endif

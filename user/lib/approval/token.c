@@ -275,7 +275,7 @@ static int parse_ops(const char *s, size_t n, unsigned *ret_ops, char *why, size
 #define LERR(...) (r = pf_err(err, -EBADMSG, "token line %u: " __VA_ARGS__), (void)0)
 
 int pf_token_parse(const char *body, size_t len, struct pf_token **ret_tok,
-		   struct pf_errbuf *err)
+		   struct pf_err *err)
 {
 	struct pf_token *t = NULL;
 	unsigned line = 1, seen[F_COUNT] = { 0 };
@@ -554,7 +554,7 @@ fail:
 }
 
 int pf_bundle_body_len(const char *data, size_t len, size_t *ret_body_len,
-		       struct pf_errbuf *err)
+		       struct pf_err *err)
 {
 	size_t bl = strlen(PF_SSHSIG_BEGIN);
 
@@ -608,7 +608,7 @@ static void body_add(struct body *t, const char *key, const char *val)
 }
 
 int pf_token_new(const struct pf_token_spec *s, char **ret_body, size_t *ret_len,
-		 struct pf_errbuf *err)
+		 struct pf_err *err)
 {
 	struct body b = { .error = 0 };
 	struct pf_token *t = NULL;

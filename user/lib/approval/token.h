@@ -66,6 +66,8 @@
 #ifndef PF_TOKEN_H
 #define PF_TOKEN_H
 
+#include "err.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -126,14 +128,14 @@ struct pf_token {
 
 /* Parses a token body (exactly the body, no signatures). */
 int pf_token_parse(const char *body, size_t len, struct pf_token **ret_tok,
-		   struct pf_errbuf *err);
+		   struct pf_err *err);
 void pf_token_free(struct pf_token *tok);
 
 /* Finds where the body of a bundle ends: the offset of the first line that
  * is exactly PF_SSHSIG_BEGIN, or len if there is none. -EMSGSIZE if the
  * bundle exceeds PF_BUNDLE_MAX_SIZE. */
 int pf_bundle_body_len(const char *data, size_t len, size_t *ret_body_len,
-		       struct pf_errbuf *err);
+		       struct pf_err *err);
 
 /* What pf_token_new writes. hosts/paths as in the format; ops 0 means the
  * default (written out explicitly). */
@@ -158,7 +160,7 @@ struct pf_token_spec {
  * parses it back so that only valid tokens come out. *ret_body is
  * NUL-terminated and allocated (caller frees). */
 int pf_token_new(const struct pf_token_spec *spec, char **ret_body,
-		 size_t *ret_len, struct pf_errbuf *err);
+		 size_t *ret_len, struct pf_err *err);
 
 /* ---- helpers ---------------------------------------------------------- */
 

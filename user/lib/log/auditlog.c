@@ -60,18 +60,6 @@ struct pf_auditlog {
 	struct pf_buf line;
 };
 
-static void seterr(char *err, size_t errsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errsz)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errsz, fmt, ap);
-	va_end(ap);
-}
-
 static void fsync_dir(const struct pf_auditlog *l)
 {
 	int dfd = open(l->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -566,12 +554,12 @@ int pf_auditlog_rotate(struct pf_auditlog *l)
 	return rotate(l);
 }
 
-int pf_auditlog_take_error(struct pf_auditlog *l, char *buf, size_t bufsz)
+int pf_auditlog_take_error(struct pf_auditlog *l, struct pf_err *ret)
 {
 	if (!l->err_pending)
 		return 0;
 	l->err_pending = 0;
-	snprintf(buf, bufsz, "%s", l->err);
+	pf_err_set(ret, "%s", l->err);
 	return 1;
 }
 
@@ -621,7 +609,7 @@ struct tail {
 	size_t torn_len;
 };
 
-static int read_tail(struct pf_auditlog *l, struct tail *t, char *err, size_t errsz)
+static int read_tail(struct pf_auditlog *l, struct tail *t, struct pf_err *err)
 {
 	size_t w = l->size > TAIL_MAX ? TAIL_MAX : (size_t)l->size, cend, lstart;
 	int whole = w == l->size, r;
@@ -639,7 +627,7 @@ static int read_tail(struct pf_auditlog *l, struct tail *t, char *err, size_t er
 	}
 	r = pread_all(l->fd, buf, w, (off_t)(l->size - w));
 	if (r < 0) {
-		seterr(err, errsz, "audit log %s: reading its tail: %s", l->path, strerror(-r));
+		pf_err_set(err, "audit log %s: reading its tail: %s", l->path, strerror(-r));
 		goto out;
 	}
 	cend = w;
@@ -647,8 +635,7 @@ static int read_tail(struct pf_auditlog *l, struct tail *t, char *err, size_t er
 		nl = memrchr(buf, '\n', w);
 		if (!nl && !whole) {
 			r = -EBADMSG;
-			seterr(err, errsz,
-			       "audit log %s: its last %zu bytes hold no newline: not an audit log; "
+			pf_err_set(err, "audit log %s: its last %zu bytes hold no newline: not an audit log; "
 			       "move it aside",
 			       l->path, w);
 			goto out;
@@ -657,8 +644,7 @@ static int read_tail(struct pf_auditlog *l, struct tail *t, char *err, size_t er
 		t->torn = w - cend;
 		if (t->torn > PF_LOG_LINE_MAX) {
 			r = -EBADMSG;
-			seterr(err, errsz,
-			       "audit log %s: it ends in %llu bytes without a newline, more than a line "
+			pf_err_set(err, "audit log %s: it ends in %llu bytes without a newline, more than a line "
 			       "can hold: not an audit log; move it aside",
 			       l->path, (unsigned long long)t->torn);
 			goto out;
@@ -672,7 +658,7 @@ static int read_tail(struct pf_auditlog *l, struct tail *t, char *err, size_t er
 	nl = cend >= 2 ? memrchr(buf, '\n', cend - 1) : NULL;
 	if (!nl && !whole) {
 		r = -EBADMSG;
-		seterr(err, errsz, "audit log %s: its last line is longer than %d bytes: not an audit "
+		pf_err_set(err, "audit log %s: its last line is longer than %d bytes: not an audit "
 		       "log; move it aside", l->path, PF_LOG_LINE_MAX);
 		goto out;
 	}
@@ -680,8 +666,7 @@ static int read_tail(struct pf_auditlog *l, struct tail *t, char *err, size_t er
 	if (cend - lstart > PF_LOG_LINE_MAX || pf_logrec_parse(buf + lstart, cend - lstart, rec) < 0 ||
 	    pf_logrec_u64(rec, "seq", &t->last_seq) < 0) {
 		r = -EBADMSG;
-		seterr(err, errsz,
-		       "audit log %s: its last line is not an audit record (no JSON object with a "
+		pf_err_set(err, "audit log %s: its last line is not an audit record (no JSON object with a "
 		       "seq); nothing was changed: move the file aside (mv %s %s.damaged) and start "
 		       "again, then keep the damaged file as evidence",
 		       l->path, l->path, l->path);
@@ -746,7 +731,7 @@ void pf_auditlog_close(struct pf_auditlog *l)
 }
 
 int pf_auditlog_open(const char *path, const struct pf_auditlog_opts *o, struct pf_auditlog **ret,
-		     char *err, size_t errsz)
+		     struct pf_err *err)
 {
 	struct pf_auditlog *l = NULL;
 	struct tail *t = NULL;
@@ -756,7 +741,7 @@ int pf_auditlog_open(const char *path, const struct pf_auditlog_opts *o, struct 
 
 	if (!path || !*path || !o || o->keep > PF_LOG_MAX_FILES ||
 	    (o->host && strlen(o->host) >= sizeof(l->host))) {
-		seterr(err, errsz, "audit log: invalid options");
+		pf_err_set(err, "audit log: invalid options");
 		return -EINVAL;
 	}
 	l = calloc(1, sizeof(*l));
@@ -764,7 +749,7 @@ int pf_auditlog_open(const char *path, const struct pf_auditlog_opts *o, struct 
 	if (!l || !t) {
 		free(l);
 		free(t);
-		seterr(err, errsz, "out of memory");
+		pf_err_set(err, "out of memory");
 		return -ENOMEM;
 	}
 	l->fd = -1;
@@ -788,12 +773,12 @@ int pf_auditlog_open(const char *path, const struct pf_auditlog_opts *o, struct 
 	l->first_gz = pf_log_rotated_name(path, 1);
 	if (!l->path || !l->base || !l->dir || !l->tmp_gz || !l->tmp_new || !l->first_gz) {
 		r = -ENOMEM;
-		seterr(err, errsz, "out of memory");
+		pf_err_set(err, "out of memory");
 		goto out;
 	}
 	if (!*l->base) {
 		r = -EINVAL;
-		seterr(err, errsz, "audit log %s: a directory, not a file", path);
+		pf_err_set(err, "audit log %s: a directory, not a file", path);
 		goto out;
 	}
 	/* leftovers of a rotation cut short (see the top of this file) */
@@ -803,29 +788,29 @@ int pf_auditlog_open(const char *path, const struct pf_auditlog_opts *o, struct 
 	l->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, l->mode);
 	if (l->fd < 0) {
 		r = -errno;
-		seterr(err, errsz, "audit log %s: %s", path, strerror(errno));
+		pf_err_set(err, "audit log %s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (flock(l->fd, LOCK_EX | LOCK_NB) < 0) {
 		r = errno == EWOULDBLOCK ? -EBUSY : -errno;
-		seterr(err, errsz, "audit log %s: %s", path,
+		pf_err_set(err, "audit log %s: %s", path,
 		       r == -EBUSY ? "another process is writing it" : strerror(errno));
 		goto out;
 	}
 	if (fstat(l->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		r = -EINVAL;
-		seterr(err, errsz, "audit log %s: not a regular file", path);
+		pf_err_set(err, "audit log %s: not a regular file", path);
 		goto out;
 	}
 	l->mode = st.st_mode & 07777;
 	l->size = (uint64_t)st.st_size;
-	r = read_tail(l, t, err, errsz);
+	r = read_tail(l, t, err);
 	if (r < 0)
 		goto out;
 	if (t->torn) {
 		if (ftruncate(l->fd, (off_t)(l->size - t->torn)) < 0 || fsync(l->fd) < 0) {
 			r = -errno;
-			seterr(err, errsz, "audit log %s: cutting its torn last line: %s", path,
+			pf_err_set(err, "audit log %s: cutting its torn last line: %s", path,
 			       strerror(errno));
 			goto out;
 		}
@@ -839,7 +824,7 @@ int pf_auditlog_open(const char *path, const struct pf_auditlog_opts *o, struct 
 		l->last_seq = 0;
 		r = chain_start(l);
 		if (r < 0) {
-			seterr(err, errsz, "audit log %s: writing its chain-start record: %s", path,
+			pf_err_set(err, "audit log %s: writing its chain-start record: %s", path,
 			       strerror(-r));
 			goto out;
 		}
@@ -852,8 +837,7 @@ int pf_auditlog_open(const char *path, const struct pf_auditlog_opts *o, struct 
 		    memcmp(h, l->last_hash, PF_SHA256_LEN) == 0) {
 			r = start_new_active(l, lines, bytes);
 			if (r < 0) {
-				seterr(err, errsz,
-				       "audit log %s: completing an interrupted rotation: %s", path,
+				pf_err_set(err, "audit log %s: completing an interrupted rotation: %s", path,
 				       strerror(-r));
 				goto out;
 			}
@@ -862,7 +846,7 @@ int pf_auditlog_open(const char *path, const struct pf_auditlog_opts *o, struct 
 	if (t->torn) {
 		r = torn_tail(l, t->torn, t->torn_hash, t->torn_data, t->torn_len);
 		if (r < 0) {
-			seterr(err, errsz, "audit log %s: writing its torn-tail record: %s", path,
+			pf_err_set(err, "audit log %s: writing its torn-tail record: %s", path,
 			       strerror(-r));
 			goto out;
 		}

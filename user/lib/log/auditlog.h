@@ -14,6 +14,8 @@
 #ifndef PF_AUDITLOG_H
 #define PF_AUDITLOG_H
 
+#include "err.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -58,7 +60,7 @@ struct pf_auditlog;
  * is longer than PF_LOG_LINE_MAX: not our log; nothing was changed), -EINVAL
  * (bad options, not a regular file), -errno of a system call. */
 int pf_auditlog_open(const char *path, const struct pf_auditlog_opts *o, struct pf_auditlog **ret,
-		     char *err, size_t errsz);
+		     struct pf_err *err);
 /* Syncs and closes. NULL is allowed. */
 void pf_auditlog_close(struct pf_auditlog *l);
 
@@ -113,6 +115,6 @@ int pf_auditlog_sync(struct pf_auditlog *l);
 int pf_auditlog_rotate(struct pf_auditlog *l);
 /* 1 and the message of a failure that happened behind an append (rotation),
  * once; 0 if none since the last call. */
-int pf_auditlog_take_error(struct pf_auditlog *l, char *buf, size_t bufsz);
+int pf_auditlog_take_error(struct pf_auditlog *l, struct pf_err *ret);
 
 #endif

@@ -72,7 +72,7 @@ static const char *const dir_names[D__COUNT] = {
 
 struct parser {
 	const char *file;
-	struct pf_error *err;
+	struct pf_err *err;
 	unsigned line;
 	struct tok *toks;
 	size_t ntok;
@@ -718,7 +718,7 @@ void pf_policy_free(struct pf_policy *p)
 }
 
 int pf_policy_parse(const char *file, const char *buf, size_t len, struct pf_policy **ret,
-		    struct pf_error *err)
+		    struct pf_err *err)
 {
 	struct parser ps = { 0 };
 	struct pf_policy *p = NULL;
@@ -795,7 +795,7 @@ out:
 	return 0;
 }
 
-static int io_err(struct pf_error *err, const char *path, const char *what, int errnum)
+static int io_err(struct pf_err *err, const char *path, const char *what, int errnum)
 {
 	char eb[128];
 
@@ -805,9 +805,9 @@ static int io_err(struct pf_error *err, const char *path, const char *what, int 
 	return -errnum;
 }
 
-int pf_policy_load(const char *path, struct pf_policy **ret, struct pf_error *err)
+int pf_policy_load(const char *path, struct pf_policy **ret, struct pf_err *err)
 {
-	struct pf_error tmp;
+	struct pf_err tmp;
 	size_t len = 0, cap;
 	struct stat st;
 	char *buf = NULL;

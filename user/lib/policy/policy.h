@@ -8,6 +8,8 @@
 #ifndef PF_POLICY_H
 #define PF_POLICY_H
 
+#include "err.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -19,7 +21,6 @@
 #define PF_POLICY_MAX_PATH 4095               /* bytes in a path */
 #define PF_POLICY_MAX_APPROVALS 16
 
-struct pf_error { char msg[512]; };
 
 enum { PF_POL_PROTECT = 1, PF_POL_EXEMPT = 2 }; /* same values as PF_RULE_PROTECT/EXEMPT in bpf/permafrost.h */
 
@@ -51,10 +52,10 @@ struct pf_policy {
  * (NULL: "policy"). Returns 0 and *ret, or -EINVAL (syntax or semantics),
  * -EFBIG (file larger than PF_POLICY_MAX_FILE), -E2BIG (line too long, too
  * many rules), -ENOMEM. err may be NULL. */
-int pf_policy_parse(const char *file, const char *buf, size_t len, struct pf_policy **ret, struct pf_error *err);
+int pf_policy_parse(const char *file, const char *buf, size_t len, struct pf_policy **ret, struct pf_err *err);
 /* Reads the file (size cap checked before allocation), then parses.
  * Also returns the negative errno of a failed open/read. */
-int pf_policy_load(const char *path, struct pf_policy **ret, struct pf_error *err);
+int pf_policy_load(const char *path, struct pf_policy **ret, struct pf_err *err);
 void pf_policy_free(struct pf_policy *p);
 /* Longest-prefix decision on a normalised absolute path purely by string:
  * returns the index of the nearest rule that is the path itself or an

@@ -123,8 +123,7 @@ static void unescape_octal(char *s)
 	*w = 0;
 }
 
-static int add_submounts(const struct pf_policy *p, struct pf_resolved *r, char *err,
-			 size_t errsz)
+static int add_submounts(const struct pf_policy *p, struct pf_resolved *r, struct pf_err *err)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	char *line = NULL;
@@ -161,7 +160,7 @@ static int add_submounts(const struct pf_policy *p, struct pf_resolved *r, char 
 			continue; /* raced with an unmount */
 		ret = add_entry(r, &st, PF_RULE_PROTECT, (uint32_t)idx, PF_ORIGIN_SUBMOUNT);
 		if (ret < 0) {
-			snprintf(err, errsz, "too many entries (limit %d)", PF_MAX_ENTRIES);
+			pf_err_set(err, "too many entries (limit %d)", PF_MAX_ENTRIES);
 			break;
 		}
 		r->n_submounts++;
@@ -180,7 +179,7 @@ static int add_submounts(const struct pf_policy *p, struct pf_resolved *r, char 
  * protected filesystem). Run on the final, sorted set. */
 #define SYSFS_READ_MAX 8192 /* sysfs files claim 4096 bytes whatever they hold */
 
-static int add_loops(struct pf_resolved *r, char *err, size_t errsz)
+static int add_loops(struct pf_resolved *r, struct pf_err *err)
 {
 	DIR *d = opendir("/sys/block");
 	struct pf_resolved sorted = *r; /* lookups see the sorted set, not what we append */
@@ -228,7 +227,7 @@ static int add_loops(struct pf_resolved *r, char *err, size_t errsz)
 	}
 	closedir(d);
 	if (ret < 0) {
-		snprintf(err, errsz, "too many entries (limit %d)", PF_MAX_ENTRIES);
+		pf_err_set(err, "too many entries (limit %d)", PF_MAX_ENTRIES);
 		return ret;
 	}
 	return 0;
@@ -236,8 +235,7 @@ static int add_loops(struct pf_resolved *r, char *err, size_t errsz)
 
 /* Every mount of a loop device found by add_loops(): its root is protected
  * (so its whole tree is). */
-static int add_loop_mounts(const struct pf_policy *p, struct pf_resolved *r, char *err,
-			   size_t errsz)
+static int add_loop_mounts(const struct pf_policy *p, struct pf_resolved *r, struct pf_err *err)
 {
 	FILE *f;
 	char *line = NULL;
@@ -273,7 +271,7 @@ static int add_loop_mounts(const struct pf_policy *p, struct pf_resolved *r, cha
 	free(line);
 	fclose(f);
 	if (ret < 0)
-		snprintf(err, errsz, "too many entries (limit %d)", PF_MAX_ENTRIES);
+		pf_err_set(err, "too many entries (limit %d)", PF_MAX_ENTRIES);
 	return ret;
 }
 
@@ -372,8 +370,7 @@ static int scan_cb(const char *fpath, const struct stat *st, int flag, struct FT
 	return FTW_CONTINUE;
 }
 
-static int scan_hardlinks(const struct pf_policy *p, struct pf_resolved *r, char *err,
-			  size_t errsz)
+static int scan_hardlinks(const struct pf_policy *p, struct pf_resolved *r, struct pf_err *err)
 {
 	struct pf_resolved snap = *r;
 	size_t n_roots = r->n;
@@ -417,7 +414,7 @@ static int scan_hardlinks(const struct pf_policy *p, struct pf_resolved *r, char
 		}
 		if (scan.error) {
 			ret = scan.error;
-			snprintf(err, errsz, "%s: too many entries while scanning for hard links "
+			pf_err_set(err, "%s: too many entries while scanning for hard links "
 					     "(limit %d)", path, PF_MAX_ENTRIES);
 			break;
 		}
@@ -427,7 +424,7 @@ static int scan_hardlinks(const struct pf_policy *p, struct pf_resolved *r, char
 	return ret;
 }
 
-static int build_sbs(struct pf_resolved *r, char *err, size_t errsz)
+static int build_sbs(struct pf_resolved *r, struct pf_err *err)
 {
 	for (size_t i = 0; i < r->n; i++) {
 		size_t j;
@@ -440,7 +437,7 @@ static int build_sbs(struct pf_resolved *r, char *err, size_t errsz)
 		if (j == r->n_sbs) {
 			struct pf_sb *s;
 			if (r->n_sbs >= PF_MAX_SBS) {
-				snprintf(err, errsz, "protected objects on more than %d filesystems",
+				pf_err_set(err, "protected objects on more than %d filesystems",
 					 PF_MAX_SBS);
 				return -E2BIG;
 			}
@@ -457,20 +454,19 @@ static int build_sbs(struct pf_resolved *r, char *err, size_t errsz)
 	return 0;
 }
 
-int pf_resolve_progress(const struct pf_policy *p, struct pf_resolved **ret, char *err,
-			size_t errsz, pf_resolve_progress_fn fn, void *data)
+int pf_resolve_progress(const struct pf_policy *p, struct pf_resolved **ret, struct pf_err *err, pf_resolve_progress_fn fn, void *data)
 {
 	int r;
 
 	progress_fn = fn;
 	progress_data = data;
-	r = pf_resolve(p, ret, err, errsz);
+	r = pf_resolve(p, ret, err);
 	progress_fn = NULL;
 	progress_data = NULL;
 	return r;
 }
 
-int pf_resolve(const struct pf_policy *p, struct pf_resolved **ret, char *err, size_t errsz)
+int pf_resolve(const struct pf_policy *p, struct pf_resolved **ret, struct pf_err *err)
 {
 	struct pf_resolved *r = calloc(1, sizeof(*r));
 	int rc = 0;
@@ -500,7 +496,7 @@ int pf_resolve(const struct pf_policy *p, struct pf_resolved **ret, char *err, s
 				continue;
 			}
 			rc = -errno;
-			snprintf(err, errsz, "%s:%u: %s: %s", p->file ? p->file : "policy",
+			pf_err_set(err, "%s:%u: %s: %s", p->file ? p->file : "policy",
 				 rule->line, rule->path, strerror(errno));
 			goto out;
 		}
@@ -509,26 +505,26 @@ int pf_resolve(const struct pf_policy *p, struct pf_resolved **ret, char *err, s
 		    stat(rule->path, &st) == 0)
 			rc = add_entry(r, &st, kind, (uint32_t)i, PF_ORIGIN_TARGET);
 		if (rc < 0) {
-			snprintf(err, errsz, "too many entries (limit %d)", PF_MAX_ENTRIES);
+			pf_err_set(err, "too many entries (limit %d)", PF_MAX_ENTRIES);
 			goto out;
 		}
 	}
-	rc = add_submounts(p, r, err, errsz);
+	rc = add_submounts(p, r, err);
 	if (rc < 0)
 		goto out;
 	sort_dedupe(r);
-	rc = scan_hardlinks(p, r, err, errsz);
+	rc = scan_hardlinks(p, r, err);
 	if (rc < 0)
 		goto out;
 	sort_dedupe(r);
-	rc = add_loops(r, err, errsz);
+	rc = add_loops(r, err);
 	if (rc < 0)
 		goto out;
-	rc = add_loop_mounts(p, r, err, errsz);
+	rc = add_loop_mounts(p, r, err);
 	if (rc < 0)
 		goto out;
 	sort_dedupe(r);
-	rc = build_sbs(r, err, errsz);
+	rc = build_sbs(r, err);
 	if (rc < 0)
 		goto out;
 	progress("done", r->n, r->n);
@@ -536,27 +532,26 @@ int pf_resolve(const struct pf_policy *p, struct pf_resolved **ret, char *err, s
 	return 0;
 out:
 	if (rc == -ENOMEM)
-		snprintf(err, errsz, "out of memory");
+		pf_err_set(err, "out of memory");
 	pf_resolved_free(r);
 	return rc;
 }
 
 int pf_resolved_add_self_exempt(struct pf_resolved *r, const char *path, uint32_t rule_id,
-				char *err, size_t errsz)
+				struct pf_err *err)
 {
 	struct stat st;
 
 	if (lstat(path, &st) < 0 || !S_ISDIR(st.st_mode))
 		return 0; /* not there (yet): nothing to carve out */
 	if (add_entry(r, &st, PF_RULE_EXEMPT, rule_id, PF_ORIGIN_SELF) < 0) {
-		snprintf(err, errsz, "%s: too many entries (limit %d)", path, PF_MAX_ENTRIES);
+		pf_err_set(err, "%s: too many entries (limit %d)", path, PF_MAX_ENTRIES);
 		return -E2BIG;
 	}
 	return 0;
 }
 
-int pf_resolved_add_self(struct pf_resolved *r, const char *path, uint32_t rule_id, char *err,
-			 size_t errsz)
+int pf_resolved_add_self(struct pf_resolved *r, const char *path, uint32_t rule_id, struct pf_err *err)
 {
 	struct stat st;
 	int rc;
@@ -564,24 +559,24 @@ int pf_resolved_add_self(struct pf_resolved *r, const char *path, uint32_t rule_
 	if (lstat(path, &st) < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
-		snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		pf_err_set(err, "%s: %s", path, strerror(errno));
 		return -errno;
 	}
 	rc = add_entry(r, &st, PF_RULE_PROTECT, rule_id, PF_ORIGIN_SELF);
 	if (rc == 0 && S_ISLNK(st.st_mode) && stat(path, &st) == 0)
 		rc = add_entry(r, &st, PF_RULE_PROTECT, rule_id, PF_ORIGIN_SELF);
 	if (rc < 0)
-		snprintf(err, errsz, "%s: too many entries (limit %d)", path, PF_MAX_ENTRIES);
+		pf_err_set(err, "%s: too many entries (limit %d)", path, PF_MAX_ENTRIES);
 	return rc;
 }
 
-int pf_resolved_finish(struct pf_resolved *r, char *err, size_t errsz)
+int pf_resolved_finish(struct pf_resolved *r, struct pf_err *err)
 {
 	sort_dedupe(r);
 	free(r->sbs);
 	r->sbs = NULL;
 	r->n_sbs = 0;
-	return build_sbs(r, err, errsz);
+	return build_sbs(r, err);
 }
 
 void pf_resolved_free(struct pf_resolved *r)

@@ -12,6 +12,8 @@
 #ifndef PF_RESOLVE_H
 #define PF_RESOLVE_H
 
+#include "err.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include "permafrost.h"
@@ -59,14 +61,13 @@ struct pf_resolved {
 
 /* On error returns negative errno with a message in @err; nothing is
  * returned. */
-int pf_resolve(const struct pf_policy *p, struct pf_resolved **ret, char *err, size_t errsz);
+int pf_resolve(const struct pf_policy *p, struct pf_resolved **ret, struct pf_err *err);
 /* The same, calling @fn now and then for a progress display: @phase
  * "rules" (@done of @total policy rules stat'ed), "scanning for hard links"
  * (@done objects walked, @total 0: unknown) and finally "done" (@done =
  * @total = entries) on success. Not reentrant. */
 typedef void (*pf_resolve_progress_fn)(const char *phase, size_t done, size_t total, void *data);
-int pf_resolve_progress(const struct pf_policy *p, struct pf_resolved **ret, char *err,
-			size_t errsz, pf_resolve_progress_fn fn, void *data);
+int pf_resolve_progress(const struct pf_policy *p, struct pf_resolved **ret, struct pf_err *err, pf_resolve_progress_fn fn, void *data);
 void pf_resolved_free(struct pf_resolved *r);
 const struct pf_entry *pf_resolved_find(const struct pf_resolved *r, uint64_t dev, uint64_t ino);
 
@@ -78,10 +79,9 @@ const struct pf_entry *pf_resolved_find(const struct pf_resolved *r, uint64_t de
  * state directory: configuration management drops tokens there while
  * frozen). Absent or not a directory: nothing added. */
 int pf_resolved_add_self_exempt(struct pf_resolved *r, const char *path, uint32_t rule_id,
-				char *err, size_t errsz);
-int pf_resolved_add_self(struct pf_resolved *r, const char *path, uint32_t rule_id, char *err,
-			 size_t errsz);
-int pf_resolved_finish(struct pf_resolved *r, char *err, size_t errsz);
+				struct pf_err *err);
+int pf_resolved_add_self(struct pf_resolved *r, const char *path, uint32_t rule_id, struct pf_err *err);
+int pf_resolved_finish(struct pf_resolved *r, struct pf_err *err);
 
 struct pf_check_result {
 	int exists;             /* the object itself exists */

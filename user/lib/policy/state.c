@@ -22,11 +22,12 @@ static int parse_u64(const char *s, uint64_t max, uint64_t *ret)
 	return 0;
 }
 
-int pf_state_load(const char *dir, struct pf_state *ret, char *err, size_t errsz)
+int pf_state_load(const char *dir, struct pf_state *ret, struct pf_err *err)
 {
 	struct pf_state s = { 0 };
 	struct pf_msg m;
-	char *path, *buf = NULL, derr[256];
+	char *path, *buf = NULL;
+	struct pf_err derr;
 	size_t len;
 	uint64_t v;
 	const char *mode, *reason;
@@ -38,30 +39,30 @@ int pf_state_load(const char *dir, struct pf_state *ret, char *err, size_t errsz
 	r = pf_read_file(path, 64 * 1024, &buf, &len);
 	if (r < 0) {
 		if (r != -ENOENT)
-			snprintf(err, errsz, "%s: %s", path, strerror(-r));
+			pf_err_set(err, "%s: %s", path, strerror(-r));
 		free(path);
 		return r;
 	}
 	pf_msg_init(&m);
-	r = pf_msg_decode(buf, len, &m, derr, sizeof(derr));
+	r = pf_msg_decode(buf, len, &m, &derr);
 	if (r < 0) {
-		snprintf(err, errsz, "%s: damaged: %s", path, derr);
+		pf_err_set(err, "%s: damaged: %s", path, derr.msg);
 		goto out;
 	}
 	mode = pf_msg_get(&m, "mode");
 	r = -EINVAL;
 	if (!mode || pf_mode_parse(mode) < 0) {
-		snprintf(err, errsz, "%s: damaged: missing or invalid 'mode'", path);
+		pf_err_set(err, "%s: damaged: missing or invalid 'mode'", path);
 		goto out;
 	}
 	s.mode = pf_mode_parse(mode);
 	if (parse_u64(pf_msg_get(&m, "since"), INT64_MAX, &v) < 0) {
-		snprintf(err, errsz, "%s: damaged: missing or invalid 'since'", path);
+		pf_err_set(err, "%s: damaged: missing or invalid 'since'", path);
 		goto out;
 	}
 	s.since = (int64_t)v;
 	if (parse_u64(pf_msg_get(&m, "by_uid"), UINT32_MAX, &v) < 0) {
-		snprintf(err, errsz, "%s: damaged: missing or invalid 'by_uid'", path);
+		pf_err_set(err, "%s: damaged: missing or invalid 'by_uid'", path);
 		goto out;
 	}
 	s.by_uid = (uint32_t)v;
@@ -69,7 +70,7 @@ int pf_state_load(const char *dir, struct pf_state *ret, char *err, size_t errsz
 		s.by_pid = (uint32_t)v;
 	reason = pf_msg_get(&m, "reason");
 	if (reason && strlen(reason) > PF_REASON_MAX) {
-		snprintf(err, errsz, "%s: damaged: 'reason' longer than %d bytes", path,
+		pf_err_set(err, "%s: damaged: 'reason' longer than %d bytes", path,
 			 PF_REASON_MAX);
 		goto out;
 	}

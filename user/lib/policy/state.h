@@ -5,6 +5,8 @@
 #ifndef PF_STATE_H
 #define PF_STATE_H
 
+#include "err.h"
+
 #include <stdint.h>
 
 #define PF_STATE_FILE "freeze"
@@ -20,7 +22,7 @@ struct pf_state {
 
 /* -ENOENT when no state was ever saved; -EINVAL (message in @err) when the
  * file is damaged. */
-int pf_state_load(const char *dir, struct pf_state *ret, char *err, size_t errsz);
+int pf_state_load(const char *dir, struct pf_state *ret, struct pf_err *err);
 int pf_state_save(const char *dir, const struct pf_state *s);
 
 #endif

@@ -69,7 +69,7 @@ int pf_view_save(const struct pf_view *v, const char *file)
 	return r;
 }
 
-int pf_view_load(const char *file, struct pf_view **ret, char *err, size_t errsz)
+int pf_view_load(const char *file, struct pf_view **ret, struct pf_err *err)
 {
 	char *buf = NULL, *line, *save = NULL, boot[64];
 	struct pf_view *v = NULL;
@@ -79,12 +79,12 @@ int pf_view_load(const char *file, struct pf_view **ret, char *err, size_t errsz
 	r = pf_read_file(file, PF_VIEW_MAX_BYTES, &buf, &len);
 	if (r < 0) {
 		if (r != -ENOENT)
-			snprintf(err, errsz, "%s: %s", file, strerror(-r));
+			pf_err_set(err, "%s: %s", file, strerror(-r));
 		return r;
 	}
 	line = strtok_r(buf, "\n", &save);
 	if (!line || sscanf(line, "v1 %63s", boot) != 1) {
-		snprintf(err, errsz, "%s:1: not \"v1 BOOT_ID\"", file);
+		pf_err_set(err, "%s:1: not \"v1 BOOT_ID\"", file);
 		r = -EINVAL;
 		goto out;
 	}
@@ -100,13 +100,13 @@ int pf_view_load(const char *file, struct pf_view **ret, char *err, size_t errsz
 		lineno++;
 		if (sscanf(line, "%" SCNu64 " %" SCNu64 " %n", &dev, &ino, &n) != 2 || !n ||
 		    line[n] != '/') {
-			snprintf(err, errsz, "%s:%zu: not \"DEV INO /PATH\"", file, lineno);
+			pf_err_set(err, "%s:%zu: not \"DEV INO /PATH\"", file, lineno);
 			r = -EINVAL;
 			goto out;
 		}
 		r = push(v, line + n, dev, ino);
 		if (r < 0) {
-			snprintf(err, errsz, "%s:%zu: %s", file, lineno, strerror(-r));
+			pf_err_set(err, "%s:%zu: %s", file, lineno, strerror(-r));
 			goto out;
 		}
 	}
@@ -125,7 +125,7 @@ static int root_cmp(const void *a, const void *b)
 }
 
 int pf_view_compare(const struct pf_view *before, const struct pf_view *now,
-		    pf_view_known_fn known, void *data, char *err, size_t errsz)
+		    pf_view_known_fn known, void *data, struct pf_err *err)
 {
 	struct pf_view_root *sorted;
 
@@ -143,8 +143,7 @@ int pf_view_compare(const struct pf_view *before, const struct pf_view *now,
 		if (!b || (b->dev == n->dev && b->ino == n->ino) || !known(b->dev, b->ino, data) ||
 		    known(n->dev, n->ino, data))
 			continue;
-		snprintf(err, errsz,
-			 "%s is %u:%u inode %" PRIu64 " here, but %u:%u inode %" PRIu64
+		pf_err_set(err, "%s is %u:%u inode %" PRIu64 " here, but %u:%u inode %" PRIu64
 			 " in the freeze in force: this agent's mount namespace shows another "
 			 "object (a mount over it, or a drop-in of its unit with BindPaths=, "
 			 "TemporaryFileSystem= or RootDirectory=)",

@@ -21,6 +21,8 @@
 #ifndef PF_VIEW_H
 #define PF_VIEW_H
 
+#include "err.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,7 +55,7 @@ int pf_view_add(struct pf_view *v, const char *path);
 int pf_view_save(const struct pf_view *v, const char *file);
 /* -ENOENT when there is none; -EINVAL (with @err naming the line) when
  * damaged. */
-int pf_view_load(const char *file, struct pf_view **ret, char *err, size_t errsz);
+int pf_view_load(const char *file, struct pf_view **ret, struct pf_err *err);
 
 /* Does the kernel protect (dev, ino) already? */
 typedef int (*pf_view_known_fn)(uint64_t dev, uint64_t ino, void *data);
@@ -62,6 +64,6 @@ typedef int (*pf_view_known_fn)(uint64_t dev, uint64_t ino, void *data);
  * @known protects has the same identity now, or one @known protects too. Otherwise -ESTALE with @err
  * naming the first path that moved. */
 int pf_view_compare(const struct pf_view *before, const struct pf_view *now,
-		    pf_view_known_fn known, void *data, char *err, size_t errsz);
+		    pf_view_known_fn known, void *data, struct pf_err *err);
 
 #endif

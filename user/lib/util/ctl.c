@@ -112,7 +112,7 @@ int pf_msg_encode(const struct pf_msg *m, struct pf_buf *out)
 	return out->len > PF_MSG_MAX ? -EMSGSIZE : 0;
 }
 
-int pf_msg_decode(const char *buf, size_t len, struct pf_msg *m, char *err, size_t errsz)
+int pf_msg_decode(const char *buf, size_t len, struct pf_msg *m, struct pf_err *err)
 {
 	struct pf_msg out;
 	size_t pos = 0, line = 0;
@@ -120,7 +120,7 @@ int pf_msg_decode(const char *buf, size_t len, struct pf_msg *m, char *err, size
 
 	pf_msg_init(&out);
 	if (len > PF_MSG_MAX) {
-		snprintf(err, errsz, "message of %zu bytes exceeds the %d-byte limit", len,
+		pf_err_set(err, "message of %zu bytes exceeds the %d-byte limit", len,
 			 PF_MSG_MAX);
 		return -EINVAL;
 	}
@@ -132,20 +132,20 @@ int pf_msg_decode(const char *buf, size_t len, struct pf_msg *m, char *err, size
 
 		line++;
 		if (!nl) {
-			snprintf(err, errsz, "line %zu: missing final newline", line);
+			pf_err_set(err, "line %zu: missing final newline", line);
 			r = -EINVAL;
 			goto out;
 		}
 		ll = nl - (buf + pos);
 		eq = memchr(buf + pos, '=', ll);
 		if (!eq) {
-			snprintf(err, errsz, "line %zu: expected key=value", line);
+			pf_err_set(err, "line %zu: expected key=value", line);
 			r = -EINVAL;
 			goto out;
 		}
 		kl = eq - (buf + pos);
 		if (kl == 0 || kl > PF_MSG_KEY_MAX) {
-			snprintf(err, errsz, "line %zu: key length %zu out of range 1..%d", line, kl,
+			pf_err_set(err, "line %zu: key length %zu out of range 1..%d", line, kl,
 				 PF_MSG_KEY_MAX);
 			r = -EINVAL;
 			goto out;
@@ -153,7 +153,7 @@ int pf_msg_decode(const char *buf, size_t len, struct pf_msg *m, char *err, size
 		memcpy(key, buf + pos, kl);
 		key[kl] = 0;
 		if (!key_ok(key) || memchr(key, 0, kl)) {
-			snprintf(err, errsz, "line %zu: invalid key", line);
+			pf_err_set(err, "line %zu: invalid key", line);
 			r = -EINVAL;
 			goto out;
 		}
@@ -177,14 +177,14 @@ int pf_msg_decode(const char *buf, size_t len, struct pf_msg *m, char *err, size
 					val[vi++] = (char)(pf_unhex_digit(p[2]) << 4 | pf_unhex_digit(p[3]));
 					p += 3;
 				} else {
-					snprintf(err, errsz, "line %zu: invalid escape in value of '%s'",
+					pf_err_set(err, "line %zu: invalid escape in value of '%s'",
 						 line, key);
 					free(val);
 					r = -EINVAL;
 					goto out;
 				}
 			} else if (c < 0x20 || c >= 0x7f) {
-				snprintf(err, errsz, "line %zu: raw byte 0x%02x in value of '%s'", line,
+				pf_err_set(err, "line %zu: raw byte 0x%02x in value of '%s'", line,
 					 c, key);
 				free(val);
 				r = -EINVAL;
@@ -197,7 +197,7 @@ int pf_msg_decode(const char *buf, size_t len, struct pf_msg *m, char *err, size
 		r = pf_msg_add(&out, key, val);
 		free(val);
 		if (r < 0) {
-			snprintf(err, errsz, "line %zu: %s", line,
+			pf_err_set(err, "line %zu: %s", line,
 				 r == -E2BIG ? "too many items" : strerror(-r));
 			r = -EINVAL;
 			goto out;
@@ -248,7 +248,7 @@ int pf_msg_send(int fd, const struct pf_msg *m)
 	return r;
 }
 
-int pf_msg_recv(int fd, struct pf_msg *m, char *err, size_t errsz)
+int pf_msg_recv(int fd, struct pf_msg *m, struct pf_err *err)
 {
 	uint32_t len;
 	char *body;
@@ -256,12 +256,12 @@ int pf_msg_recv(int fd, struct pf_msg *m, char *err, size_t errsz)
 
 	r = read_all(fd, &len, 4);
 	if (r < 0) {
-		snprintf(err, errsz, "short frame header");
+		pf_err_set(err, "short frame header");
 		return r;
 	}
 	len = ntohl(len);
 	if (len > PF_MSG_MAX) {
-		snprintf(err, errsz, "frame of %u bytes exceeds the %d-byte limit", len, PF_MSG_MAX);
+		pf_err_set(err, "frame of %u bytes exceeds the %d-byte limit", len, PF_MSG_MAX);
 		return -EMSGSIZE;
 	}
 	body = malloc(len ? len : 1);
@@ -269,9 +269,9 @@ int pf_msg_recv(int fd, struct pf_msg *m, char *err, size_t errsz)
 		return -ENOMEM;
 	r = read_all(fd, body, len);
 	if (r < 0) {
-		snprintf(err, errsz, "short frame body (wanted %u bytes)", len);
+		pf_err_set(err, "short frame body (wanted %u bytes)", len);
 	} else {
-		r = pf_msg_decode(body, len, m, err, errsz);
+		r = pf_msg_decode(body, len, m, err);
 		if (r < 0)
 			r = -EPROTO;
 	}

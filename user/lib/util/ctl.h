@@ -11,6 +11,8 @@
 #ifndef PF_CTL_H
 #define PF_CTL_H
 
+#include "err.h"
+
 #include <stddef.h>
 #include <stdint.h>
 #include "buf.h"
@@ -39,10 +41,10 @@ const char *pf_msg_get(const struct pf_msg *m, const char *key);
 int pf_msg_encode(const struct pf_msg *m, struct pf_buf *out);
 /* Decodes @len bytes. On error returns -EINVAL and writes a message naming
  * the line and the problem into @err; @m is left empty. */
-int pf_msg_decode(const char *buf, size_t len, struct pf_msg *m, char *err, size_t errsz);
+int pf_msg_decode(const char *buf, size_t len, struct pf_msg *m, struct pf_err *err);
 int pf_msg_send(int fd, const struct pf_msg *m);
 /* Reads one frame. -EMSGSIZE for an oversized frame, -EPROTO for a short
  * one or a body that does not decode (message in @err). */
-int pf_msg_recv(int fd, struct pf_msg *m, char *err, size_t errsz);
+int pf_msg_recv(int fd, struct pf_msg *m, struct pf_err *err);
 
 #endif

@@ -371,7 +371,7 @@ void pf_doctor_clock(const struct pf_doctor_env *env, struct pf_doctor_check *c)
 void pf_doctor_policy(const struct pf_doctor_env *env, struct pf_doctor_check *c)
 {
 	struct pf_policy *p = NULL;
-	struct pf_error e = { { 0 } };
+	struct pf_err e = { { 0 } };
 	size_t np = 0, ne = 0;
 	int r = pf_policy_load(env->policy_path, &p, &e);
 
@@ -404,8 +404,8 @@ void pf_doctor_signers(const struct pf_doctor_env *env, struct pf_doctor_check *
 {
 	struct pf_policy *p = NULL;
 	struct pf_signers *s = NULL;
-	struct pf_errbuf e = { { 0 } };
-	struct pf_error pe = { { 0 } };
+	struct pf_err e = { { 0 } };
+	struct pf_err pe = { { 0 } };
 	int r;
 
 	set(c, "signers", PF_DOC_FAIL);
@@ -454,7 +454,7 @@ void pf_doctor_agent(const struct pf_doctor_env *env, struct pf_doctor_check *c)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct timeval tv = { .tv_sec = PF_DOCTOR_AGENT_TIMEOUT_S };
 	struct pf_msg req, rep;
-	char err[256];
+	struct pf_err err;
 	const char *v, *le, *lp;
 	int fd, r;
 
@@ -490,12 +490,12 @@ void pf_doctor_agent(const struct pf_doctor_env *env, struct pf_doctor_check *c)
 	pf_msg_add(&req, "cmd", "status");
 	r = pf_msg_send(fd, &req);
 	if (r == 0 || r == -EPIPE || r == -ECONNRESET)
-		r = pf_msg_recv(fd, &rep, err, sizeof(err));
+		r = pf_msg_recv(fd, &rep, &err);
 	else
-		snprintf(err, sizeof(err), "%s", strerror(-r));
+		pf_err_set(&err, "%s", strerror(-r));
 	close(fd);
 	if (r < 0) {
-		finding(c, "the agent at %s does not answer: %s", env->socket_path, err);
+		finding(c, "the agent at %s does not answer: %s", env->socket_path, err.msg);
 		fix(c, "restart it: systemctl restart permafrostd (why: journalctl -u permafrostd)");
 		goto out;
 	}
