@@ -26,7 +26,7 @@ count_lines() {
 }
 # lost_total — the sum of "count" over every lost record in the active log.
 lost_total() {
-	grep -F '"decision":"lost"' "$PF_LOG" | sed -n 's/.*"count":"\([0-9]*\)".*/\1/p' |
+	grep -F '"decision":"lost"' "$PF_LOG" | sed -n 's/.*"count":\([0-9]*\),.*/\1/p' |
 		awk '{ s += $1 } END { print s + 0 }'
 }
 # wait_count N PATTERN... — up to 20 s until N lines match (prints the count).
@@ -158,7 +158,7 @@ sleep 2
 # N + 1 events, and whether that one was delivered or lost depends on
 # whether the ring had room for it.
 delivered=$(tail -n +"$((mark + 1))" "$PF_LOG" | grep -c -F '"boot_ns":')
-lost=$(tail -n +"$((mark + 1))" "$PF_LOG" | grep -F '"decision":"lost"' | sed -n 's/.*"count":"\([0-9]*\)".*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
+lost=$(tail -n +"$((mark + 1))" "$PF_LOG" | grep -F '"decision":"lost"' | sed -n 's/.*"count":\([0-9]*\),.*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
 [ $((delivered + lost)) -eq $((N + 1)) ] && ok "kill -9: delivered $delivered + lost $lost == generated $N + 1 (the kill) across the restart" || {
 	not_ok "kill -9: delivered + lost == generated across the restart" "delivered=$delivered lost=$lost N=$N + 1"
 	tail -n +"$((mark + 1))" "$PF_LOG" | grep -v '"decision":"would-deny"' | cut -c 1-300 | sed 's/^/#   /'
