@@ -106,6 +106,20 @@ static __always_inline int decide_blkdev(struct pf_config *cfg, struct file *fil
 	return verdict(cfg, &h);
 }
 
+/* struct dentry from 7.x on: d_alias (the inode's list of dentries) in an
+ * anonymous union, no longer in "d_u". Chosen by CO-RE at load time. */
+struct dentry___anon_alias {
+	struct hlist_node d_alias;
+} __attribute__((preserve_access_index));
+
+/* The dentry whose d_alias node is @node. */
+static __always_inline struct dentry *alias_dentry(struct hlist_node *node)
+{
+	if (bpf_core_field_exists(struct dentry, d_u))
+		return (void *)node - bpf_core_field_offset(struct dentry, d_u);
+	return (void *)node - bpf_core_field_offset(struct dentry___anon_alias, d_alias);
+}
+
 /* A change through an open file. */
 static __always_inline int decide_file(struct pf_config *cfg, struct file *file, __u32 op)
 {
@@ -122,8 +136,7 @@ static __always_inline int decide_file(struct pf_config *cfg, struct file *file,
 
 		if (!first)
 			return 0;
-		d = (void *)first - bpf_core_field_offset(struct dentry, d_u);
-		return decide_obj(cfg, d, inode, NULL, op);
+		return decide_obj(cfg, alias_dentry(first), inode, NULL, op);
 	}
 	return decide_obj(cfg, d, inode, BPF_CORE_READ(file, f_path.mnt), op);
 }

@@ -104,7 +104,10 @@ static int fit_to_kernel(struct permafrost_bpf *s, struct pf_err *err)
 
 int load_bpf(struct agent *a, struct pf_err *err)
 {
-	struct permafrost_bpf *s = permafrost_bpf__open();
+	/* -vv: the verifier's statistics of every program (time, processed
+	 * instructions), through libbpf's debug output */
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .kernel_log_level = pf_verbose > 1 ? 4 : 0);
+	struct permafrost_bpf *s = permafrost_bpf__open_opts(&oo);
 	int r;
 
 	if (!s) {

@@ -66,7 +66,7 @@ static void usage(FILE *f)
 		"  --log FILE        audit log (default " PF_DEFAULT_LOG ")\n"
 		"  --socket PATH     control socket (default " PF_DEFAULT_SOCKET ")\n"
 		"  --pin-dir DIR     bpffs directory for the pinned links (default " PF_DEFAULT_PIN_DIR ")\n"
-		"  -v, --verbose     libbpf debug output\n"
+		"  -v, --verbose     libbpf debug output (twice: the verifier's statistics)\n"
 		"  --version\n"
 		"Runs in the foreground. SIGHUP re-reads the policy; SIGTERM stops.\n");
 }
@@ -94,7 +94,7 @@ static int parse_args(struct agent *a, int argc, char **argv)
 		case 'l': a->paths.log = optarg; break;
 		case 'S': a->paths.sock = optarg; break;
 		case 'P': a->paths.pin_dir = optarg; break;
-		case 'v': pf_verbose = 1; break;
+		case 'v': pf_verbose++; break;
 		case 'V': printf("permafrostd %s\n", PF_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
