@@ -77,6 +77,19 @@ $(OUT)/permafrost.skel.h: $(OUT)/permafrost.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name permafrost_bpf > $@
 
+# The same source built for kernels without bpf_loop (5.10 to 5.16): see
+# bpf/compat.bpf.h. The agent embeds both and picks one at start.
+$(OUT)/permafrost_compat.bpf.o: bpf/permafrost.bpf.c $(BPF_HDRS) $(VMLINUX_H) | $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DPF_COMPAT -c $< -o $@
+	$(Q)$(LLVM_STRIP) -g $@
+
+$(OUT)/permafrost_compat.skel.h: $(OUT)/permafrost_compat.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name permafrost_compat_bpf > $@
+
+SKELS := $(OUT)/permafrost.skel.h $(OUT)/permafrost_compat.skel.h
+
 # --- user space --------------------------------------------------------------
 $(OUT)/lib/%.o: user/lib/%.c $(LIB_HDRS)
 	$(call msg,CC,$@)
@@ -95,7 +108,7 @@ AGENT_HDRS := $(wildcard user/agent/*.h)
 $(OUT)/agent:
 	$(Q)mkdir -p $@
 
-$(OUT)/agent/%.o: user/agent/%.c $(AGENT_HDRS) $(LIB_HDRS) $(OUT)/permafrost.skel.h | $(OUT)/agent
+$(OUT)/agent/%.o: user/agent/%.c $(AGENT_HDRS) $(LIB_HDRS) $(SKELS) | $(OUT)/agent
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Iuser/agent -c $< -o $@
 

@@ -70,7 +70,7 @@ static __always_inline int try_approval(struct awalk *w, struct pf_akey *key, in
 	return 0;
 }
 
-static long approval_step(__u32 i, void *ctx)
+PF_LOOP_FN approval_step(__u32 i, void *ctx)
 {
 	struct awalk *w = ctx;
 	struct dentry *d = w->d;
@@ -102,7 +102,7 @@ static long approval_step(__u32 i, void *ctx)
  * approving entry's slot. */
 static __always_inline int approved(struct hit *h)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
+	struct task_struct *task = current_task();
 	/* a local, not h->d inside BPF_CORE_READ(): a CO-RE access through
 	 * @h would keep the whole hit in memory */
 	struct dentry *d = h->d;
@@ -118,7 +118,7 @@ static __always_inline int approved(struct hit *h)
 	w.exe_dev = BPF_CORE_READ(task, mm, exe_file, f_inode, i_sb, s_dev);
 	bpf_probe_read_kernel_str(w.name, sizeof(w.name), BPF_CORE_READ(d, d_name.name));
 	w.name_hash = pf_name_hash(w.name);
-	bpf_loop(PF_MAX_DEPTH, approval_step, &w, 0);
+	PF_LOOP(PF_MAX_DEPTH, PF_COMPAT_DEPTH, approval_step, &w);
 	if (w.approved)
 		h->approval = w.slot;
 	return w.approved;

@@ -81,6 +81,9 @@
  * ENV_CHUNK bytes at a time. */
 #define ENV_SCAN_STEPS 65536
 #define ENV_CHUNK 256
+/* The compat build (no bpf_loop): 16 KiB of argv and environment; an
+ * agent exec'd with more is not trusted (fail closed). */
+#define ENV_SCAN_STEPS_COMPAT 64
 /* A cgroupfs file name we compare: "cgroup.freeze" and its NUL fit. */
 #define CGROUP_NAME_MAX 16
 

@@ -90,14 +90,14 @@ static __always_inline long name_step(struct pathbuild *pb, char *buf, __u32 siz
 	return 0;
 }
 
-static long path_step(__u32 i, void *ctx)
+PF_LOOP_FN path_step(__u32 i, void *ctx)
 {
 	struct pathbuild *pb = ctx;
 
 	return name_step(pb, pb->e->path, PF_PATH_BYTES, NAME_READ_MAX, &pb->e->path_flags);
 }
 
-static long exe_step(__u32 i, void *ctx)
+PF_LOOP_FN exe_step(__u32 i, void *ctx)
 {
 	struct pathbuild *pb = ctx;
 
@@ -121,7 +121,7 @@ static __always_inline void emit(const struct hit *h, __u32 decision, __u32 mode
 			*l += 1;
 		return;
 	}
-	task = (struct task_struct *)bpf_get_current_task_btf();
+	task = current_task();
 	id = bpf_get_current_pid_tgid();
 	e->ts_boot_ns = bpf_ktime_get_boot_ns();
 	e->cgroup_id = bpf_get_current_cgroup_id();
@@ -145,7 +145,7 @@ static __always_inline void emit(const struct hit *h, __u32 decision, __u32 mode
 
 	e->path[0] = 0;
 	if (h->d) {
-		bpf_loop(PF_PATH_COMPONENTS, path_step, &pb, 0);
+		PF_LOOP(PF_PATH_COMPONENTS, PF_PATH_COMPONENTS, path_step, &pb);
 		if (!pb.reached_root)
 			e->path_flags |= PF_PATH_TRUNCATED;
 	}
@@ -160,7 +160,7 @@ static __always_inline void emit(const struct hit *h, __u32 decision, __u32 mode
 		xb.d = BPF_CORE_READ(exe, f_path.dentry);
 		xb.mnt = BPF_CORE_READ(exe, f_path.mnt);
 		if (xb.d) {
-			bpf_loop(PF_EXE_COMPONENTS, exe_step, &xb, 0);
+			PF_LOOP(PF_EXE_COMPONENTS, PF_EXE_COMPONENTS, exe_step, &xb);
 			if (!xb.reached_root)
 				e->exe_flags |= PF_PATH_TRUNCATED;
 		}

@@ -141,8 +141,8 @@ PF_LSM(path_link, struct dentry *old_dentry, const struct path *new_dir,
 
 /* Covers rename away, rename over, directory renames and RENAME_EXCHANGE:
  * each end's walk includes the object itself and its ancestors. */
-PF_LSM(path_rename, const struct path *old_dir, struct dentry *old_dentry,
-       const struct path *new_dir, struct dentry *new_dentry, unsigned int flags)
+static __always_inline int rename_ends(const struct path *old_dir, struct dentry *old_dentry,
+				       const struct path *new_dir, struct dentry *new_dentry)
 {
 	struct vfsmount *old_mnt, *new_mnt;
 	struct pf_config *cfg;
@@ -165,6 +165,21 @@ PF_LSM(path_rename, const struct path *old_dir, struct dentry *old_dentry,
 		return err;
 	/* carry_rule() runs in inode_rename, after its checks. */
 	return decide(cfg, new_dentry, new_mnt, PF_OP_RENAME);
+}
+
+/* 5.19 on: (old_dir, old_dentry, new_dir, new_dentry, flags) */
+PF_LSM(path_rename, const struct path *old_dir, struct dentry *old_dentry,
+       const struct path *new_dir, struct dentry *new_dentry, unsigned int flags)
+{
+	return rename_ends(old_dir, old_dentry, new_dir, new_dentry);
+}
+
+/* Before 5.19: no flags (RENAME_EXCHANGE reached the hook twice, once per
+ * direction). */
+PF_LSM_AS(path_rename_v1, path_rename, const struct path *old_dir, struct dentry *old_dentry,
+	  const struct path *new_dir, struct dentry *new_dentry)
+{
+	return rename_ends(old_dir, old_dentry, new_dir, new_dentry);
 }
 
 /* --- the same, where the path hooks are not called ------------------------ */
@@ -278,15 +293,26 @@ PF_LSM_AS(inode_setattr_v2, inode_setattr, void *idmap, struct dentry *dentry,
 	return setattr(dentry, attr);
 }
 
-/* The dentry is the second argument on every kernel we support (the first
- * is a user namespace on 6.1, an idmap later), so one program fits all. */
+/* From 5.12 the dentry is the second argument (the first is a user
+ * namespace, an idmap from 6.3); before, it is the first. */
 PF_LSM_ON(inode_setxattr, void *ns, struct dentry *dentry, const char *name, const void *value,
 	  size_t size, int flags)
 {
 	return decide(cfg, dentry, NULL, PF_OP_SETXATTR);
 }
 
+PF_LSM_ON_AS(inode_setxattr_v1, inode_setxattr, struct dentry *dentry, const char *name,
+	     const void *value, size_t size, int flags)
+{
+	return decide(cfg, dentry, NULL, PF_OP_SETXATTR);
+}
+
 PF_LSM_ON(inode_removexattr, void *ns, struct dentry *dentry, const char *name)
+{
+	return decide(cfg, dentry, NULL, PF_OP_REMOVEXATTR);
+}
+
+PF_LSM_ON_AS(inode_removexattr_v1, inode_removexattr, struct dentry *dentry, const char *name)
 {
 	return decide(cfg, dentry, NULL, PF_OP_REMOVEXATTR);
 }

@@ -15,7 +15,7 @@
  * INIT_WALK_MAX generations below PID 1 counts as the host's (fail closed). */
 static __always_inline int mount_reaches_host(struct vfsmount *mnt)
 {
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task_btf();
+	struct task_struct *t = current_task();
 	struct mnt_namespace *mine = BPF_CORE_READ(t, nsproxy, mnt_ns), *init = NULL;
 
 	if (BPF_CORE_READ(mnt, mnt_flags) & MNT_SHARED)
@@ -40,7 +40,7 @@ static __always_inline int mount_reaches_host(struct vfsmount *mnt)
  * program.) */
 static __always_inline int sandbox_setup(void)
 {
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task_btf();
+	struct task_struct *t = current_task();
 	struct task_struct *p = BPF_CORE_READ(t, real_parent);
 	struct inode *exe, *pexe;
 

@@ -24,7 +24,10 @@
  *                                   first, nothing must happen while off.
  *   PF_LSM_AS(prog, hook, args...)  as PF_LSM, for a program not named after
  *                                   its hook (one of the load-time variants
- *                                   of a hook whose arguments changed).
+ *                                   of a hook whose arguments changed; the
+ *                                   agent loads the one whose count of
+ *                                   arguments the kernel's BTF has).
+ *   PF_LSM_ON_AS(prog, hook, args...)  the same for PF_LSM_ON.
  *   PF_LSM_VOID(hook, args...)      a void hook: no result, no ret to
  *                                   honour; the body returns nothing.
  *   PF_LSM_NO_RET(hook, args...)    an int hook whose ret is not at the same
@@ -67,8 +70,8 @@
 #define PF_LSM(hook, args...) PF_LSM_AS(hook, hook, args)
 
 /* The body's own function takes the config after the hook's arguments. */
-#define PF_LSM_ON(hook, args...)						\
-	___pf_decl(hook, hook, int, args, struct pf_config *cfg)		\
+#define PF_LSM_ON_AS(prog, hook, args...)					\
+	___pf_decl(prog, hook, int, args, struct pf_config *cfg)		\
 	{									\
 		int ret = ___pf_ret(args);					\
 		struct pf_config *cfg;						\
@@ -78,9 +81,11 @@
 		cfg = active_config();						\
 		if (!cfg)							\
 			return 0;						\
-		return ____##hook(___pf_args(args), cfg);			\
+		return ____##prog(___pf_args(args), cfg);			\
 	}									\
-	___pf_body(hook, int, args, struct pf_config *cfg)
+	___pf_body(prog, int, args, struct pf_config *cfg)
+
+#define PF_LSM_ON(hook, args...) PF_LSM_ON_AS(hook, hook, args)
 
 #define PF_LSM_VOID(hook, args...)						\
 	___pf_decl(hook, hook, void, args)					\

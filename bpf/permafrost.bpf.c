@@ -16,6 +16,7 @@
 #include "permafrost.h"         /* shared with user space: types, op classes */
 
 #include "consts.bpf.h"         /* numbers the kernel's BTF does not carry */
+#include "compat.bpf.h"         /* the default and the compat (5.10) build */
 #include "maps.bpf.h"           /* every map, and reading the config */
 #include "hook.bpf.h"           /* PF_LSM(): the prologue every program shares */
 #include "walk.bpf.h"           /* the nearest rule: ancestor walk, verdict cache */

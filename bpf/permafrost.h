@@ -15,6 +15,9 @@
  * on a filesystem that holds protected objects are treated as protected
  * (fail closed). */
 #define PF_MAX_DEPTH 4096
+/* The same in the compat build (kernels without bpf_loop, before 5.17),
+ * whose walks the verifier follows step by step. */
+#define PF_COMPAT_DEPTH 64
 /* Path bytes carried in an event (best effort, names from leaf to root). */
 #define PF_PATH_BYTES 512
 /* Components collected for an event's path. */

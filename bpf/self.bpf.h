@@ -27,7 +27,7 @@ static __always_inline int exe_is_agent(struct pf_config *cfg, struct task_struc
 /* Is the current task the agent? */
 static __always_inline int is_agent(struct pf_config *cfg)
 {
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task_btf();
+	struct task_struct *t = current_task();
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct pf_agent_proc *p;
 

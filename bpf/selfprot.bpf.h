@@ -67,7 +67,7 @@ static __always_inline int bad_var(const char *b)
 	return 0;
 }
 
-static long env_step(__u32 i, void *ctx)
+PF_LOOP_FN env_step(__u32 i, void *ctx)
 {
 	struct envscan *s = ctx;
 	struct envchunk *c;
@@ -110,7 +110,7 @@ static long env_step(__u32 i, void *ctx)
 PF_LSM_VOID(bprm_committing_creds, struct linux_binprm *bprm)
 {
 	struct pf_config *cfg = get_config();
-	struct task_struct *t = (struct task_struct *)bpf_get_current_task_btf();
+	struct task_struct *t = current_task();
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct inode *inode;
 	struct envscan sc = {}, *s = &sc;
@@ -130,7 +130,7 @@ PF_LSM_VOID(bprm_committing_creds, struct linux_binprm *bprm)
 	s->strings_left = s->argc + BPF_CORE_READ(bprm, envc);
 	s->at_start = 1;
 	s->bad = 0;
-	bpf_loop(ENV_SCAN_STEPS, env_step, s, 0);
+	PF_LOOP(ENV_SCAN_STEPS, ENV_SCAN_STEPS_COMPAT, env_step, s);
 	if (s->strings_left)
 		s->bad = 1; /* too long to judge: fail closed */
 	if (s->bad || BPF_CORE_READ(t, ptrace)) {

@@ -15,7 +15,7 @@ struct walk {
 	__u32 reached_root;
 };
 
-static long walk_step(__u32 i, void *ctx)
+PF_LOOP_FN walk_step(__u32 i, void *ctx)
 {
 	struct walk *w = ctx;
 	struct dentry *d = w->d;
@@ -63,7 +63,7 @@ static __always_inline void nearest_rule(struct pf_config *cfg, struct walk *w, 
 			return;
 		}
 	}
-	bpf_loop(PF_MAX_DEPTH, walk_step, w, 0);
+	PF_LOOP(PF_MAX_DEPTH, PF_COMPAT_DEPTH, walk_step, w);
 	if (!w->found && !w->reached_root) {
 		/* Deeper than we walk on a filesystem holding protected
 		 * objects: fail closed. */

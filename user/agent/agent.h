@@ -3,7 +3,8 @@
  *
  * One file per concern (docs/architecture.md draws the data paths):
  *   main.c       options, the start-up steps in order, the event loop, stop
- *   bpf.c        BTF probing, loading, attaching, pinned link sets
+ *   bpf.c        the kernel's features, the build and programs that fit it,
+ *                loading, attaching, pinned link sets
  *   caps.c       the privileges kept once serving
  *   maps.c       writing the kernel's maps: config, rules, guards
  *   rules.c      policy -> resolution -> view check -> maps; reload; check
@@ -31,6 +32,7 @@
 #include "approve.h"
 #include "ctl.h"
 #include "json.h"
+#include "kernel.h"
 #include "policy.h"
 #include "resolve.h"
 #include "selfprot.h"
@@ -39,7 +41,10 @@
 #include "util.h"
 #include "wallclock.h"
 
-struct permafrost_bpf;
+struct bpf_map;
+struct btf;
+struct bpf_object;
+struct bpf_object_skeleton;
 struct ring_buffer;
 struct pf_auditlog;
 
@@ -58,9 +63,27 @@ struct agent_paths {
 	char boot_id_file[PATH_MAX]; /* pf_boot_id's fallback, beside the socket */
 };
 
-/* The BPF side: the loaded object, its pinned link set, self-protection. */
+/* The maps the agent reads and writes (bpf/maps.bpf.h). */
+struct agent_maps {
+	struct bpf_map *config, *rules, *protected_sbs, *guards, *events, *approvals, *lost,
+		*counters;
+};
+
+struct pf_build;
+
+/* The BPF side: the loaded object (one of the two builds, bpf.c), its
+ * maps, its pinned link set, self-protection. */
 struct agent_kernel {
-	struct permafrost_bpf *skel;
+	const struct pf_build *build;
+	void *skel;                       /* the build's skeleton */
+	struct bpf_object_skeleton *sk;   /* its programs and links */
+	struct bpf_object *obj;
+	struct agent_maps maps;
+	struct pf_kernel features;        /* check_kernel */
+	struct btf *btf;                  /* the kernel's, until loaded */
+	/* hooks this kernel has no program of ours for (not enforced here),
+	 * space-separated */
+	char unenforced[256];
 	char pin_set[512];                      /* ours: pin_dir/links-<pid> */
 	char old_sets[PF_MAX_OLD_SETS][512];    /* previous agents' sets */
 	size_t n_old_sets;
@@ -159,8 +182,10 @@ void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int64_t boot_now_ns(void);
 
 /* bpf.c */
-int check_bpf_lsm(struct pf_err *err);
+int check_kernel(struct agent *a, struct pf_err *err);
 int load_bpf(struct agent *a, struct pf_err *err);
+void unload_bpf(struct agent *a);
+const char *bpf_build_name(const struct agent *a);
 void find_old_pins(struct agent *a);
 int adopt_or_attach(struct agent *a, struct pf_err *err);
 void remove_pins(const char *dir);

@@ -17,7 +17,6 @@
 #include <bpf/libbpf.h>
 
 #include "agent.h"
-#include "permafrost.skel.h"
 #include "sshsig.h"
 #include "token.h"
 #include "util.h"
@@ -61,7 +60,7 @@ static int sync_count(struct agent *a)
 
 static int approvals_fd(struct agent *a)
 {
-	return bpf_map__fd(a->k.skel->maps.approvals);
+	return bpf_map__fd(a->k.maps.approvals);
 }
 
 static void remove_kernel_entries(struct agent *a, struct live_approval *l)

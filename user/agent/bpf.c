@@ -1,31 +1,130 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* The BPF side of the agent's life: the kernel can run it (BPF LSM
- * active, bpffs), the object fits this kernel (BTF probing of the hooks
- * whose signature or presence differs), loading onto the pinned maps,
- * attaching, and the pinned link sets that keep enforcement alive while no
- * agent runs. */
+ * active, bpffs, the features of PF_KERNEL_MIN), the build that fits it
+ * (kernel.h), the programs whose hook this kernel has in the shape they
+ * were written for, loading onto the pinned maps, attaching, and the
+ * pinned link sets that keep enforcement alive while no agent runs. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "agent.h"
+#include "kernel.h"
 #include "permafrost.skel.h"
+#include "permafrost_compat.skel.h"
 #include "util.h"
 
 #define LSM_LIST "/sys/kernel/security/lsm"
 #define BPFFS "/sys/fs/bpf"
 
-int check_bpf_lsm(struct pf_err *err)
+/* The two builds of bpf/permafrost.bpf.c (bpf/compat.bpf.h): the same
+ * programs, maps and decisions; the compat one walks without bpf_loop. */
+struct pf_build {
+	const char *name;
+	void *(*open)(const struct bpf_object_open_opts *opts);
+	void (*destroy)(void *skel);
+};
+
+/* Every generated skeleton starts with these two. */
+struct skel_head {
+	struct bpf_object_skeleton *skeleton;
+	struct bpf_object *obj;
+};
+
+static void *open_main(const struct bpf_object_open_opts *o)
+{
+	return permafrost_bpf__open_opts(o);
+}
+
+static void destroy_main(void *s)
+{
+	permafrost_bpf__destroy(s);
+}
+
+static void *open_compat(const struct bpf_object_open_opts *o)
+{
+	return permafrost_compat_bpf__open_opts(o);
+}
+
+static void destroy_compat(void *s)
+{
+	permafrost_compat_bpf__destroy(s);
+}
+
+static const struct pf_build build_main = { "main", open_main, destroy_main };
+static const struct pf_build build_compat = { "compat", open_compat, destroy_compat };
+
+/* Programs written for one shape of a hook whose arguments changed
+ * across the kernels we run on: loaded only where the kernel's
+ * bpf_lsm_<hook> has @nargs arguments. */
+static const struct variant {
+	const char *prog, *hook;
+	int nargs;
+} variants[] = {
+	{ "inode_setattr_v1", "inode_setattr", 2 },         /* < 6.3: no idmap */
+	{ "inode_setattr_v2", "inode_setattr", 3 },
+	{ "path_rename_v1", "path_rename", 4 },             /* < 5.19: no flags */
+	{ "path_rename", "path_rename", 5 },
+	{ "inode_setxattr_v1", "inode_setxattr", 5 },       /* < 5.12: no userns */
+	{ "inode_setxattr", "inode_setxattr", 6 },
+	{ "inode_removexattr_v1", "inode_removexattr", 2 }, /* < 5.12 */
+	{ "inode_removexattr", "inode_removexattr", 3 },
+};
+
+/* Hooks newer than some kernels we run on, whose route goes through an
+ * older hook we also attach there: absent, yet nothing is unenforced. */
+static const struct {
+	const char *hook, *route;
+} covered[] = {
+	{ "file_truncate", "path_truncate" },   /* ftruncate(2) before 6.2 */
+	{ "inode_set_acl", "inode_setxattr" },  /* POSIX ACLs before 6.2 */
+	{ "inode_remove_acl", "inode_removexattr" },
+};
+
+/* Reads the kernel's BTF and refuses a kernel below PF_KERNEL_MIN with
+ * the feature it lacks; keeps the BTF for fit_programs. */
+static int probe_kernel(struct agent *a, struct pf_err *err)
+{
+	struct utsname u;
+	const char *missing;
+
+	uname(&u);
+	a->k.btf = btf__load_vmlinux_btf();
+	if (!a->k.btf) {
+		int r = -errno;
+
+		pf_err_set(err, "kernel %s: cannot read its BTF (/sys/kernel/btf/vmlinux: %s); "
+				"Permafrost needs Linux " PF_KERNEL_MIN " or newer built with "
+				"CONFIG_DEBUG_INFO_BTF=y",
+			   u.release, strerror(-r));
+		return r;
+	}
+	pf_kernel_probe(a->k.btf, &a->k.features);
+	missing = pf_kernel_missing(&a->k.features);
+	if (missing) {
+		pf_err_set(err, "kernel %s: Permafrost needs Linux " PF_KERNEL_MIN " or newer; "
+				"this kernel lacks %s",
+			   u.release, missing);
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+int check_kernel(struct agent *a, struct pf_err *err)
 {
 	char *buf = NULL, *copy, *tok, *save = NULL;
 	int r, found = 0;
 	size_t len;
 
+	r = probe_kernel(a, err);
+	if (r < 0)
+		return r;
 	r = pf_read_file(LSM_LIST, 4096, &buf, &len);
 	if (r < 0) {
 		pf_err_set(err, "cannot read " LSM_LIST " (%s): mount securityfs with "
@@ -55,49 +154,85 @@ int check_bpf_lsm(struct pf_err *err)
 	return 0;
 }
 
-/* Number of parameters of the kernel's bpf_lsm_<hook>, or -ENOENT. */
-static int lsm_hook_params(const struct btf *btf, const char *hook)
+/* The programs this kernel gets: a variant where the hook's arguments
+ * match it, any other program where its hook exists. Hooks left without
+ * a program, other than the covered ones, are named in
+ * a->k.unenforced: the agent runs, and says so (status, doctor, the
+ * agent-start record). */
+static void fit_programs(struct agent *a, struct bpf_object *obj, const struct btf *btf)
 {
-	const struct btf_type *t;
-	char name[128];
-	int id;
+	char *un = a->k.unenforced;
+	struct bpf_program *p;
 
-	snprintf(name, sizeof(name), "bpf_lsm_%s", hook);
-	id = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
-	if (id < 0)
-		return -ENOENT;
-	t = btf__type_by_id(btf, id);
-	t = btf__type_by_id(btf, t->type);
-	if (!t || !btf_is_func_proto(t))
-		return -ENOENT;
-	return btf_vlen(t);
+	un[0] = 0;
+	bpf_object__for_each_program(p, obj) {
+		const char *sec = bpf_program__section_name(p), *hook;
+		const struct variant *v = NULL;
+		int n, load, others = 0;
+
+		if (strncmp(sec, "lsm/", 4) != 0)
+			continue;
+		hook = sec + 4;
+		for (size_t i = 0; i < PF_ARRAY_SIZE(variants); i++) {
+			if (strcmp(variants[i].hook, hook) != 0)
+				continue;
+			others = 1;
+			if (strcmp(variants[i].prog, bpf_program__name(p)) == 0)
+				v = &variants[i];
+		}
+		n = pf_kernel_hook_args(btf, hook);
+		load = v ? n == v->nargs : !others && n >= 0;
+		bpf_program__set_autoload(p, load);
+		if (load)
+			continue;
+		/* a variant not loaded is fine if a sibling fits */
+		if (v) {
+			int fits = 0;
+
+			for (size_t i = 0; i < PF_ARRAY_SIZE(variants); i++)
+				fits |= strcmp(variants[i].hook, hook) == 0 && variants[i].nargs == n;
+			if (fits)
+				continue;
+		} else {
+			int cov = 0;
+
+			for (size_t i = 0; i < PF_ARRAY_SIZE(covered); i++)
+				cov |= strcmp(covered[i].hook, hook) == 0;
+			if (cov)
+				continue;
+		}
+		if (strstr(un, hook))
+			continue;
+		snprintf(un + strlen(un), sizeof(a->k.unenforced) - strlen(un), "%s%s",
+			 un[0] ? " " : "", hook);
+	}
 }
 
-/* Programs loaded only where the kernel's hook has their signature (or
- * exists at all). */
-static int fit_to_kernel(struct permafrost_bpf *s, struct pf_err *err)
+/* The maps by their names in bpf/maps.bpf.h. */
+static int find_maps(struct agent *a, struct bpf_object *obj, struct pf_err *err)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
-	int np;
+	static const struct {
+		const char *name;
+		size_t off;
+	} m[] = {
+		{ "pf_config_map", offsetof(struct agent_maps, config) },
+		{ "rules", offsetof(struct agent_maps, rules) },
+		{ "protected_sbs", offsetof(struct agent_maps, protected_sbs) },
+		{ "guards", offsetof(struct agent_maps, guards) },
+		{ "events", offsetof(struct agent_maps, events) },
+		{ "approvals", offsetof(struct agent_maps, approvals) },
+		{ "lost", offsetof(struct agent_maps, lost) },
+		{ "counters", offsetof(struct agent_maps, counters) },
+	};
 
-	if (!btf) {
-		pf_err_set(err, "cannot load kernel BTF (/sys/kernel/btf/vmlinux): %s; "
-				     "the kernel needs CONFIG_DEBUG_INFO_BTF=y",
-			 strerror(errno));
-		return -errno;
-	}
-	np = lsm_hook_params(btf, "inode_setattr");
-	bpf_program__set_autoload(s->progs.inode_setattr_v1, np == 2);
-	bpf_program__set_autoload(s->progs.inode_setattr_v2, np == 3);
-	bpf_program__set_autoload(s->progs.file_truncate, lsm_hook_params(btf, "file_truncate") > 0);
-	bpf_program__set_autoload(s->progs.inode_set_acl, lsm_hook_params(btf, "inode_set_acl") > 0);
-	bpf_program__set_autoload(s->progs.inode_remove_acl,
-				  lsm_hook_params(btf, "inode_remove_acl") > 0);
-	btf__free(btf);
-	if (np != 2 && np != 3) {
-		pf_err_set(err, "unsupported kernel: bpf_lsm_inode_setattr has %d parameters",
-			 np);
-		return -ENOTSUP;
+	for (size_t i = 0; i < PF_ARRAY_SIZE(m); i++) {
+		struct bpf_map *map = bpf_object__find_map_by_name(obj, m[i].name);
+
+		if (!map) {
+			pf_err_set(err, "the BPF object has no map %s", m[i].name);
+			return -ENOENT;
+		}
+		*(struct bpf_map **)((char *)&a->k.maps + m[i].off) = map;
 	}
 	return 0;
 }
@@ -107,35 +242,64 @@ int load_bpf(struct agent *a, struct pf_err *err)
 	/* -vv: the verifier's statistics of every program (time, processed
 	 * instructions), through libbpf's debug output */
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .kernel_log_level = pf_verbose > 1 ? 4 : 0);
-	struct permafrost_bpf *s = permafrost_bpf__open_opts(&oo);
+	const struct pf_build *b = pf_kernel_compat(&a->k.features) ? &build_compat : &build_main;
+	struct skel_head *s = b->open(&oo);
 	int r;
 
 	if (!s) {
 		r = -errno;
-		pf_err_set(err, "cannot open the BPF object: %s", strerror(-r));
+		pf_err_set(err, "cannot open the BPF object (%s build): %s", b->name, strerror(-r));
 		return r;
 	}
-	r = fit_to_kernel(s, err);
+	fit_programs(a, s->obj, a->k.btf);
+	r = find_maps(a, s->obj, err);
 	if (r < 0)
 		goto fail;
-	bpf_map__set_max_entries(s->maps.rules, PF_MAX_ENTRIES);
-	bpf_map__set_max_entries(s->maps.protected_sbs, PF_MAX_SBS);
-	bpf_map__set_max_entries(s->maps.events, (uint32_t)a->pol->ringbuf_size);
+	bpf_map__set_max_entries(a->k.maps.rules, PF_MAX_ENTRIES);
+	bpf_map__set_max_entries(a->k.maps.protected_sbs, PF_MAX_SBS);
+	bpf_map__set_max_entries(a->k.maps.events, (uint32_t)a->pol->ringbuf_size);
 	r = pf_self_pin_maps(&a->k.self, s->obj, NULL, err);
 	if (r < 0)
 		goto fail;
-	r = permafrost_bpf__load(s);
+	r = bpf_object__load_skeleton(s->skeleton);
 	if (r) {
-		pf_err_set(err, "cannot load the BPF programs: %s (run with -v for the "
-				     "verifier log)",
-			 strerror(-r));
+		pf_err_set(err, "cannot load the BPF programs (%s build): %s (run with -v for "
+				"the verifier log)",
+			   b->name, strerror(-r));
 		goto fail;
 	}
+	a->k.build = b;
 	a->k.skel = s;
+	a->k.sk = s->skeleton;
+	a->k.obj = s->obj;
+	btf__free(a->k.btf);
+	a->k.btf = NULL;
+	if (a->k.unenforced[0])
+		warnx_("this kernel has no hook of the shape our programs need for: %s; "
+		       "those routes are NOT enforced (permafrost doctor)",
+		       a->k.unenforced);
 	return pf_self_setup(&a->k.self, s->obj, a->pol->lock_kernel, a->pol->self_protect, err);
 fail:
-	permafrost_bpf__destroy(s);
+	b->destroy(s);
+	memset(&a->k.maps, 0, sizeof(a->k.maps));
 	return r;
+}
+
+void unload_bpf(struct agent *a)
+{
+	if (a->k.skel)
+		a->k.build->destroy(a->k.skel);
+	a->k.skel = NULL;
+	a->k.sk = NULL;
+	a->k.obj = NULL;
+	memset(&a->k.maps, 0, sizeof(a->k.maps));
+	btf__free(a->k.btf);
+	a->k.btf = NULL;
+}
+
+const char *bpf_build_name(const struct agent *a)
+{
+	return a->k.build ? a->k.build->name : "none";
 }
 
 /* Links are pinned in bpffs so that enforcement, and the kernel's own
@@ -183,8 +347,8 @@ void remove_pins(const char *dir)
 
 static int attach_bpf(struct agent *a, struct pf_err *err)
 {
-	struct bpf_object_skeleton *sk = a->k.skel->skeleton;
-	int r = permafrost_bpf__attach(a->k.skel);
+	struct bpf_object_skeleton *sk = a->k.sk;
+	int r = bpf_object__attach_skeleton(sk);
 
 	if (r) {
 		pf_err_set(err, "cannot attach the LSM programs: %s", strerror(-r));
@@ -222,7 +386,7 @@ static int attach_bpf(struct agent *a, struct pf_err *err)
 int adopt_or_attach(struct agent *a, struct pf_err *err)
 {
 	for (size_t i = 0; i < a->k.n_old_sets; i++) {
-		int st = pf_self_set_status(&a->k.self, a->k.skel->obj, a->k.old_sets[i]);
+		int st = pf_self_set_status(&a->k.self, a->k.obj, a->k.old_sets[i]);
 
 		if (st == 1 && a->k.n_old_sets == 1) {
 			snprintf(a->k.pin_set, sizeof(a->k.pin_set), "%s", a->k.old_sets[i]);
@@ -245,7 +409,7 @@ int adopt_or_attach(struct agent *a, struct pf_err *err)
 /* Of the programs attached, how many have their link pinned in our set. */
 unsigned pinned_links(struct agent *a, unsigned *ret_expected)
 {
-	struct bpf_object_skeleton *sk = a->k.skel->skeleton;
+	struct bpf_object_skeleton *sk = a->k.sk;
 	unsigned expected = 0, present = 0;
 
 	for (int i = 0; i < sk->prog_cnt; i++) {

@@ -26,7 +26,6 @@
 #include "auditlog.h"
 #include "event.h"
 #include "logread.h"
-#include "permafrost.skel.h"
 #include "util.h"
 
 /* Bytes at the end of the log read at start (see above). */
@@ -289,7 +288,7 @@ int events_open(struct agent *a, struct pf_err *err)
 	open_cgroot(a);
 	scan_log_tail(a);
 	load_lost_reported(a);
-	a->ev.rb = ring_buffer__new(bpf_map__fd(a->k.skel->maps.events), on_event, a, NULL);
+	a->ev.rb = ring_buffer__new(bpf_map__fd(a->k.maps.events), on_event, a, NULL);
 	if (!a->ev.rb) {
 		pf_err_set(err, "ring buffer: %s", strerror(errno));
 		return -errno;

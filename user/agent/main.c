@@ -26,7 +26,6 @@
 #include "auditlog.h"
 #include "notify.h"
 #include "paths.h"
-#include "permafrost.skel.h"
 #include "util.h"
 
 int pf_verbose;
@@ -234,7 +233,7 @@ static int start_log(struct agent *a, struct pf_err *err)
  * and log directories are the pinned rules' (selfprot.h). */
 static int start_own_dirs(struct agent *a, struct pf_err *err)
 {
-	struct bpf_object *obj = a->k.skel->obj;
+	struct bpf_object *obj = a->k.obj;
 	int r;
 
 	r = pf_self_check_own_dir(&a->k.self, obj, "state directory", a->paths.state_dir, err);
@@ -343,7 +342,7 @@ static void housekeeping(struct agent *a)
 	events_drain(a);
 	events_check_lost(a);
 	approvals_expire(a);
-	pf_self_refresh(&a->k.self, a->k.skel->obj);
+	pf_self_refresh(&a->k.self, a->k.obj);
 	if (a->ev.refresh_at && boot_now_ns() >= a->ev.refresh_at) {
 		/* An approved change replaced a protected object: find the
 		 * new one, so it is protected again. */
@@ -405,7 +404,7 @@ static void cleanup(struct agent *a, int failed)
 		 * closed.) */
 		remove_pins(a->k.pin_set);
 	events_close(a);
-	permafrost_bpf__destroy(a->k.skel);
+	unload_bpf(a);
 	control_close(a);
 	pf_auditlog_close(a->ev.log);
 	if (a->pol && a->pol->syslog)
@@ -446,7 +445,7 @@ int main(int argc, char **argv)
 		warnx_("%s", perr.msg);
 		return 2;
 	}
-	if (check_bpf_lsm(&err) < 0 || start_dirs(&a, &err) < 0 ||
+	if (check_kernel(&a, &err) < 0 || start_dirs(&a, &err) < 0 ||
 	    start_state(&a, &err) < 0 ||
 	    start_self(&a, kept, sizeof(kept), &err) < 0 ||
 	    start_log(&a, &err) < 0)

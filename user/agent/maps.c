@@ -15,7 +15,6 @@
 #include <bpf/libbpf.h>
 
 #include "agent.h"
-#include "permafrost.skel.h"
 #include "util.h"
 
 int pf_config_edit(int fd, void (*edit)(struct pf_config *c, const void *data), const void *data)
@@ -33,7 +32,7 @@ int pf_config_edit(int fd, void (*edit)(struct pf_config *c, const void *data), 
 
 static int config_fd(struct agent *a)
 {
-	return bpf_map__fd(a->k.skel->maps.pf_config_map);
+	return bpf_map__fd(a->k.maps.config);
 }
 
 /* The mode, this agent as the config's agent, and a new generation: every
@@ -93,19 +92,19 @@ uint64_t percpu_sum(int fd, uint32_t key)
 
 uint64_t counter(struct agent *a, uint32_t decision)
 {
-	return percpu_sum(bpf_map__fd(a->k.skel->maps.counters), decision);
+	return percpu_sum(bpf_map__fd(a->k.maps.counters), decision);
 }
 
 uint64_t lost_total(struct agent *a)
 {
-	return percpu_sum(bpf_map__fd(a->k.skel->maps.lost), 0);
+	return percpu_sum(bpf_map__fd(a->k.maps.lost), 0);
 }
 
 int maps_rule_of(struct agent *a, uint64_t dev, uint64_t ino, struct pf_rule *ret)
 {
 	struct pf_key k = { .dev = dev, .ino = ino };
 
-	return bpf_map_lookup_elem(bpf_map__fd(a->k.skel->maps.rules), &k, ret) < 0 ? -errno : 0;
+	return bpf_map_lookup_elem(bpf_map__fd(a->k.maps.rules), &k, ret) < 0 ? -errno : 0;
 }
 
 /* A growing list of keys (the entries to keep, or to drop). */
@@ -161,8 +160,8 @@ static void drop_stale_sbs(int fd, const struct pf_resolved *r)
 
 int maps_apply_rules(struct agent *a, const struct pf_resolved *r, struct pf_err *err)
 {
-	int rfd = bpf_map__fd(a->k.skel->maps.rules);
-	int sfd = bpf_map__fd(a->k.skel->maps.protected_sbs);
+	int rfd = bpf_map__fd(a->k.maps.rules);
+	int sfd = bpf_map__fd(a->k.maps.protected_sbs);
 	struct keys stale = { 0 };
 	int ret;
 
@@ -250,7 +249,7 @@ static bool same_parent(const char *a, const char *b)
 
 int maps_apply_guards(struct agent *a, struct pf_err *err)
 {
-	int gfd = bpf_map__fd(a->k.skel->maps.guards), r = 0;
+	int gfd = bpf_map__fd(a->k.maps.guards), r = 0;
 	struct keys want = { 0 };
 	const char *last = NULL;
 	struct pf_key k, next;
