@@ -70,27 +70,28 @@ static __always_inline int try_approval(struct awalk *w, struct pf_akey *key, in
 	return 0;
 }
 
-PF_LOOP_FN approval_step(__u32 i, void *ctx)
+/* Approvals held at w->d: exact (level 0) or subtree ones, or (@named) a
+ * create-style approval for the object's name in this directory. */
+static __always_inline int approval_here(struct awalk *w, int named)
 {
-	struct awalk *w = ctx;
 	struct dentry *d = w->d;
 	struct inode *inode = BPF_CORE_READ(d, d_inode);
-	struct dentry *parent;
+	struct pf_akey key = {};
 
-	if (inode) {
-		struct pf_akey key = { .dev = w->dev, .ino = BPF_CORE_READ(inode, i_ino) };
+	if (!inode)
+		return 0;
+	key.dev = w->dev;
+	key.ino = BPF_CORE_READ(inode, i_ino);
+	if (named)
+		key.name_hash = w->name_hash;
+	return try_approval(w, &key, named);
+}
 
-		/* exact (level 0) or subtree approvals of this object */
-		if (try_approval(w, &key, 0))
-			return 1;
-		/* a create-style approval for the object's name in its parent */
-		if (w->level == 1) {
-			key.name_hash = w->name_hash;
-			if (try_approval(w, &key, 1))
-				return 1;
-		}
-	}
-	parent = BPF_CORE_READ(d, d_parent);
+/* One level up; 1 at the root. */
+static __always_inline int approval_up(struct awalk *w)
+{
+	struct dentry *d = w->d, *parent = BPF_CORE_READ(d, d_parent);
+
 	if (!parent || parent == d)
 		return 1;
 	w->d = parent;
@@ -98,30 +99,51 @@ PF_LOOP_FN approval_step(__u32 i, void *ctx)
 	return 0;
 }
 
-/* Is @h approved for the current task? If so, h->approval names the
- * approving entry's slot. */
-static __always_inline int approved(struct hit *h)
+PF_LOOP_FN approval_step(__u32 i, void *ctx)
+{
+	struct awalk *w = ctx;
+
+	return approval_here(w, 0) || approval_up(w);
+}
+
+/* Does a live approval cover @op on the dentry @dp (on @dev) for the
+ * current task? The approving entry's slot + 1, or 0. A global function
+ * (compat.bpf.h): verified once per program. */
+__noinline __u64 pf_approved(__u64 dp, __u64 dev, __u64 op)
 {
 	struct task_struct *task = current_task();
-	/* a local, not h->d inside BPF_CORE_READ(): a CO-RE access through
-	 * @h would keep the whole hit in memory */
-	struct dentry *d = h->d;
+	struct dentry *d = (struct dentry *)dp;
 	struct awalk w = {};
 
 	w.d = d;
-	w.dev = h->dev;
+	w.dev = dev;
 	w.now = bpf_ktime_get_boot_ns();
-	w.cls = pf_op_class(h->op);
+	w.cls = pf_op_class((__u32)op);
 	w.uid = (__u32)bpf_get_current_uid_gid();
 	w.cgroup = bpf_get_current_cgroup_id();
 	w.exe_ino = BPF_CORE_READ(task, mm, exe_file, f_inode, i_ino);
 	w.exe_dev = BPF_CORE_READ(task, mm, exe_file, f_inode, i_sb, s_dev);
 	bpf_probe_read_kernel_str(w.name, sizeof(w.name), BPF_CORE_READ(d, d_name.name));
 	w.name_hash = pf_name_hash(w.name);
-	PF_LOOP(PF_MAX_DEPTH, PF_COMPAT_DEPTH, approval_step, &w);
-	if (w.approved)
-		h->approval = w.slot;
-	return w.approved;
+	/* the object, then its parent (where a create-style approval for the
+	 * object's name is also looked up), then the loop over the rest: the
+	 * named check, with its byte-wise compare, stays out of the loop */
+	if (!(approval_here(&w, 0) || approval_up(&w) || approval_here(&w, 0) ||
+	      approval_here(&w, 1) || approval_up(&w)))
+		PF_LOOP(PF_MAX_DEPTH, PF_COMPAT_DEPTH, approval_step, &w);
+	return w.approved ? (__u64)w.slot + 1 : 0;
+}
+
+/* Is @h approved for the current task? If so, h->approval names the
+ * approving entry's slot. */
+static __always_inline int approved(struct hit *h)
+{
+	__u64 r = pf_approved(pf_scalar(h->d), h->dev, h->op);
+
+	if (!r)
+		return 0;
+	h->approval = (__u32)(r - 1);
+	return 1;
 }
 
 #endif

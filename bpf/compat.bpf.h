@@ -20,10 +20,19 @@
 
 #define PF_LOOP(n, n_compat, fn, ctx)						\
 	do {									\
-		for (__u32 pf_i_ = 0; pf_i_ < (n_compat); pf_i_++)		\
+		for (__u32 pf_i_ = 0; pf_i_ < (n_compat); pf_i_++) {		\
+			pf_in_memory(ctx);					\
 			if (fn(pf_i_, (ctx)))					\
 				break;						\
+		}								\
 	} while (0)
+
+/* The loop's state stays in memory (the compiler may not keep it in
+ * registers): 5.10's verifier tracks the value range of every register of
+ * a privileged program, so a position held in a register would make each
+ * path through the loop a state of its own, never pruned; its 4-byte stack
+ * slots it does not track. */
+#define pf_in_memory(p) asm volatile("" : : "r"(p) : "memory")
 
 static __always_inline struct task_struct *current_task(void)
 {
@@ -45,5 +54,18 @@ static __always_inline struct task_struct *current_task(void)
 #define PF_LOOP_FN static long
 
 #endif
+
+/* Global functions (__noinline, not static) are verified once each, not
+ * at every call: emitting a record, walking to the nearest rule, matching
+ * approvals. 5.10 passes them scalars only, and a typed kernel pointer
+ * (a hook's argument) is refused as one: pf_scalar() hands on its value
+ * as a plain number, read back through bpf_probe_read_kernel(). */
+static __always_inline __u64 pf_scalar(const void *p)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), &p);
+	return v;
+}
 
 #endif

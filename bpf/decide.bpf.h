@@ -14,8 +14,15 @@ static __always_inline int verdict(struct pf_config *cfg, const struct hit *h)
 	__u32 mode = cfg->mode;
 
 	if (mode == PF_MODE_ENFORCE) {
+		int deny = -EPERM;
+
 		emit(h, pf_rule_is_self(h->rule_id) ? PF_DEC_TAMPER : PF_DEC_DENY, mode);
-		return -EPERM;
+		/* opaque to the compiler: it would otherwise fold both
+		 * branches' returns into -(mode == ENFORCE), and a negated
+		 * value is one the verifier no longer knows (6.12 checks an
+		 * LSM program's return is an errno) */
+		asm volatile("" : "+r"(deny));
+		return deny;
 	}
 	emit(h, PF_DEC_WOULD_DENY, mode);
 	return 0;

@@ -41,7 +41,7 @@ static __always_inline long name_step(struct pathbuild *pb, char *buf, __u32 siz
 	struct dentry *d = pb->d, *parent;
 	struct vfsmount *vmnt = pb->mnt;
 	const unsigned char *name;
-	__u32 len, off;
+	__u32 len, off, step, cut;
 	long n;
 
 	if (vmnt) {
@@ -71,8 +71,8 @@ static __always_inline long name_step(struct pathbuild *pb, char *buf, __u32 siz
 	len = BPF_CORE_READ(d, d_name.len);
 	/* read the position once, bound it right before the copy: the
 	 * verifier must see off + name_max <= size */
-	off = pb->off & (size - 1);
-	if (pb->off > size - name_max || off > size - name_max) {
+	off = pb->off;
+	if (off > size - name_max) {
 		*flags |= PF_PATH_TRUNCATED;
 		return 1;
 	}
@@ -82,10 +82,13 @@ static __always_inline long name_step(struct pathbuild *pb, char *buf, __u32 siz
 		return 1;
 	}
 	/* advance by the name's own length (NUL included), capped like the
-	 * copy: the position never depends on what the copy returned */
-	if (len + 1 > name_max)
-		*flags |= PF_PATH_TRUNCATED; /* this name was cut */
-	pb->off += len + 1 < name_max ? len + 1 : name_max;
+	 * copy: the position never depends on what the copy returned. Without
+	 * branches (cut is 1 when the name was cut): each branch here is a
+	 * path more, per level, for the compat build's verifier. */
+	step = len + 1;
+	cut = ((name_max - step) >> 31) & 1;
+	*flags |= cut * PF_PATH_TRUNCATED;
+	pb->off += step - ((step - name_max) & -cut);
 	pb->d = parent;
 	return 0;
 }
@@ -104,9 +107,21 @@ PF_LOOP_FN exe_step(__u32 i, void *ctx)
 	return name_step(pb, pb->e->exe, PF_EXE_BYTES, PF_EXE_NAME_MAX, &pb->e->exe_flags);
 }
 
-/* One record: @decision about @h, taken in @mode. */
-static __always_inline void emit(const struct hit *h, __u32 decision, __u32 mode)
+/* One record: @decision about a hit, taken in @mode. A global function,
+ * so the verifier checks it once rather than at each of the dozens of
+ * places a program reaches it (the compat build's unrolled name walks
+ * would not fit otherwise). 5.10 passes a global function only scalars:
+ * the hit comes packed, see emit(). Returns 1 if the record was written,
+ * 0 if it was counted lost: a value the compiler cannot know, so that no
+ * caller reuses it as its own return value (the verifier takes a global
+ * function's result as unknown). */
+__noinline int pf_emit(__u64 dp, __u64 mntp, __u64 ino, __u64 dev_rule, __u64 how)
 {
+	struct hit hit = { .d = (struct dentry *)dp, .mnt = (struct vfsmount *)mntp,
+			   .dev = dev_rule >> 32, .ino = ino, .rule_id = (__u32)dev_rule,
+			   .op = how & 0xff, .approval = how >> 32 };
+	__u32 decision = (how >> 8) & 0xff, mode = (how >> 16) & 0xff;
+	const struct hit *h = &hit;
 	struct pf_event *e;
 	struct task_struct *task;
 	__u64 id;
@@ -119,7 +134,7 @@ static __always_inline void emit(const struct hit *h, __u32 decision, __u32 mode
 
 		if (l)
 			*l += 1;
-		return;
+		return 0;
 	}
 	task = current_task();
 	id = bpf_get_current_pid_tgid();
@@ -167,6 +182,15 @@ static __always_inline void emit(const struct hit *h, __u32 decision, __u32 mode
 	}
 	e->exe_len = xb.off;
 	bpf_ringbuf_submit(e, 0);
+	return 1;
+}
+
+_Static_assert(PF_OP__COUNT <= 0xff, "an op fits in pf_emit's packing");
+
+static __always_inline void emit(const struct hit *h, __u32 decision, __u32 mode)
+{
+	pf_emit(pf_scalar(h->d), pf_scalar(h->mnt), h->ino, h->dev << 32 | h->rule_id,
+		(__u64)h->op | decision << 8 | mode << 16 | (__u64)h->approval << 32);
 }
 
 #endif

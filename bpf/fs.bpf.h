@@ -268,16 +268,18 @@ PF_LSM_ON(path_chown, const struct path *path, __u32 uid, __u32 gid)
 
 /* utimes and the rest of notify_change(). Mode, owner and size changes are
  * judged (with their own op) by path_chmod, path_chown and the truncate
- * hooks, so they are not counted twice here. */
+ * hooks, so they are not counted twice here; owner changes are judged here
+ * where path_chown has no program (PF_CFG_SETATTR_IDS). */
 static __always_inline int setattr(struct dentry *dentry, struct iattr *attr)
 {
 	unsigned int valid = BPF_CORE_READ(attr, ia_valid);
-	struct pf_config *cfg;
+	struct pf_config *cfg = active_config();
 
-	if (valid & (ATTR_MODE | ATTR_UID | ATTR_GID | ATTR_SIZE))
+	if (!cfg || (valid & (ATTR_MODE | ATTR_SIZE)))
 		return 0;
-	cfg = active_config();
-	return cfg ? decide(cfg, dentry, NULL, PF_OP_SETATTR) : 0;
+	if (valid & (ATTR_UID | ATTR_GID))
+		return cfg->flags & PF_CFG_SETATTR_IDS ? decide(cfg, dentry, NULL, PF_OP_CHOWN) : 0;
+	return decide(cfg, dentry, NULL, PF_OP_SETATTR);
 }
 
 /* 6.1: (struct dentry *, struct iattr *) */

@@ -202,6 +202,8 @@ struct pf_config {
 enum pf_config_flags {
 	PF_CFG_LOCK_KERNEL = 1 << 0, /* refuse module and kexec loading while enforcing */
 	PF_CFG_SELF_PROTECT = 1 << 1, /* the agent, its maps and bpffs/securityfs mounts */
+	PF_CFG_SETATTR_IDS = 1 << 2,  /* no program on path_chown (before 6.1): inode_setattr
+					 judges owner changes */
 };
 
 /* Value of `agent_procs` (key: tgid): a process that exec'd the agent

@@ -51,20 +51,22 @@ struct envscan {
 	__u32 bad;           /* a dangerous variable, or unreadable */
 };
 
-static __always_inline int bad_var(const char *b)
+/* Eight bytes as one little-endian word, for prefix tests in a few
+ * instructions (the compat build unrolls the scan: every branch counts). */
+#define W3(a, b, c) ((__u64)(a) | (__u64)(b) << 8 | (__u64)(c) << 16)
+#define W6(a, b, c, d, e, f) (W3(a, b, c) | W3(d, e, f) << 24)
+#define W8(a, b, c, d, e, f, g, h) (W6(a, b, c, d, e, f) | (__u64)(g) << 48 | (__u64)(h) << 56)
+
+static __always_inline int bad_var(const struct envchunk *c)
 {
+	__u64 w = *(const __u64 *)c->buf;
+
 	/* LD_PRELOAD, LD_AUDIT, LD_LIBRARY_PATH, ... : foreign code or
 	 * libraries in the agent; OPENSSL_CONF/_MODULES/_ENGINES: providers
 	 * loaded by libcrypto; GCONV_PATH: iconv modules. */
-	if (b[0] == 'L' && b[1] == 'D' && b[2] == '_')
-		return 1;
-	if (b[0] == 'O' && b[1] == 'P' && b[2] == 'E' && b[3] == 'N' && b[4] == 'S' &&
-	    b[5] == 'S' && b[6] == 'L' && b[7] == '_')
-		return 1;
-	if (b[0] == 'G' && b[1] == 'C' && b[2] == 'O' && b[3] == 'N' && b[4] == 'V' &&
-	    b[5] == '_')
-		return 1;
-	return 0;
+	return (w & 0xffffff) == W3('L', 'D', '_') ||
+	       w == W8('O', 'P', 'E', 'N', 'S', 'S', 'L', '_') ||
+	       (w & 0xffffffffffffULL) == W6('G', 'C', 'O', 'N', 'V', '_');
 }
 
 PF_LOOP_FN env_step(__u32 i, void *ctx)
@@ -86,7 +88,7 @@ PF_LOOP_FN env_step(__u32 i, void *ctx)
 		s->bad = 1;
 		return 1;
 	}
-	if (s->at_start && s->argc == 0 && bad_var(c->buf)) {
+	if (s->at_start && s->argc == 0 && bad_var(c)) {
 		s->bad = 1;
 		return 1;
 	}
@@ -104,6 +106,17 @@ PF_LOOP_FN env_step(__u32 i, void *ctx)
 	return 0;
 }
 
+/* Are the @argc argument and @envc environment strings at user address
+ * @p unsafe for the agent (a variable of bad_var(), unreadable, or more
+ * than the scan reads: fail closed)? A global function (compat.bpf.h). */
+__noinline __u64 pf_envscan(__u64 p, __u64 argc, __u64 envc)
+{
+	struct envscan s = { .p = p, .argc = argc, .strings_left = argc + envc, .at_start = 1 };
+
+	PF_LOOP(ENV_SCAN_STEPS, ENV_SCAN_STEPS_COMPAT, env_step, &s);
+	return s.bad || s.strings_left;
+}
+
 /* At exec, after the new mm is in place (the argument and environment
  * strings are readable at bprm->p): record or forget the agent. Runs
  * whatever the mode, so that a restart is recognised when it matters. */
@@ -113,8 +126,8 @@ PF_LSM_VOID(bprm_committing_creds, struct linux_binprm *bprm)
 	struct task_struct *t = current_task();
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct inode *inode;
-	struct envscan sc = {}, *s = &sc;
 	struct pf_agent_proc v;
+	int bad;
 
 	if (!cfg || !cfg->agent_exe_ino)
 		return;
@@ -125,15 +138,9 @@ PF_LSM_VOID(bprm_committing_creds, struct linux_binprm *bprm)
 		bpf_map_delete_elem(&agent_procs, &tgid);
 		return;
 	}
-	s->p = BPF_CORE_READ(bprm, p);
-	s->argc = BPF_CORE_READ(bprm, argc);
-	s->strings_left = s->argc + BPF_CORE_READ(bprm, envc);
-	s->at_start = 1;
-	s->bad = 0;
-	PF_LOOP(ENV_SCAN_STEPS, ENV_SCAN_STEPS_COMPAT, env_step, s);
-	if (s->strings_left)
-		s->bad = 1; /* too long to judge: fail closed */
-	if (s->bad || BPF_CORE_READ(t, ptrace)) {
+	bad = pf_envscan(BPF_CORE_READ(bprm, p), BPF_CORE_READ(bprm, argc),
+			 BPF_CORE_READ(bprm, envc));
+	if (bad || BPF_CORE_READ(t, ptrace)) {
 		struct hit h = { .dev = cfg->agent_exe_dev, .ino = cfg->agent_exe_ino,
 				 .op = PF_OP_AGENT_EXEC, .rule_id = PF_RULEID_SELF };
 

@@ -11,7 +11,7 @@ struct walk {
 	__u64 dev;
 	__u32 found;   /* 0, or enum pf_rule_kind of the nearest rule */
 	__u32 rule_id;
-	__u64 obj_ino; /* inode of the first positive dentry (the object) */
+	__u64 obj_ino; /* the object's inode (its parent's for a negative dentry) */
 	__u32 reached_root;
 };
 
@@ -26,8 +26,6 @@ PF_LOOP_FN walk_step(__u32 i, void *ctx)
 		struct pf_key key = { .dev = w->dev, .ino = BPF_CORE_READ(inode, i_ino) };
 		struct pf_rule *r;
 
-		if (!w->obj_ino)
-			w->obj_ino = key.ino;
 		r = bpf_map_lookup_elem(&rules, &key);
 		if (r) {
 			w->found = r->kind;
@@ -44,15 +42,33 @@ PF_LOOP_FN walk_step(__u32 i, void *ctx)
 	return 0;
 }
 
-/* The nearest rule of w->d (on w->dev) or of one of its ancestors, into
- * w->found, w->rule_id and w->obj_ino. @obj is the object's inode as the
- * verifier trusts it (NULL for a negative dentry, or where the hook has
- * none): its cached verdict, when of the current generations, saves the
- * walk, and a walk's result is cached there. */
+/* The nearest rule of the dentry @dp (on @dev) or of one of its
+ * ancestors: (kind << 32 | rule_id), 0 when none. A global function
+ * (compat.bpf.h), so a walk is verified once per program. Deeper than we
+ * walk, on a filesystem holding protected objects: protected (fail
+ * closed). */
+__noinline __u64 pf_walk(__u64 dp, __u64 dev)
+{
+	struct walk w = { .d = (struct dentry *)dp, .dev = dev };
+
+	PF_LOOP(PF_MAX_DEPTH, PF_COMPAT_DEPTH, walk_step, &w);
+	if (!w.found && !w.reached_root)
+		return (__u64)PF_RULE_PROTECT << 32 | PF_RULEID_TOO_DEEP;
+	return (__u64)w.found << 32 | w.rule_id;
+}
+
+/* The nearest rule of w->d (on w->dev), into w->found, w->rule_id and
+ * w->obj_ino (the inode of the object, or of its parent for a negative
+ * dentry). @obj is the object's inode as the verifier trusts it (NULL for
+ * a negative dentry, or where the hook has none): its cached verdict, when
+ * of the current generations, saves the walk, and a walk's result is
+ * cached there. */
 static __always_inline void nearest_rule(struct pf_config *cfg, struct walk *w, struct inode *obj)
 {
-	__u64 gen = cfg->policy_gen, agen = ancestry_gen;
+	__u64 gen = cfg->policy_gen, agen = ancestry_gen, r;
 	struct verdict *v = NULL;
+	struct inode *inode;
+	struct dentry *d;
 
 	if (obj) {
 		v = bpf_inode_storage_get(&verdicts, obj, 0, 0);
@@ -63,13 +79,14 @@ static __always_inline void nearest_rule(struct pf_config *cfg, struct walk *w, 
 			return;
 		}
 	}
-	PF_LOOP(PF_MAX_DEPTH, PF_COMPAT_DEPTH, walk_step, w);
-	if (!w->found && !w->reached_root) {
-		/* Deeper than we walk on a filesystem holding protected
-		 * objects: fail closed. */
-		w->found = PF_RULE_PROTECT;
-		w->rule_id = PF_RULEID_TOO_DEEP;
-	}
+	d = w->d; /* not w->d inside BPF_CORE_READ(): struct walk is ours */
+	inode = BPF_CORE_READ(d, d_inode);
+	if (!inode)
+		inode = BPF_CORE_READ(d, d_parent, d_inode);
+	w->obj_ino = BPF_CORE_READ(inode, i_ino);
+	r = pf_walk(pf_scalar(d), w->dev);
+	w->found = r >> 32;
+	w->rule_id = (__u32)r;
 	if (!obj)
 		return;
 	if (!v)

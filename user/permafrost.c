@@ -336,7 +336,12 @@ static int show_status(const struct pf_msg *rep)
 	fmt_duration(strtoll(get(rep, "uptime_s"), NULL, 10), d, sizeof(d));
 	printf(LABEL "pid %s, version %s, up %s (since %s)\n", "Agent:", get(rep, "agent_pid"),
 	       get(rep, "version"), d, get(rep, "started"));
-	printf(LABEL "%s, LSMs %s\n", "Kernel:", get(rep, "kernel"), get(rep, "lsm"));
+	printf(LABEL "%s, LSMs %s, %s build\n", "Kernel:", get(rep, "kernel"), get(rep, "lsm"),
+	       get(rep, "bpf_build"));
+	if (get(rep, "unenforced")[0])
+		printf(LABEL "%s%s%s: this kernel has no hook our programs fit; those routes are "
+			     "NOT enforced\n",
+		       "Unenforced:", col ? "\033[1;31m" : "", get(rep, "unenforced"), off);
 	printf(LABEL "%s%s of %s%s in %s\n", "Pinned links:",
 	       col && strcmp(get(rep, "links_present"), get(rep, "links_expected")) != 0 ? "\033[1;31m" : "",
 	       get(rep, "links_present"), get(rep, "links_expected"), off, get(rep, "pin_dir"));

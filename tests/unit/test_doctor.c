@@ -16,6 +16,8 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 
+#include <bpf/btf.h>
+
 #include "ctl.h"
 #include "doctor.h"
 #include "json.h"
@@ -86,46 +88,166 @@ static struct pf_doctor_env base(void)
 		TAP_STREQ(_c.fix, want_fix, "%s: fix", label);                                 \
 	} while (0)
 
+/* Features a fabricated kernel BTF offers (kernel.h). */
+enum {
+	K_LSM = 1 << 0,
+	K_RINGBUF = 1 << 1,
+	K_INODE_STORAGE = 1 << 2,
+	K_BOOT_NS = 1 << 3,
+	K_LOOP = 1 << 4,
+	K_TASK_BTF = 1 << 5,
+	K_NEW_HOOKS = 1 << 6, /* file_truncate, inode_set_acl, inode_remove_acl (6.2) */
+	K_STRUCT_ARGS = 1 << 7, /* programs on hooks with struct arguments (6.1) */
+};
+#define K_510 (K_LSM | K_RINGBUF | K_INODE_STORAGE | K_BOOT_NS)
+#define K_61 (K_510 | K_LOOP | K_TASK_BTF | K_STRUCT_ARGS)
+#define K_612 (K_61 | K_NEW_HOOKS)
+
+/* bpf_lsm_@hook(int, ...): @nargs arguments, the last one of type @last
+ * (int_id, or a struct) */
+static void add_hook(struct btf *b, int int_id, const char *hook, int nargs, int last)
+{
+	char name[64];
+	int proto = btf__add_func_proto(b, int_id);
+
+	for (int i = 0; i < nargs; i++)
+		btf__add_func_param(b, "a", i == nargs - 1 ? last : int_id);
+	snprintf(name, sizeof(name), "bpf_lsm_%s", hook);
+	btf__add_func(b, name, BTF_FUNC_GLOBAL, proto);
+}
+
+/* Writes dir/sys/kernel/btf/vmlinux: a raw BTF with the enum values and
+ * bpf_lsm_* functions of @features. */
+static void put_btf(unsigned features)
+{
+	struct btf *b = btf__new_empty();
+	const void *raw;
+	uint32_t size;
+	int int_id = btf__add_int(b, "int", 4, BTF_INT_SIGNED);
+	int kgid_id = btf__add_struct(b, "kgid_t", 4);
+	char path[512];
+	FILE *f;
+
+	btf__add_field(b, "val", int_id, 0, 0);
+	btf__add_enum(b, "bpf_map_type", 4);
+	btf__add_enum_value(b, "BPF_MAP_TYPE_HASH", 1);
+	if (features & K_RINGBUF)
+		btf__add_enum_value(b, "BPF_MAP_TYPE_RINGBUF", 27);
+	if (features & K_INODE_STORAGE)
+		btf__add_enum_value(b, "BPF_MAP_TYPE_INODE_STORAGE", 28);
+	btf__add_enum(b, "bpf_func_id", 4);
+	btf__add_enum_value(b, "BPF_FUNC_map_lookup_elem", 1);
+	if (features & K_BOOT_NS)
+		btf__add_enum_value(b, "BPF_FUNC_ktime_get_boot_ns", 125);
+	if (features & K_TASK_BTF)
+		btf__add_enum_value(b, "BPF_FUNC_get_current_task_btf", 158);
+	if (features & K_STRUCT_ARGS)
+		btf__add_enum_value(b, "BPF_FUNC_user_ringbuf_drain", 209);
+	if (features & K_LOOP)
+		btf__add_enum_value(b, "BPF_FUNC_loop", 181);
+	if (features & K_LSM) {
+		add_hook(b, int_id, "file_open", 1, int_id);
+		add_hook(b, int_id, "path_truncate", 1, int_id);
+		add_hook(b, int_id, "path_chown", 3, kgid_id);
+	}
+	if (features & K_NEW_HOOKS) {
+		add_hook(b, int_id, "file_truncate", 1, int_id);
+		add_hook(b, int_id, "inode_set_acl", 4, int_id);
+		add_hook(b, int_id, "inode_remove_acl", 3, int_id);
+	}
+	raw = btf__raw_data(b, &size);
+	put("sys/kernel/btf/vmlinux", "");
+	snprintf(path, sizeof(path), "%s/sys/kernel/btf/vmlinux", dir);
+	f = fopen(path, "w");
+	if (!f || !raw || fwrite(raw, 1, size, f) != size)
+		exit(2);
+	fclose(f);
+	btf__free(b);
+}
+
 static const char *const FIX_KERNEL =
-	"install a 6.1 or newer kernel (Debian 12: apt install linux-image-amd64) and reboot into it";
+	"install a 5.10 or newer kernel (Debian: apt install linux-image-amd64) and reboot into it";
+static const char *const FIX_KERNEL_BTF =
+	"install a 5.10 or newer kernel built with CONFIG_DEBUG_INFO_BTF=y (Debian: apt install "
+	"linux-image-amd64) and reboot into it";
+#define ROUTES_62                                                                               \
+	"no usable file_truncate hook: ftruncate(2) checked at path_truncate, no usable "        \
+	"inode_set_acl hook: POSIX ACL changes checked at inode_setxattr, no usable "            \
+	"inode_remove_acl hook: POSIX ACL removal checked at inode_removexattr"
+#define ROUTES ROUTES_62 ", no usable path_chown hook: chown(2) checked at inode_setattr"
 
 static void test_kernel(void)
 {
 	struct pf_doctor_env e = base();
 
-	e.release = "6.1.0-27-cloud-amd64";
-	EXPECT(pf_doctor_kernel, &e, PF_DOC_OK, "6.1.0-27-cloud-amd64 (6.1 or newer)", "", "kernel 6.1");
 	e.release = "6.12.57+deb13-cloud-amd64";
-	EXPECT(pf_doctor_kernel, &e, PF_DOC_OK, "6.12.57+deb13-cloud-amd64 (6.1 or newer)", "",
-	       "kernel 6.12");
-	e.release = "7.0.0";
-	EXPECT(pf_doctor_kernel, &e, PF_DOC_OK, "7.0.0 (6.1 or newer)", "", "kernel 7.0");
-	e.release = "6.0.19";
-	EXPECT(pf_doctor_kernel, &e, PF_DOC_FAIL,
-	       "6.0.19 is not supported: it is older than 6.1, the oldest kernel Permafrost is "
-	       "tested on (6.1 and 6.12); hooks and verifier behaviour differ",
-	       FIX_KERNEL, "kernel 6.0");
-	e.release = "5.10.0-30-amd64";
-	EXPECT(pf_doctor_kernel, &e, PF_DOC_FAIL,
-	       "5.10.0-30-amd64 is not supported: it is older than 6.1, the oldest kernel Permafrost "
-	       "is tested on (6.1 and 6.12); hooks and verifier behaviour differ",
-	       FIX_KERNEL, "kernel 5.10");
+	put_btf(K_612);
+	EXPECT(pf_doctor_kernel, &e, PF_DOC_OK,
+	       "6.12.57+deb13-cloud-amd64: main build (path walks of up to 4096 levels)", "",
+	       "kernel 6.12: main build");
+	e.release = "6.1.0-27-cloud-amd64";
+	put_btf(K_61);
+	EXPECT(pf_doctor_kernel, &e, PF_DOC_OK,
+	       "6.1.0-27-cloud-amd64: main build (path walks of up to 4096 levels); " ROUTES_62, "",
+	       "kernel 6.1: main build, the 6.2 hooks' routes named");
+	e.release = "5.10.0-32-cloud-amd64";
+	put_btf(K_510);
+	EXPECT(pf_doctor_kernel, &e, PF_DOC_OK,
+	       "5.10.0-32-cloud-amd64: compat build (no bpf_loop): path walks of up to 64 levels, "
+	       "deeper objects on protected filesystems are refused; " ROUTES,
+	       "", "kernel 5.10: compat build, covered hooks named");
+	e.release = "5.15.0-91-generic";
+	put_btf(K_510 | K_TASK_BTF);
+	EXPECT(pf_doctor_kernel, &e, PF_DOC_OK,
+	       "5.15.0-91-generic: compat build (no bpf_loop): path walks of up to 64 levels, "
+	       "deeper objects on protected filesystems are refused; " ROUTES,
+	       "", "kernel 5.15: compat build");
+	e.release = "5.14.0-427.el9.x86_64";
+	put_btf(K_510 | K_LOOP | K_NEW_HOOKS | K_STRUCT_ARGS);
+	EXPECT(pf_doctor_kernel, &e, PF_DOC_OK,
+	       "5.14.0-427.el9.x86_64: compat build (no bpf_get_current_task_btf): path walks of "
+	       "up to 64 levels, deeper objects on protected filesystems are refused",
+	       "", "kernel with bpf_loop backported but no task BTF: compat build");
 	e.release = "5.9.16";
+	put_btf(K_LSM | K_RINGBUF | K_BOOT_NS);
 	EXPECT(pf_doctor_kernel, &e, PF_DOC_FAIL,
-	       "5.9.16 is not supported: it has no inode storage for BPF LSM programs (added in 5.10)",
-	       FIX_KERNEL, "kernel 5.9");
+	       "5.9.16 lacks BPF inode storage (BPF_MAP_TYPE_INODE_STORAGE, 5.10): Permafrost needs "
+	       "Linux 5.10 or newer",
+	       FIX_KERNEL, "kernel 5.9: no inode storage");
 	e.release = "5.7.0";
+	put_btf(K_LSM);
 	EXPECT(pf_doctor_kernel, &e, PF_DOC_FAIL,
-	       "5.7.0 is not supported: it has no BPF ring buffer (added in 5.8)", FIX_KERNEL,
-	       "kernel 5.7");
+	       "5.7.0 lacks the BPF ring buffer (BPF_MAP_TYPE_RINGBUF, 5.8): Permafrost needs Linux "
+	       "5.10 or newer",
+	       FIX_KERNEL, "kernel 5.7: no ring buffer");
+	e.release = "5.4.0-150-generic";
+	put_btf(K_RINGBUF);
+	EXPECT(pf_doctor_kernel, &e, PF_DOC_FAIL,
+	       "5.4.0-150-generic lacks BPF LSM hooks (CONFIG_BPF_LSM, 5.7): Permafrost needs Linux "
+	       "5.10 or newer",
+	       FIX_KERNEL, "kernel 5.4: no BPF LSM");
+	/* a 7.x release string means nothing: only the features count */
+	e.release = "7.2.13+deb14-cloud-amd64";
+	EXPECT(pf_doctor_kernel, &e, PF_DOC_FAIL,
+	       "7.2.13+deb14-cloud-amd64 lacks BPF LSM hooks (CONFIG_BPF_LSM, 5.7): Permafrost "
+	       "needs Linux 5.10 or newer",
+	       FIX_KERNEL, "kernel: features, not the release, decide");
+	put("sys/kernel/btf/vmlinux", "0123456789");
+	e.release = "6.1.0-27-cloud-amd64";
+	EXPECT(pf_doctor_kernel, &e, PF_DOC_FAIL,
+	       "6.1.0-27-cloud-amd64: cannot read its BTF (/sys/kernel/btf/vmlinux), so its BPF "
+	       "features cannot be checked (see the btf check)",
+	       FIX_KERNEL_BTF, "kernel: garbled BTF");
+	rm("sys/kernel/btf/vmlinux");
 	e.release = "4.19.0-26-amd64";
 	EXPECT(pf_doctor_kernel, &e, PF_DOC_FAIL,
-	       "4.19.0-26-amd64 is not supported: it has no BPF LSM (added in 5.7)", FIX_KERNEL,
-	       "kernel 4.19");
+	       "4.19.0-26-amd64 is older than 5.10, the oldest kernel Permafrost runs on",
+	       FIX_KERNEL_BTF, "kernel 4.19 without BTF");
 	e.release = "linux";
 	EXPECT(pf_doctor_kernel, &e, PF_DOC_FAIL,
-	       "cannot read a version from the kernel release 'linux'",
-	       "check `uname -r`; Permafrost needs Linux 6.1 or newer", "kernel: unparsable release");
+	       "linux: cannot read its BTF (/sys/kernel/btf/vmlinux), so its BPF features cannot "
+	       "be checked (see the btf check)",
+	       FIX_KERNEL_BTF, "kernel: unparsable release, no BTF");
 }
 
 static void test_btf(void)
@@ -476,7 +598,12 @@ static void test_agent(void)
 	char sock[128];
 	static const char *const good[] = { "status", "ok", "mode", "enforce", "agent_pid", "4242",
 					     "version", "0.9.0", "links_expected", "27",
-					     "links_present", "27" };
+					     "links_present", "27", "bpf_build", "compat",
+					     "unenforced", "" };
+	static const char *const unenforced[] = { "status", "ok", "mode", "enforce", "agent_pid",
+						   "4243", "links_expected", "25",
+						   "links_present", "25", "bpf_build", "main",
+						   "unenforced", "inode_setattr path_rename" };
 	static const char *const short_links[] = { "status", "ok", "mode", "off", "agent_pid", "77",
 						    "links_expected", "27", "links_present", "25",
 						    "pin_dir", "/sys/fs/bpf/permafrost/links-77" };
@@ -489,8 +616,16 @@ static void test_agent(void)
 	e.socket_path = sock;
 	pid = fake_agent(sock, good, PF_ARRAY_SIZE(good));
 	EXPECT(pf_doctor_agent, &e, PF_DOC_OK,
-	       fmt("agent pid 4242 answers on %s: mode enforce, version 0.9.0", sock), "", "agent answers");
+	       fmt("agent pid 4242 answers on %s: mode enforce, version 0.9.0, compat build", sock), "",
+	       "agent answers");
 	reap(pid, "agent answers");
+
+	pid = fake_agent(sock, unenforced, PF_ARRAY_SIZE(unenforced));
+	EXPECT(pf_doctor_agent, &e, PF_DOC_WARN,
+	       "agent pid 4243 answers, but this kernel has no hook its programs fit for: "
+	       "inode_setattr path_rename; those routes are NOT enforced",
+	       "boot a kernel Permafrost is tested on (README: Kernels)", "agent: unenforced hooks");
+	reap(pid, "agent: unenforced hooks");
 
 	pid = fake_agent(sock, short_links, PF_ARRAY_SIZE(short_links));
 	EXPECT(pf_doctor_agent, &e, PF_DOC_FAIL,
@@ -545,7 +680,7 @@ static void test_run_and_format(const char *pubkey)
 	snprintf(sig, sizeof(sig), "%s/allowed_signers", dir);
 	snprintf(sock, sizeof(sock), "%s/none.sock", dir);
 
-	put("sys/kernel/btf/vmlinux", "BTF");
+	put_btf(K_612);
 	put("proc/self/mounts", MOUNTS_BOTH);
 	put("sys/kernel/security/lsm", "lockdown,capability,bpf");
 	put("sys/kernel/security/lockdown", "[none] integrity confidentiality");

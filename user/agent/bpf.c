@@ -77,16 +77,6 @@ static const struct variant {
 	{ "inode_removexattr", "inode_removexattr", 3 },
 };
 
-/* Hooks newer than some kernels we run on, whose route goes through an
- * older hook we also attach there: absent, yet nothing is unenforced. */
-static const struct {
-	const char *hook, *route;
-} covered[] = {
-	{ "file_truncate", "path_truncate" },   /* ftruncate(2) before 6.2 */
-	{ "inode_set_acl", "inode_setxattr" },  /* POSIX ACLs before 6.2 */
-	{ "inode_remove_acl", "inode_removexattr" },
-};
-
 /* Reads the kernel's BTF and refuses a kernel below PF_KERNEL_MIN with
  * the feature it lacks; keeps the BTF for fit_programs. */
 static int probe_kernel(struct agent *a, struct pf_err *err)
@@ -180,7 +170,7 @@ static void fit_programs(struct agent *a, struct bpf_object *obj, const struct b
 			if (strcmp(variants[i].prog, bpf_program__name(p)) == 0)
 				v = &variants[i];
 		}
-		n = pf_kernel_hook_args(btf, hook);
+		n = pf_kernel_hook_args(btf, &a->k.features, hook);
 		load = v ? n == v->nargs : !others && n >= 0;
 		bpf_program__set_autoload(p, load);
 		if (load)
@@ -194,11 +184,7 @@ static void fit_programs(struct agent *a, struct bpf_object *obj, const struct b
 			if (fits)
 				continue;
 		} else {
-			int cov = 0;
-
-			for (size_t i = 0; i < PF_ARRAY_SIZE(covered); i++)
-				cov |= strcmp(covered[i].hook, hook) == 0;
-			if (cov)
+			if (pf_kernel_covered(hook))
 				continue;
 		}
 		if (strstr(un, hook))
@@ -235,6 +221,16 @@ static int find_maps(struct agent *a, struct bpf_object *obj, struct pf_err *err
 		*(struct bpf_map **)((char *)&a->k.maps + m[i].off) = map;
 	}
 	return 0;
+}
+
+/* The config flags that say which programs this kernel got. */
+static void set_kernel_flags(struct pf_config *c, const void *data)
+{
+	const struct bpf_object *obj = data;
+	const struct bpf_program *chown = bpf_object__find_program_by_name(obj, "path_chown");
+
+	c->flags = chown && !bpf_program__autoload(chown) ? (c->flags | PF_CFG_SETATTR_IDS)
+							   : (c->flags & ~PF_CFG_SETATTR_IDS);
 }
 
 int load_bpf(struct agent *a, struct pf_err *err)
@@ -278,6 +274,11 @@ int load_bpf(struct agent *a, struct pf_err *err)
 		warnx_("this kernel has no hook of the shape our programs need for: %s; "
 		       "those routes are NOT enforced (permafrost doctor)",
 		       a->k.unenforced);
+	r = pf_config_edit(bpf_map__fd(a->k.maps.config), set_kernel_flags, s->obj);
+	if (r < 0) {
+		pf_err_set(err, "config update: %s", strerror(-r));
+		return r;
+	}
 	return pf_self_setup(&a->k.self, s->obj, a->pol->lock_kernel, a->pol->self_protect, err);
 fail:
 	b->destroy(s);

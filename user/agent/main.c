@@ -301,7 +301,8 @@ static void start_serving(struct agent *a)
 {
 	int r;
 
-	log_record(a, "agent-start", F_STR("version", PF_VERSION), F_STR("policy", a->paths.policy));
+	log_record(a, "agent-start", F_STR("version", PF_VERSION), F_STR("policy", a->paths.policy),
+		   F_STR("bpf_build", bpf_build_name(a)), F_STR("unenforced", a->k.unenforced));
 	approvals_reload(a);
 	fprintf(stderr,
 		"permafrostd %s: %s mode, %zu objects on %zu filesystems, log %s, socket %s\n",

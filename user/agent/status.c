@@ -123,6 +123,8 @@ static void status_agent(struct agent *a, struct pf_msg *rep)
 		pf_reply_str(rep, "lsm", lsm);
 		free(lsm);
 	}
+	pf_reply_str(rep, "bpf_build", bpf_build_name(a));
+	pf_reply_str(rep, "unenforced", a->k.unenforced);
 	pf_reply_num(rep, "links_expected", expected);
 	pf_reply_num(rep, "links_present", present);
 	pf_reply_str(rep, "pin_dir", a->k.pin_set);

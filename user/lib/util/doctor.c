@@ -14,11 +14,15 @@
 #include <sys/timex.h>
 #include <sys/un.h>
 #include <sys/utsname.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
 
 #include "ctl.h"
 #include "doctor.h"
 #include "event.h"
 #include "json.h"
+#include "kernel.h"
+#include "permafrost.h"
 #include "policy.h"
 #include "signers.h"
 #include "util.h"
@@ -88,34 +92,66 @@ const char *pf_doctor_result_name(int result)
 
 /* --- kernel ---------------------------------------------------------------- */
 
+/* The release's "X.Y", or 0 when it has none. */
+static unsigned release_version(const char *rel)
+{
+	unsigned maj, min;
+
+	return sscanf(rel, "%u.%u", &maj, &min) == 2 ? maj * 1000 + min : 0;
+}
+
+/* Feature-based: what the kernel's BTF says it offers (kernel.h), the
+ * release only when there is no BTF to read. */
 void pf_doctor_kernel(const struct pf_doctor_env *env, struct pf_doctor_check *c)
 {
 	const char *rel = env->release ? env->release : "";
-	const char *why;
-	unsigned maj = 0, min = 0;
+	char full[PATH_MAX], routes[512];
+	struct pf_kernel k;
+	const char *missing;
+	struct btf *btf;
+	unsigned ver = release_version(rel);
 
 	set(c, "kernel", PF_DOC_FAIL);
-	if (sscanf(rel, "%u.%u", &maj, &min) != 2) {
-		finding(c, "cannot read a version from the kernel release '%s'", rel);
-		fix(c, "check `uname -r`; Permafrost needs Linux 6.1 or newer");
+	snprintf(full, sizeof(full), "%s%s", env->root ? env->root : "", BTF_FILE);
+	{
+		/* the finding says it; libbpf's own complaint is noise here */
+		libbpf_print_fn_t old = libbpf_set_print(NULL);
+
+		btf = btf__parse(full, NULL);
+		libbpf_set_print(old);
+	}
+	if (!btf) {
+		if (ver && ver < 5010)
+			finding(c, "%s is older than " PF_KERNEL_MIN ", the oldest kernel Permafrost "
+				   "runs on", rel);
+		else
+			finding(c, "%s: cannot read its BTF (%s), so its BPF features cannot be "
+				   "checked (see the btf check)", rel, BTF_FILE);
+		fix(c, "install a " PF_KERNEL_MIN " or newer kernel built with "
+		       "CONFIG_DEBUG_INFO_BTF=y (Debian: apt install linux-image-amd64) and reboot "
+		       "into it");
 		return;
 	}
-	if (maj > 6 || (maj == 6 && min >= 1)) {
-		c->result = PF_DOC_OK;
-		finding(c, "%s (6.1 or newer)", rel);
+	pf_kernel_probe(btf, &k);
+	pf_kernel_routes(btf, &k, routes, sizeof(routes));
+	btf__free(btf);
+	missing = pf_kernel_missing(&k);
+	if (missing) {
+		finding(c, "%s lacks %s: Permafrost needs Linux " PF_KERNEL_MIN " or newer", rel,
+			missing);
+		fix(c, "install a " PF_KERNEL_MIN " or newer kernel (Debian: apt install "
+		       "linux-image-amd64) and reboot into it");
 		return;
 	}
-	if (maj < 5 || (maj == 5 && min < 7))
-		why = "it has no BPF LSM (added in 5.7)";
-	else if (maj == 5 && min < 8)
-		why = "it has no BPF ring buffer (added in 5.8)";
-	else if (maj == 5 && min < 10)
-		why = "it has no inode storage for BPF LSM programs (added in 5.10)";
+	c->result = PF_DOC_OK;
+	if (pf_kernel_compat(&k))
+		finding(c, "%s: compat build (no %s): path walks of up to %d levels, deeper "
+			   "objects on protected filesystems are refused%s%s",
+			rel, k.bpf_loop ? "bpf_get_current_task_btf" : "bpf_loop", PF_COMPAT_DEPTH,
+			routes[0] ? "; " : "", routes);
 	else
-		why = "it is older than 6.1, the oldest kernel Permafrost is tested on (6.1 and 6.12); "
-		      "hooks and verifier behaviour differ";
-	finding(c, "%s is not supported: %s", rel, why);
-	fix(c, "install a 6.1 or newer kernel (Debian 12: apt install linux-image-amd64) and reboot into it");
+		finding(c, "%s: main build (path walks of up to %d levels)%s%s", rel, PF_MAX_DEPTH,
+			routes[0] ? "; " : "", routes);
 }
 
 void pf_doctor_btf(const struct pf_doctor_env *env, struct pf_doctor_check *c)
@@ -517,10 +553,20 @@ void pf_doctor_agent(const struct pf_doctor_env *env, struct pf_doctor_check *c)
 		fix(c, "restart it so that it pins them again: systemctl restart permafrostd");
 		goto out;
 	}
+	v = pf_msg_get(&rep, "unenforced");
+	if (v && v[0]) {
+		c->result = PF_DOC_WARN;
+		finding(c, "agent pid %s answers, but this kernel has no hook its programs fit for: "
+			   "%s; those routes are NOT enforced",
+			pf_msg_get(&rep, "agent_pid") ?: "?", v);
+		fix(c, "boot a kernel Permafrost is tested on (README: Kernels)");
+		goto out;
+	}
 	c->result = PF_DOC_OK;
-	finding(c, "agent pid %s answers on %s: mode %s, version %s",
+	finding(c, "agent pid %s answers on %s: mode %s, version %s, %s build",
 		pf_msg_get(&rep, "agent_pid") ?: "?", env->socket_path,
-		pf_msg_get(&rep, "mode") ?: "?", pf_msg_get(&rep, "version") ?: "?");
+		pf_msg_get(&rep, "mode") ?: "?", pf_msg_get(&rep, "version") ?: "?",
+		pf_msg_get(&rep, "bpf_build") ?: "?");
 out:
 	pf_msg_free(&req);
 	pf_msg_free(&rep);

@@ -21,6 +21,7 @@ struct pf_kernel {
 	bool boot_ns;       /* bpf_ktime_get_boot_ns, 5.8 */
 	bool bpf_loop;      /* bpf_loop, 5.17 */
 	bool task_btf;      /* bpf_get_current_task_btf, 5.11 */
+	bool struct_args;   /* programs on hooks taking a struct by value, 6.1 */
 };
 
 /* Reads the features from @btf (the kernel's, or a file's for tests). */
@@ -35,7 +36,18 @@ const char *pf_kernel_missing(const struct pf_kernel *k);
 bool pf_kernel_compat(const struct pf_kernel *k);
 
 /* The number of arguments of the kernel's LSM hook @hook (bpf_lsm_HOOK),
- * or -1 when the kernel has no such hook. */
-int pf_kernel_hook_args(const struct btf *btf, const char *hook);
+ * or -1 when the kernel has no such hook, or (with @k, its features) one
+ * a program cannot attach to: a struct argument by value before 6.1. */
+int pf_kernel_hook_args(const struct btf *btf, const struct pf_kernel *k, const char *hook);
+
+/* For a hook some supported kernels lack: the older hook the same route
+ * goes through there (file_truncate -> path_truncate), else NULL. */
+const char *pf_kernel_covered(const char *hook);
+
+/* Into @buf: the covered hooks @btf (with features @k) has no usable
+ * program for, each with the hook that checks its route instead ("no
+ * usable file_truncate hook: ftruncate(2) checked at path_truncate, ...");
+ * "" when it has them all. */
+void pf_kernel_routes(const struct btf *btf, const struct pf_kernel *k, char *buf, size_t size);
 
 #endif

@@ -41,7 +41,16 @@ check "vm: clock marked unsynchronised" pfop clock unsync
 # 1. A healthy host but for the lockdown and the clock: warnings, exit 0.
 doctor
 exit_is 0 "doctor: warnings only: exit 0"
-has_line "doctor: kernel ok" "$out" "ok    kernel        $(uname -r) (6.1 or newer)"
+# What Debian's kernels offer: bpf_loop since 5.17, programs on hooks with
+# struct arguments (path_chown) since 6.1, file_truncate and the ACL hooks
+# since 6.2.
+ROUTES="no usable file_truncate hook: ftruncate(2) checked at path_truncate, no usable inode_set_acl hook: POSIX ACL changes checked at inode_setxattr, no usable inode_remove_acl hook: POSIX ACL removal checked at inode_removexattr"
+case $(uname -r) in
+5.10.*) BUILD=compat; KLINE="compat build (no bpf_loop): path walks of up to 64 levels, deeper objects on protected filesystems are refused; $ROUTES, no usable path_chown hook: chown(2) checked at inode_setattr" ;;
+6.1.*) BUILD=main; KLINE="main build (path walks of up to 4096 levels); $ROUTES" ;;
+*) BUILD=main; KLINE="main build (path walks of up to 4096 levels)" ;;
+esac
+has_line "doctor: kernel ok" "$out" "ok    kernel        $(uname -r): $KLINE"
 has_re "doctor: btf ok" "$out" "ok    btf           /sys/kernel/btf/vmlinux present \([1-9][0-9]* bytes\)"
 has_line "doctor: securityfs ok" "$out" "ok    securityfs    securityfs mounted on /sys/kernel/security"
 has_line "doctor: lsm ok" "$out" "ok    lsm           bpf is in the active LSM list: $LSMS"
@@ -53,7 +62,7 @@ has_line "doctor: unsynchronised clock: warn" "$out" "warn  clock         the cl
 printf '%s\n' "$out" | grep -A1 '^warn  clock' | grep -qxF "$SPACE$FIX_TIME" && ok "doctor: clock fix" || not_ok "doctor: clock fix" "$out"
 has_line "doctor: policy ok" "$out" "ok    policy        $PF_POLICY: 1 protect and 1 exempt rules, initial mode off"
 has_line "doctor: signers ok" "$out" "ok    signers       $PF_SIGNERS: 3 keys"
-has_line "doctor: agent ok" "$out" "ok    agent         agent pid $PID answers on $PF_SOCK: mode off, version $VER"
+has_line "doctor: agent ok" "$out" "ok    agent         agent pid $PID answers on $PF_SOCK: mode off, version $VER, $BUILD build"
 has_line "doctor: summary" "$out" "10 ok, 2 warnings, 0 failed"
 
 flat=$(permafrost --json doctor --policy "$PF_POLICY" | tr -d '\n' | sed 's/  */ /g')
