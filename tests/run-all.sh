@@ -2,7 +2,7 @@
 # The whole suite: unit tests and fuzz targets on the host, the packaging
 # test, the enforcement suites in QEMU on Debian's cloud kernels
 # (PF_VM_KERNELS: a comma-separated list of tests/vm/kernels.sh labels;
-# default 6.1,6.12) and the host suite (the .deb built by the packaging
+# default all four: 5.10,6.1,6.12,7) and the host suite (the .deb built by the packaging
 # test, installed with apt on a Debian 12 root booted with systemd;
 # PF_HOST_KERNELS, default 6.12). Ends with "N passed, N failed".
 set -u
@@ -15,7 +15,7 @@ tests/run-unit.sh "$OUT" | tee -a "$log"
 OUT="$OUT" tests/fuzz/run.sh "${PF_FUZZ_SECONDS:-10}" | tee -a "$log"
 tests/pkg/run.sh "$OUT/pkg" | tee -a "$log"
 tests/vm/run.sh --suite "${PF_VM_SUITES:-enforce,agent,approvals,auditlog,inbox,selfprot,bypass,upgrade}" \
-	--kernel "${PF_VM_KERNELS:-6.1,6.12}" | tee -a "$log"
+	--kernel "${PF_VM_KERNELS:-5.10,6.1,6.12,7}" | tee -a "$log"
 deb=$(ls "$OUT"/pkg/deb/permafrost_*_amd64.deb 2>/dev/null | head -n 1)
 tests/vm/host/run.sh --kernel "${PF_HOST_KERNELS:-6.12}" ${deb:+--deb "$deb"} --out "$OUT/host" | tee -a "$log"
 

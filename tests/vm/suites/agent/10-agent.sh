@@ -26,10 +26,7 @@ has_line() {
 has_re() {
 	printf '%s\n' "$2" | grep -qxE -- "$3" && ok "$1" || not_ok "$1" "no line matching '$3' in: $(printf '%s' "$2" | tr '\n' '|')"
 }
-# Programs the agent attaches and pins: 43 on 6.12 (44 in the object, one of
-# the two inode_setattr variants); 6.1 also lacks the
-# file_truncate, inode_set_acl and inode_remove_acl hooks (added in 6.2).
-case $(uname -r) in 6.1.*) NLINKS=40 ;; *) NLINKS=43 ;; esac
+NLINKS=$PF_NLINKS
 LSMS=$(cat /sys/kernel/security/lsm)
 VER=$(permafrost version | awk '{print $2}')
 

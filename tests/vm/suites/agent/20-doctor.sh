@@ -13,7 +13,7 @@ exempt  /prot/etc/sub
 POL
 LSMS=$(cat /sys/kernel/security/lsm)
 VER=$(permafrost version | awk '{print $2}')
-case $(uname -r) in 6.1.*) NLINKS=40 ;; *) NLINKS=43 ;; esac
+NLINKS=$PF_NLINKS
 SPACE="                    "
 FIX_TIME="fix: enable time synchronisation: systemctl enable --now systemd-timesyncd (or chrony: systemctl enable --now chrony)"
 FIX_LOCKDOWN='fix: set GRUB_CMDLINE_LINUX="lockdown=integrity" in /etc/default/grub, then run: update-grub && reboot'

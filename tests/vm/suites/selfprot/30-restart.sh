@@ -8,10 +8,16 @@ kill -0 "$AGENT" 2>/dev/null && permafrost status | grep -q '^Mode: *enforce' &&
 # maps and delivers what happened meanwhile.
 # (the agent re-records its cgroup within a second of a move, so the kill
 # must follow the move at once; a fresh cgroup per try)
+# Before 5.14 (no cgroup.kill) root crashes it through the OOM killer
+# instead (sysrq f), after raising its oom_score_adj: the same known gap.
 for try in 1 2 3; do
 	mkdir -p /sys/fs/cgroup/victim$try
-	echo "$AGENT" > /sys/fs/cgroup/victim$try/cgroup.procs
-	echo 1 > /sys/fs/cgroup/victim$try/cgroup.kill 2>/dev/null && break
+	if [ -e /sys/fs/cgroup/victim$try/cgroup.kill ]; then
+		echo "$AGENT" > /sys/fs/cgroup/victim$try/cgroup.procs
+		echo 1 > /sys/fs/cgroup/victim$try/cgroup.kill 2>/dev/null && break
+	else
+		echo 1000 > /proc/$AGENT/oom_score_adj && echo f > /proc/sysrq-trigger && break
+	fi
 done
 sleep 1
 kill -0 "$AGENT" 2>/dev/null && not_ok "crash: agent gone" "still there" || ok "crash: agent gone"

@@ -7,7 +7,7 @@
 . "$PF_LIB"
 
 NEXT=/usr/sbin/permafrostd-next
-case $(uname -r) in 6.1.*) NLINKS=40 ;; *) NLINKS=43 ;; esac
+NLINKS=$PF_NLINKS
 [ -x "$NEXT" ] || { not_ok "upgrade: the next build is in the image" "build it with 'make next'"; exit 1; }
 ok "upgrade: the next build is in the image"
 

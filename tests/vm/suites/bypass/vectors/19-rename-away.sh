@@ -1,5 +1,6 @@
 # vector: rename a protected file out of the tree, then edit it there
 # expect: refused: EPERM on rename, deny rename, file still in place and unchanged
+# hooks: path_rename
 . "$PF_SUITE_DIR/vector.inc"
 f=/prot/etc/ren.conf
 h=$(hash_of $f)

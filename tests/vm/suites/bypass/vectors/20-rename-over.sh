@@ -1,5 +1,6 @@
 # vector: rename an unprotected file over a protected one
 # expect: refused: EPERM, deny rename, content unchanged
+# hooks: path_rename
 . "$PF_SUITE_DIR/vector.inc"
 f=/prot/etc/ren_over.conf
 h=$(hash_of $f)

@@ -1,5 +1,6 @@
 # vector: renameat2(RENAME_EXCHANGE) a protected file with an unprotected one
 # expect: refused: EPERM, deny rename, content unchanged
+# hooks: path_rename
 . "$PF_SUITE_DIR/vector.inc"
 f=/prot/etc/exch.conf
 h=$(hash_of $f)

@@ -1,5 +1,6 @@
 # vector: rename the unprotected parent of a protected directory away, recreate the path with other content
 # expect: refused: the protected path /prot/srv/app/config keeps its content
+# hooks: path_rename
 . "$PF_SUITE_DIR/vector.inc"
 f=/prot/srv/app/config
 h=$(hash_of $f)

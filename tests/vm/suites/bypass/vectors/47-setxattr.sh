@@ -1,5 +1,6 @@
 # vector: set a user and a security.capability xattr on a protected file
 # expect: refused: EPERM for both, deny setxattr, no xattr added
+# hooks: inode_setxattr
 . "$PF_SUITE_DIR/vector.inc"
 f=/prot/etc/xattr.conf
 attempt pfop setxattr $f user.evil 1

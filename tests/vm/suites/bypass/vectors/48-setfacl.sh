@@ -1,5 +1,6 @@
 # vector: setfacl: give uid 1 rwx through system.posix_acl_access
 # expect: refused: EPERM, deny setacl (6.2+) or setxattr (6.1), no ACL
+# hooks: inode_set_acl
 . "$PF_SUITE_DIR/vector.inc"
 f=/prot/etc/acl.conf
 attempt pfop setacl $f

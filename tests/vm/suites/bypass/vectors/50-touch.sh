@@ -1,5 +1,6 @@
 # vector: touch (utimensat to now and to a chosen time) a protected file to hide a change
 # expect: refused: EPERM, deny setattr, mtime unchanged
+# hooks: inode_setattr
 . "$PF_SUITE_DIR/vector.inc"
 f=/prot/etc/touch.conf
 t=$(stat -c %Y $f)
