@@ -275,10 +275,13 @@ static __always_inline int setattr(struct dentry *dentry, struct iattr *attr)
 	unsigned int valid = BPF_CORE_READ(attr, ia_valid);
 	struct pf_config *cfg = active_config();
 
-	if (!cfg || (valid & (ATTR_MODE | ATTR_SIZE)))
+	if (!cfg)
 		return 0;
+	/* first: chown of a set-uid file arrives with ATTR_MODE too */
 	if (valid & (ATTR_UID | ATTR_GID))
 		return cfg->flags & PF_CFG_SETATTR_IDS ? decide(cfg, dentry, NULL, PF_OP_CHOWN) : 0;
+	if (valid & (ATTR_MODE | ATTR_SIZE))
+		return 0;
 	return decide(cfg, dentry, NULL, PF_OP_SETATTR);
 }
 

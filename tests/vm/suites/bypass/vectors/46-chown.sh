@@ -1,4 +1,4 @@
-# vector: chown a protected file to an unprivileged user
+# vector: chown a protected file, and a set-uid one, to an unprivileged user
 # expect: refused: EPERM, deny chown, owner unchanged
 # hooks: path_chown
 . "$PF_SUITE_DIR/vector.inc"
@@ -13,3 +13,10 @@ case $(uname -r) in
 5.10.*) deny '"op":"chown"' '"path":"/etc/chown.conf"' '"path_scope":"fs"' ;;
 *) deny '"op":"chown"' '"path":"/prot/etc/chown.conf"' ;;
 esac
+# chown of a set-uid file also clears the bit: notify_change() adds
+# ATTR_MODE to the owner change
+f=/prot/bin/suid-tool
+o=$(stat -c %u:%g:%a $f)
+attempt pfop chown $f 1000 1000
+refused_with EPERM "chown of a set-uid file"
+[ "$(stat -c %u:%g:%a $f)" = "$o" ] || bypassed "set-uid file now $(stat -c %u:%g:%a $f)"
