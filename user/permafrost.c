@@ -623,7 +623,17 @@ static int token_new(int argc, char **argv)
 			}
 			break;
 		}
-		case 'u': spec.has_uid = true; spec.uid = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'u': {
+			int r = pf_parse_uid(optarg, &spec.uid);
+
+			if (r == -ENOENT)
+				return fail(EXIT_USAGE, "--uid: no user '%s' on this host", optarg);
+			if (r < 0)
+				return fail(EXIT_USAGE, "--uid: expected a user name or a number from 0 "
+							"to 4294967294, got '%s'", optarg);
+			spec.has_uid = true;
+			break;
+		}
 		case 'U': spec.unit = optarg; break;
 		case 'e': spec.exe = optarg; break;
 		case 'T':

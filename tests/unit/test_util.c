@@ -112,8 +112,27 @@ static void test_dates(void)
 	TAP_OK(pf_parse_rfc3339("2026-11-29T23:18:45", 19, &ns) == -EINVAL, "rfc3339: zone required");
 }
 
+static void test_uid(void)
+{
+	uint32_t u = 7;
+
+	TAP_OK(pf_parse_uid("0", &u) == 0 && u == 0, "uid: 0");
+	TAP_OK(pf_parse_uid("1000", &u) == 0 && u == 1000, "uid: 1000");
+	TAP_OK(pf_parse_uid("4294967294", &u) == 0 && u == 4294967294U, "uid: 4294967294, the largest");
+	u = 7;
+	TAP_OK(pf_parse_uid("4294967295", &u) == -EINVAL && u == 7, "uid: (uid_t)-1 refused, nothing set");
+	TAP_OK(pf_parse_uid("4294967296", &u) == -EINVAL && u == 7, "uid: 2^32 refused, not wrapped to 0");
+	TAP_OK(pf_parse_uid("99999999999999999999999", &u) == -EINVAL, "uid: far out of range refused");
+	TAP_OK(pf_parse_uid("", &u) == -EINVAL, "uid: empty refused");
+	TAP_OK(pf_parse_uid("12ab", &u) == -EINVAL, "uid: digits then letters refused");
+	TAP_OK(pf_parse_uid("-1", &u) == -ENOENT, "uid: -1 is no number and no user");
+	TAP_OK(pf_parse_uid("root", &u) == 0 && u == 0, "uid: the user root is 0");
+	TAP_OK(pf_parse_uid("pf-no-such-user", &u) == -ENOENT && u == 0, "uid: an unknown name refused");
+}
+
 int main(void)
 {
+	test_uid();
 	test_array();
 	test_hex();
 	test_paths();

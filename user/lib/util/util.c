@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -413,4 +414,30 @@ int pf_boot_id(const char *fallback, char out[64])
 	if (r < 0)
 		snprintf(out, 64, "unknown");
 	return r;
+}
+
+int pf_parse_uid(const char *s, uint32_t *ret)
+{
+	uint64_t v = 0;
+	const char *p = s;
+	struct passwd *pw;
+
+	if (!*s)
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		v = v * 10 + (uint64_t)(*p - '0');
+		if (v > 4294967294ULL)
+			return -EINVAL;
+	}
+	if (!*p) {
+		*ret = (uint32_t)v;
+		return 0;
+	}
+	if (p != s)
+		return -EINVAL; /* "12ab" */
+	pw = getpwnam(s);
+	if (!pw)
+		return -ENOENT;
+	*ret = (uint32_t)pw->pw_uid;
+	return 0;
 }

@@ -79,4 +79,10 @@ uint32_t pf_kdev(dev_t d);
  * "unknown" and -errno when neither works. */
 int pf_boot_id(const char *fallback, char out[64]);
 
+/* A uid given by an operator: a number from 0 to 4294967294 ((uid_t)-1
+ * means "no uid" to the kernel), or a user name of this host (getpwnam).
+ * 0, -EINVAL (neither a number in range nor a name), -ENOENT (no such
+ * user). */
+int pf_parse_uid(const char *s, uint32_t *ret);
+
 #endif
