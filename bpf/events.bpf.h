@@ -109,7 +109,7 @@ PF_LOOP_FN exe_step(__u32 i, void *ctx)
 
 /* One record: @decision about a hit, taken in @mode. A global function,
  * so the verifier checks it once rather than at each of the dozens of
- * places a program reaches it (the compat build's unrolled name walks
+ * places a program reaches it (the compat build's step-by-step name walks
  * would not fit otherwise). 5.10 passes a global function only scalars:
  * the hit comes packed, see emit(). Returns 1 if the record was written,
  * 0 if it was counted lost: a value the compiler cannot know, so that no
