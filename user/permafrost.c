@@ -31,6 +31,7 @@
 #include "resolve.h"
 #include "util.h"
 #include "approve.h"
+#include "hostid.h"
 #include "apstore.h"
 #include "signers.h"
 #include "token.h"
@@ -686,7 +687,8 @@ static int token_verify(int argc, char **argv)
 	struct pf_policy *pol = NULL;
 	struct pf_err perr;
 	struct pf_err e = { { 0 } };
-	char *bufs[1 + PF_TOKEN_MAX_SIGS] = { 0 }, host[256];
+	char *bufs[1 + PF_TOKEN_MAX_SIGS] = { 0 };
+	struct pf_hostid id;
 	struct pf_err err;
 	const char *files[1 + PF_TOKEN_MAX_SIGS];
 	int nf = 0, r = EXIT_OK;
@@ -732,10 +734,11 @@ static int token_verify(int argc, char **argv)
 	}
 	in.sigfiles = sigs;
 	in.n_sigfiles = (size_t)nf - 1;
-	gethostname(host, sizeof(host));
+	pf_hostid_read(NULL, &id);
 	ctx.signers = signers;
 	ctx.ns = PF_APPROVAL_NAMESPACE;
-	ctx.hostname = host;
+	ctx.hostname = id.hostname;
+	ctx.machine_id = id.machine_id[0] ? id.machine_id : NULL;
 	ctx.now = pf_now_ns() / 1000000000LL;
 	ctx.threshold = cli_threshold;
 	ctx.threshold_data = pol;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "approve.h"
+#include "hostid.h"
 #include "signers.h"
 #include "sshsig.h"
 #include "token.h"
@@ -799,10 +800,49 @@ static int setup_keys(void)
 	return 0;
 }
 
+/* The machine-id as the agent and `token verify` read it. */
+static void test_hostid(void)
+{
+	static const struct {
+		const char *content, *want, *label;
+	} c[] = {
+		{ "0123456789abcdef0123456789abcdef\n", "0123456789abcdef0123456789abcdef", "with newline" },
+		{ "0123456789abcdef0123456789abcdef", "0123456789abcdef0123456789abcdef", "without newline" },
+		{ "0123456789ABCDEF0123456789abcdef\n", "", "upper case refused" },
+		{ "0123456789abcdef0123456789abcde\n", "", "31 digits refused" },
+		{ "0123456789abcdef0123456789abcdef0\n", "", "33 digits refused" },
+		{ "0123456789abcdef0123456789abcdef\nx", "", "junk after the newline refused" },
+		{ "uninitialized\n", "", "systemd's 'uninitialized' is no id" },
+		{ "", "", "empty" },
+	};
+	char path[] = "/tmp/pf-machine-id-XXXXXX";
+	struct pf_hostid id;
+	int fd = mkstemp(path);
+
+	if (fd < 0) {
+		TAP_OK(0, "hostid: mkstemp");
+		return;
+	}
+	close(fd);
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		FILE *f = fopen(path, "w");
+
+		fputs(c[i].content, f);
+		fclose(f);
+		pf_hostid_read(path, &id);
+		TAP_STREQ(id.machine_id, c[i].want, "hostid: machine-id %s", c[i].label);
+		TAP_OK(id.hostname[0] != 0, "hostid: a hostname (%s)", id.hostname);
+	}
+	unlink(path);
+	pf_hostid_read(path, &id);
+	TAP_STREQ(id.machine_id, "", "hostid: no machine-id file: none");
+}
+
 int main(void)
 {
 	struct pf_err e = { "" };
 
+	test_hostid();
 	test_parse();
 	test_time();
 	test_new();

@@ -35,6 +35,7 @@
 #include "kernel.h"
 #include "policy.h"
 #include "resolve.h"
+#include "hostid.h"
 #include "selfprot.h"
 #include "state.h"
 #include "event.h"
@@ -149,7 +150,7 @@ struct agent_control {
 };
 
 struct agent_liveness {
-	char host[256];
+	struct pf_hostid id;  /* read at start and at each freeze (hostid.h) */
 	char boot_id[64];     /* pf_boot_id(), read once at start */
 	int64_t started_ns;   /* wall clock */
 	int64_t heartbeat_at, metrics_at; /* boot ns of the next write */

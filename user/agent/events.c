@@ -132,7 +132,7 @@ static int on_event(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	ec.boot_to_real_ns = pf_boot_to_real_ns();
-	ec.host = a->live.host;
+	ec.host = a->live.id.hostname;
 	ec.seq = pf_auditlog_next_seq(a->ev.log);
 	ec.unit = unit_for_cgroup(a, e.cgroup_id);
 	l = e.decision == PF_DEC_APPROVED ? approval_at(a, e.approval) : NULL;

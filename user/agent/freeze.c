@@ -67,6 +67,9 @@ void cmd_freeze(struct agent *a, const struct pf_msg *req, struct pf_msg *rep,
 				 "(thaw first)");
 		return;
 	}
+	/* The host's identity for tokens is what it is now, and stays so
+	 * while frozen. */
+	pf_hostid_read(NULL, &a->live.id);
 	/* The file system may have changed while thawed (new hard links,
 	 * replaced files): resolve again before freezing. */
 	if (refresh_rules(a, &err) < 0) {

@@ -106,14 +106,13 @@ static int parse_args(struct agent *a, int argc, char **argv)
 	return -1;
 }
 
-/* Who and where we are: host name, the permafrost group. */
+/* Who and where we are: host name and machine-id, the permafrost group. */
 static void start_identity(struct agent *a)
 {
 	struct group *gr = getgrnam("permafrost");
 
 	a->live.started_ns = pf_now_ns();
-	if (gethostname(a->live.host, sizeof(a->live.host) - 1) < 0)
-		snprintf(a->live.host, sizeof(a->live.host), "unknown");
+	pf_hostid_read(NULL, &a->live.id);
 	if (gr) {
 		a->ctl.pf_gid = gr->gr_gid;
 		a->ctl.have_gid = 1;
@@ -212,7 +211,7 @@ static int start_self(struct agent *a, char *ret_kept, size_t keptsz, struct pf_
 static int start_log(struct agent *a, struct pf_err *err)
 {
 	struct pf_auditlog_opts lo = {
-		.host = a->live.host,
+		.host = a->live.id.hostname,
 		.max_size = a->pol->log_max_size,
 		.keep = a->pol->log_keep,
 		.fsync = PF_AUDITLOG_FSYNC_BATCH,

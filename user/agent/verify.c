@@ -38,19 +38,6 @@ static int used_cb(const char *id, void *data)
 	return pf_used_has(&u->a->apr.used, id);
 }
 
-static void read_machine_id(char out[33])
-{
-	char *buf = NULL;
-	size_t len;
-
-	out[0] = 0;
-	if (pf_read_file("/etc/machine-id", 128, &buf, &len) < 0)
-		return;
-	if (len >= 32)
-		snprintf(out, 33, "%.32s", buf);
-	free(buf);
-}
-
 /* A step back of the wall clock beyond the tolerance is reported once,
  * until the clock has caught up again. */
 int64_t token_clock_ns(struct agent *a)
@@ -83,7 +70,6 @@ int verify_token(struct agent *a, const struct pf_approve_input *in, const char 
 	struct pf_err e = { { 0 } };
 	struct pf_approve_ctx ctx = { 0 };
 	const char *rule = NULL;
-	char machine_id[33];
 	int r;
 
 	if (!a->pol->allowed_signers) {
@@ -96,11 +82,10 @@ int verify_token(struct agent *a, const struct pf_approve_input *in, const char 
 		pf_err_set(err, "%s", e.msg);
 		return r;
 	}
-	read_machine_id(machine_id);
 	ctx.signers = signers;
 	ctx.ns = PF_APPROVAL_NAMESPACE;
-	ctx.hostname = a->live.host;
-	ctx.machine_id = machine_id[0] ? machine_id : NULL;
+	ctx.hostname = a->live.id.hostname;
+	ctx.machine_id = a->live.id.machine_id[0] ? a->live.id.machine_id : NULL;
 	ctx.now = token_clock_ns(a) / 1000000000LL; /* read once; never backwards */
 	ctx.threshold = threshold_cb;
 	ctx.threshold_data = a;

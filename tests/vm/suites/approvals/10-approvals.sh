@@ -15,6 +15,9 @@ max-token-ttl   1h
 protect /prot/etc /prot/bin /prot/single.conf
 protect /prot/etc/secret approvals=2
 POL
+# This host's machine-id, read by the agent at start and at the freeze.
+MID=0123456789abcdef0123456789abcdef
+printf '%s\n' $MID > /etc/machine-id
 require_agent
 check "freeze" permafrost freeze --reason approvals
 
@@ -49,6 +52,18 @@ new_token /tmp/d.tok --path /prot/free/x --ops write --ttl 10m && sign_token /tm
 approve_refused /tmp/d.tok "scope" "a path outside every protected tree is refused"
 permafrost token new --ticket CHG-2 --requester ops --host elsewhere --path /prot/etc/other.conf --reason r > /tmp/e.tok && sign_token /tmp/e.tok alice
 approve_refused /tmp/e.tok "host" "a token for another host is refused"
+# Bound by machine-id: `token verify` reads it as the agent does.
+permafrost token new --ticket CHG-2 --requester ops --host $MID --path /prot/etc/other.conf --ops write --ttl 10m --reason r > /tmp/m.tok && sign_token /tmp/m.tok alice
+out=$(permafrost token verify --policy "$PF_POLICY" --state-dir "$PF_STATE" /tmp/m.tok 2>&1) && ok "token verify accepts a token for this machine-id" || not_ok "token verify: machine-id" "$out"
+# Root rewriting the machine-id while frozen does not move the host's
+# identity: the agent keeps the one it read at the freeze.
+OTHER=fedcba9876543210fedcba9876543210
+printf '%s\n' $OTHER > /etc/machine-id
+permafrost token new --ticket CHG-2 --requester ops --host $OTHER --path /prot/etc/other.conf --ops write --ttl 10m --reason r > /tmp/m2.tok && sign_token /tmp/m2.tok alice
+approve_refused /tmp/m2.tok "host" "a machine-id written while frozen is not this host's"
+printf '%s\n' $MID > /etc/machine-id
+approve_ok /tmp/m.tok "a token for the machine-id read at the freeze is accepted"
+permafrost revoke "$(sed -n 's/^token-id: //p' /tmp/m.tok)" >/dev/null 2>&1 || not_ok "revoke the machine-id token" "failed"
 new_token /tmp/f.tok --path /prot/etc/other.conf --ttl 2h && sign_token /tmp/f.tok alice
 approve_refused /tmp/f.tok "max-ttl" "a window longer than max-token-ttl is refused"
 new_token /tmp/g.tok --path /prot/etc/other.conf --ttl 10m && sign_token /tmp/g.tok alice
