@@ -371,6 +371,53 @@ static int install_and_keep(struct agent *a, const struct pf_approval *ap,
 	return 0;
 }
 
+/* What installing @t would meet, checked before its id is spent: each
+ * path resolves, no two paths name the same object (two spellings, or a
+ * file and its own subtree), none is covered by a live approval, the
+ * constraints resolve. */
+static int preflight(struct agent *a, const struct pf_token *t, struct pf_err *err)
+{
+	struct pf_akey *seen = calloc(t->n_paths * 2 + 1, sizeof(*seen));
+	const char **owner = calloc(t->n_paths * 2 + 1, sizeof(*owner));
+	struct pf_approval_k v = { 0 }, old;
+	size_t n = 0;
+	int r = seen && owner ? 0 : -ENOMEM;
+
+	for (size_t i = 0; r == 0 && i < t->n_paths; i++) {
+		const struct pf_token_path *tp = &t->paths[i];
+		char name[PF_APPROVAL_NAME_MAX];
+		struct pf_akey keys[2];
+		int nk = 0;
+
+		r = path_keys(tp, keys, &nk, name, err);
+		for (int k = 0; r == 0 && k < nk; k++) {
+			for (size_t j = 0; j < n; j++)
+				if (memcmp(&seen[j], &keys[k], sizeof(keys[k])) == 0) {
+					pf_err_set(err, "paths %s and %s name the same object: a "
+							"token names each object once",
+						   owner[j], tp->path);
+					r = -EINVAL;
+					break;
+				}
+			if (r == 0 && bpf_map_lookup_elem(approvals_fd(a), &keys[k], &old) == 0) {
+				const struct live_approval *other = approval_at(a, old.slot);
+
+				pf_err_set(err, "path %s is already covered by live approval %s; "
+						"revoke it first",
+					   tp->path, other ? other->id : "?");
+				r = -EEXIST;
+			}
+			owner[n] = tp->path;
+			seen[n++] = keys[k];
+		}
+	}
+	if (r == 0)
+		r = constraints(t, &v, err);
+	free(seen);
+	free(owner);
+	return r;
+}
+
 int approve_token(struct agent *a, const struct pf_approve_input *in,
 		  struct pf_approval **ret_ap, int *ret_slot, struct pf_err *err)
 {
@@ -387,6 +434,12 @@ int approve_token(struct agent *a, const struct pf_approve_input *in,
 		pf_err_set(err, "token %s is a thaw token: use `permafrost thaw`", ap->token->id);
 		pf_approval_free(ap);
 		return -EINVAL;
+	}
+	r = preflight(a, ap->token, &why);
+	if (r < 0) {
+		pf_err_set(err, "refused: %s (token id %s is not spent)", why.msg, ap->token->id);
+		pf_approval_free(ap);
+		return r;
 	}
 	r = pf_used_add(a->paths.state_dir, &a->apr.used, ap->token->id);
 	if (r < 0) {

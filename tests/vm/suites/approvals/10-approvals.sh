@@ -3,7 +3,7 @@
 . "$PF_LIB"
 pf_keys_setup || { not_ok "ssh-keygen keys" "ssh-keygen failed"; exit 1; }
 mkdir -p /prot/etc/sub /prot/bin /prot/free
-for f in app.conf other.conf uidfile secret unitfile; do printf 'orig %s\n' $f > /prot/etc/$f; done
+for f in app.conf other.conf uidfile secret unitfile dup.conf; do printf 'orig %s\n' $f > /prot/etc/$f; done
 chmod 666 /prot/etc/uidfile
 printf 'tool v1\n' > /prot/bin/tool
 printf 'single\n' > /prot/single.conf
@@ -64,6 +64,19 @@ approve_refused /tmp/m2.tok "host" "a machine-id written while frozen is not thi
 printf '%s\n' $MID > /etc/machine-id
 approve_ok /tmp/m.tok "a token for the machine-id read at the freeze is accepted"
 permafrost revoke "$(sed -n 's/^token-id: //p' /tmp/m.tok)" >/dev/null 2>&1 || not_ok "revoke the machine-id token" "failed"
+# One object named twice, or one covered by a live approval: refused
+# before the token's id is spent, so the same token can be loaded later.
+new_token /tmp/dup.tok --path /prot/etc/dup.conf --path /prot/etc/dup.conf/ --ops write --ttl 10m && sign_token /tmp/dup.tok alice
+approve_refused /tmp/dup.tok "name the same object" "a token naming one object twice is refused"
+approve_refused /tmp/dup.tok "name the same object" "... and its id is not spent (the same reason again, not 'already used')"
+new_token /tmp/cov1.tok --path /prot/etc/dup.conf --ops write --ttl 10m && sign_token /tmp/cov1.tok alice
+new_token /tmp/cov2.tok --path /prot/etc/dup.conf --ops write --ttl 10m && sign_token /tmp/cov2.tok alice
+approve_ok /tmp/cov1.tok "approve dup.conf"
+COV1=$(sed -n 's/^token-id: //p' /tmp/cov1.tok)
+approve_refused /tmp/cov2.tok "already covered by live approval $COV1; revoke it first" "a second approval of a covered object is refused"
+check "revoke the first" permafrost revoke "$COV1"
+approve_ok /tmp/cov2.tok "the refused token was not spent: it loads once the first is revoked"
+check "revoke the second" permafrost revoke "$(sed -n 's/^token-id: //p' /tmp/cov2.tok)"
 new_token /tmp/f.tok --path /prot/etc/other.conf --ttl 2h && sign_token /tmp/f.tok alice
 approve_refused /tmp/f.tok "max-ttl" "a window longer than max-token-ttl is refused"
 new_token /tmp/g.tok --path /prot/etc/other.conf --ttl 10m && sign_token /tmp/g.tok alice
