@@ -484,6 +484,33 @@ static void test_approve(void)
 		free(bf);
 	}
 
+	/* a key on two allowed_signers lines, one with verify-required: the
+	 * strictest line applies (an ed25519 signature has no user
+	 * verification, so it is refused) */
+	{
+		char *pb = slurp(fmt("%s/%s.pub", dir, keys[BOB].name), NULL);
+		char *pc = slurp(fmt("%s/%s.pub", dir, keys[CAROL].name), NULL);
+		char *txt = cat(cat(fmt("bob %s", pb), fmt("carol %s", pc)),
+				fmt("carol-uv verify-required %s", pc));
+		struct pf_signers *uv = NULL;
+		struct pf_approve_ctx cu = ctx();
+
+		TAP_OK(pf_signers_parse(txt, strlen(txt), "uv", &uv, &e) == 0 && uv && uv->n == 3,
+		       "approve: allowed_signers with carol's key twice parses %s", e.msg);
+		cu.signers = uv;
+		b2 = bundle(body, BOB, CAROL, -1);
+		TAP_OK(verify(&cu, b2, &a, &e, NULL) == -EACCES && !a &&
+			       strstr(e.msg, "requires user verification (verify-required)"),
+		       "approve: verify-required on one of the key's lines applies (%s)", e.msg);
+		pf_approval_free(a);
+		a = NULL;
+		free(b2);
+		pf_signers_free(uv);
+		free(pb);
+		free(pc);
+		e.msg[0] = '\0';
+	}
+
 	/* separate signature files */
 	{
 		char *bf = strdup(body_file(body));

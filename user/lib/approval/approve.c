@@ -141,7 +141,7 @@ static void check_sig(const struct pf_approve_ctx *ctx, struct eval *ev, struct 
 	char fp[PF_SSHKEY_FP_LEN], names[256], tb[32], why[160];
 	struct pf_err e;
 	uint8_t flags = 0;
-	bool any = false, need_uv = false, uv_only = true;
+	bool any = false, need_uv = false;
 	int r;
 
 	if (pf_sshkey_fingerprint(key, fp, sizeof(fp)) < 0)
@@ -160,8 +160,6 @@ static void check_sig(const struct pf_approve_ctx *ctx, struct eval *ev, struct 
 		}
 		if (s->verify_required)
 			need_uv = true;
-		else
-			uv_only = false;
 		for (size_t k = 0; k < s->n_principals; k++)
 			if (strv_add_unique(&g.principals, &g.n_principals, s->principals[k]) < 0) {
 				ev->error = -ENOMEM;
@@ -201,8 +199,9 @@ static void check_sig(const struct pf_approve_ctx *ctx, struct eval *ev, struct 
 			 e.msg);
 		goto fail;
 	}
-	/* verify-required only bites when every usable entry demands it */
-	if (need_uv && uv_only && !(flags & PF_SK_USER_VERIFIED)) {
+	/* the strictest of the key's usable lines applies: one line with
+	 * verify-required is enough to demand user verification */
+	if (need_uv && !(flags & PF_SK_USER_VERIFIED)) {
 		add_rule(ev, "signatures", false,
 			 "signature %zu: key %s (%s) requires user verification (verify-required) but the signature lacks it",
 			 idx, fp, names);
