@@ -213,8 +213,9 @@ int main(void)
 		static const struct { const char *path; int subtree; int ret; unsigned want; } c[] = {
 			{ "/etc/hosts", 0, 0, 1 },         { "/etc/sudoers", 0, 0, 2 },
 			{ "/etc/", 1, 0, 3 },              { "/etc/cache/x", 0, -ENOENT, 0 },
-			{ "/etc/cache/", 1, 0, 3 },        { "/etc/cache/keep/a", 0, 0, 3 },
-			{ "/var/x", 0, -ENOENT, 0 },       { "/", 1, 0, 3 },
+			{ "/etc/cache/", 1, -ENOENT, 0 },  { "/etc/cache/keep/a", 0, 0, 3 },
+			{ "/var/x", 0, -ENOENT, 0 },       { "/", 1, -ENOENT, 0 },
+			{ "/etc/cache/keep/", 1, 0, 3 },   { "/etc", 0, 0, 1 },
 			{ "/etc/sudoers.d/x", 0, 0, 1 },
 		};
 		struct pf_policy *tpol = NULL;

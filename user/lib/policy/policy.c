@@ -931,11 +931,15 @@ int pf_policy_threshold(const struct pf_policy *p, const char *path, int subtree
 	if (n > 1 && norm[n - 1] == '/')
 		norm[--n] = 0;
 	idx = pf_policy_match(p, norm);
+	/* the path itself must lie inside a protected tree (its root counts):
+	 * a subtree approval of an ancestor ("/") would unlock every tree
+	 * below it — a thaw under another name, at a lower threshold */
+	if (idx < 0 || p->rules[idx].kind != PF_POL_PROTECT)
+		return -ENOENT;
 	for (size_t i = 0; i < p->n_rules; i++) {
 		const struct pf_policy_rule *r = &p->rules[i];
 		size_t rl = strlen(r->path);
-		int encloses = idx >= 0 && p->rules[idx].kind == PF_POL_PROTECT &&
-			       strncmp(norm, r->path, rl) == 0 &&
+		int encloses = strncmp(norm, r->path, rl) == 0 &&
 			       (norm[rl] == '/' || norm[rl] == 0 || rl == 1);
 		int below = subtree && strncmp(r->path, norm, n) == 0 &&
 			    (r->path[n] == '/' || n == 1);

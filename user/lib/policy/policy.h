@@ -65,9 +65,10 @@ ssize_t pf_policy_match(const struct pf_policy *p, const char *path);
 /* The number of approvers a change to @path needs: the highest `approvals`
  * (or the policy default) of every protect rule enclosing it, and with
  * @subtree of every protect rule below it too. @path may end in '/'. The
- * path must be protected — its nearest rule a protect — or, with @subtree,
- * hold a protect rule below it; else -ENOENT (outside every protected
- * tree). -ENAMETOOLONG beyond PF_POLICY_MAX_PATH. */
+ * path must be protected — its nearest rule a protect, a tree's root
+ * included — else -ENOENT (outside every protected tree, an exempt
+ * subtree, or an ancestor of protected trees such as "/").
+ * -ENAMETOOLONG beyond PF_POLICY_MAX_PATH. */
 int pf_policy_threshold(const struct pf_policy *p, const char *path, int subtree,
 			unsigned *ret_threshold);
 

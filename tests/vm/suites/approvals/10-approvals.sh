@@ -50,6 +50,8 @@ new_token /tmp/c.tok --path /prot/etc/other.conf --ops write --ttl 10m && sign_t
 approve_refused /tmp/c.tok "allowed_signers" "an untrusted key is refused"
 new_token /tmp/d.tok --path /prot/free/x --ops write --ttl 10m && sign_token /tmp/d.tok alice
 approve_refused /tmp/d.tok "scope" "a path outside every protected tree is refused"
+new_token /tmp/d2.tok --path / --ops write --ttl 10m && sign_token /tmp/d2.tok alice bob
+approve_refused /tmp/d2.tok "scope" "a subtree approval of / (an ancestor of every tree) is refused"
 permafrost token new --ticket CHG-2 --requester ops --host elsewhere --path /prot/etc/other.conf --reason r > /tmp/e.tok && sign_token /tmp/e.tok alice
 approve_refused /tmp/e.tok "host" "a token for another host is refused"
 # Bound by machine-id: `token verify` reads it as the agent does.
