@@ -744,6 +744,7 @@ static int token_verify(int argc, char **argv)
 	ctx.threshold_data = pol;
 	ctx.thaw_threshold = pol->thaw_approvals;
 	ctx.max_ttl = (int64_t)pol->max_token_ttl_s;
+	ctx.requester_signs = pol->requester_signs;
 	ctx.is_used = cli_used;
 	ctx.used_data = &used;
 	if (pf_approve_explain(&ctx, &in, &ex) < 0) {

@@ -12,7 +12,7 @@
 
 #define DIRS "(expected one of: mode, protect, exempt, allowed-signers, approvals, " \
 	     "thaw-approvals, max-token-ttl, log-max-size, log-keep, ring-buffer-size, " \
-	     "metrics-file, lock-kernel, syslog, self-protect)"
+	     "metrics-file, lock-kernel, syslog, self-protect, requester-signs)"
 #define TTL "a duration 1s..30d (e.g. 90s, 30m, 24h, 7d)"
 #define LOGSZ "a size 64K..16G (e.g. 512K, 64M, 1G)"
 #define RBSZ "a power of two 64K..256M (e.g. 4M)"
@@ -138,6 +138,8 @@ static const struct ecase ecases[] = {
 	  "p.conf:2:1: duplicate 'syslog' (already set on line 1)" },
 	{ "self-protect bad", "self-protect off", EINVAL,
 	  "p.conf:1:14: expected yes or no after 'self-protect', got 'off'" },
+	{ "requester-signs bad", "requester-signs maybe", EINVAL,
+	  "p.conf:1:17: expected yes or no after 'requester-signs', got 'maybe'" },
 	{ "self-protect twice", "self-protect no\nself-protect no", EINVAL,
 	  "p.conf:2:1: duplicate 'self-protect' (already set on line 1)" },
 	/* allowed-signers, metrics-file */
@@ -339,10 +341,15 @@ static void test_valid_small(void)
 		       p->approvals == 1 && p->thaw_approvals == 2 && p->max_token_ttl_s == 86400 &&
 		       p->log_max_size == 64u << 20 && p->log_keep == 10 &&
 		       p->ringbuf_size == 4u << 20 && !p->metrics_file && p->lock_kernel == 1 &&
-		       p->syslog == 1 && p->self_protect == 1,
+		       p->syslog == 1 && p->self_protect == 1 && p->requester_signs == 0,
 		       "empty: all defaults");
 		pf_policy_free(p);
 	}
+	p = NULL;
+	s = "requester-signs yes\n";
+	r = pf_policy_parse(NULL, s, strlen(s), &p, &e);
+	TAP_OK(r == 0 && p && p->requester_signs == 1, "requester-signs yes parses");
+	pf_policy_free(p);
 	p = NULL;
 	s = "self-protect no\n";
 	r = pf_policy_parse(NULL, s, strlen(s), &p, &e);

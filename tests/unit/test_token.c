@@ -629,6 +629,33 @@ static void test_approve(void)
 		"threshold not met for /etc/nginx/: 1 distinct approver (bob), 2 required; the requester's own signature (alice) does not count",
 		"requester self-signing");
 	free(b2);
+	/* requester-signs yes: four eyes made real. The requester (alice)
+	 * must sign, and does not count; a token naming someone who did not
+	 * sign is refused whoever else signed. */
+	{
+		struct pf_approve_ctx cr = ctx();
+
+		cr.requester_signs = true;
+		b2 = bundle(body, ALICE, BOB, CAROL, -1);
+		TAP_OK(verify(&cr, b2, &a, &e, NULL) == 0 && a && a->n_approvers == 2,
+		       "requester-signs: alice (requester) + bob + carol accepted, 2 approvers %s", e.msg);
+		pf_approval_free(a);
+		a = NULL;
+		free(b2);
+		b2 = bundle(body, BOB, CAROL, -1);
+		refused(&cr, b2, "requester",
+			"the requester alice did not sign the token (requester-signs yes: the requester "
+			"signs, and the approvers are others)",
+			"requester-signs: approvers who name an absent requester");
+		free(b2);
+		b2 = bundle(body, ALICE, BOB, -1);
+		refused(&cr, b2, "threshold",
+			"threshold not met for /etc/nginx/: 1 distinct approver (bob), 2 required; the "
+			"requester's own signature (alice) does not count",
+			"requester-signs: the requester's signature still does not count");
+		free(b2);
+		e.msg[0] = '\0';
+	}
 	b2 = bundle(body, -1);
 	refused(&c, b2, "signatures", "token has no signatures", "no signatures");
 	free(b2);

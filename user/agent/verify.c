@@ -91,6 +91,7 @@ int verify_token(struct agent *a, const struct pf_approve_input *in, const char 
 	ctx.threshold_data = a;
 	ctx.thaw_threshold = a->pol->thaw_approvals;
 	ctx.max_ttl = (int64_t)a->pol->max_token_ttl_s;
+	ctx.requester_signs = a->pol->requester_signs;
 	ctx.is_used = used_cb;
 	ctx.used_data = &uc;
 	r = pf_approve_verify(&ctx, in, ret, &rule, &e);

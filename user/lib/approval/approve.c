@@ -548,6 +548,18 @@ static int evaluate(const struct pf_approve_ctx *ctx, const struct pf_approve_in
 				 a->n_approvers, a->n_approvers == 1 ? "" : "s",
 				 a->n_approvers ? buf : "none", required, note);
 	}
+	/* four eyes: the requester is a trusted principal whose own valid
+	 * signature is on the token (and does not count, above) */
+	if (ctx->requester_signs) {
+		if (requester_signed)
+			add_rule(ev, "requester", true, "the requester %s signed the token",
+				 t->requester);
+		else
+			add_rule(ev, "requester", false,
+				 "the requester %s did not sign the token (requester-signs yes: the "
+				 "requester signs, and the approvers are others)",
+				 t->requester);
+	}
 	*ret_approval = a;
 	return ev->error;
 }
@@ -605,7 +617,7 @@ int pf_approve_verify(const struct pf_approve_ctx *ctx, const struct pf_approve_
 {
 	static const char *const names[] = {
 		"format", "signatures", "host", "not-before", "not-after",
-		"max-ttl", "replay", "scope", "threshold",
+		"max-ttl", "replay", "scope", "threshold", "requester",
 	};
 	struct pf_explanation *x = NULL;
 	int r;

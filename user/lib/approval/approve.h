@@ -78,6 +78,7 @@ struct pf_approve_ctx {
 	void *threshold_data;
 	unsigned thaw_threshold;
 	int64_t max_ttl;          /* seconds */
+	bool requester_signs;     /* policy requester-signs: the requester must sign */
 	pf_used_fn is_used;
 	void *used_data;
 };

@@ -46,7 +46,8 @@ struct tok {
 
 enum {
 	D_MODE, D_PROTECT, D_EXEMPT, D_SIGNERS, D_APPROVALS, D_THAW, D_TTL,
-	D_LOG_SIZE, D_LOG_KEEP, D_RINGBUF, D_METRICS, D_LOCK, D_SYSLOG, D_SELF, D__COUNT
+	D_LOG_SIZE, D_LOG_KEEP, D_RINGBUF, D_METRICS, D_LOCK, D_SYSLOG, D_SELF, D_REQ_SIGNS,
+	D__COUNT
 };
 
 static const char *const dir_names[D__COUNT] = {
@@ -64,11 +65,13 @@ static const char *const dir_names[D__COUNT] = {
 	[D_LOCK] = "lock-kernel",
 	[D_SYSLOG] = "syslog",
 	[D_SELF] = "self-protect",
+	[D_REQ_SIGNS] = "requester-signs",
 };
 
 #define DIR_LIST "mode, protect, exempt, allowed-signers, approvals, " \
 		 "thaw-approvals, max-token-ttl, log-max-size, log-keep, " \
-		 "ring-buffer-size, metrics-file, lock-kernel, syslog, self-protect"
+		 "ring-buffer-size, metrics-file, lock-kernel, syslog, self-protect, " \
+		 "requester-signs"
 
 struct parser {
 	const char *file;
@@ -584,6 +587,8 @@ static int parse_line(struct parser *ps, const char *line, size_t n)
 		return yes_no_value(ps, id, &p->syslog);
 	case D_SELF:
 		return yes_no_value(ps, id, &p->self_protect);
+	case D_REQ_SIGNS:
+		return yes_no_value(ps, id, &p->requester_signs);
 	}
 	return perr(ps, ps->toks[0].col, EINVAL, "unknown directive '%s' (expected one of: " DIR_LIST ")",
 		    show(sh, ps->toks[0].s, ps->toks[0].len));

@@ -46,6 +46,8 @@ struct pf_policy {
 	int lock_kernel;
 	int syslog; /* copy each audit record to syslog (default 1) */
 	int self_protect; /* protect Permafrost itself while enforcing (default yes) */
+	int requester_signs; /* a token's requester must sign it, and does not count
+				(default no) */
 };
 
 /* Parses buf[0..len) (need not be NUL-terminated); file names it in errors
