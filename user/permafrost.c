@@ -665,8 +665,10 @@ static int token_new(int argc, char **argv)
 	return EXIT_OK;
 }
 
-static int cli_threshold(const char *path, bool subtree, void *data, unsigned *ret)
+static int cli_threshold(const char *path, bool subtree, void *data, unsigned *ret,
+			 struct pf_err *why)
 {
+	(void)why;
 	return pf_policy_threshold(data, path, subtree, ret);
 }
 

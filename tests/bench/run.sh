@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${PF_VM_OUT:-build/vm}
 [ -n "${PF_BENCH_PARSE_ONLY:-}" ] ||
-	PF_VM_JOBS=1 tests/vm/run.sh --suite bench,benchev --kernel "${PF_BENCH_KERNEL:-all}" --out "$out" >/dev/null || true
+	PF_VM_TIMEOUT=${PF_VM_TIMEOUT:-2400} PF_VM_JOBS=1 tests/vm/run.sh --suite bench,benchev --kernel "${PF_BENCH_KERNEL:-all}" --out "$out" >/dev/null || true
 # The agent's per-event work (format, hash chain, write, rotation) on the
 # host's own CPU: the emulated kernel above is 10-50x slower than hardware.
 tmp=$(mktemp -d)

@@ -11,8 +11,9 @@
 #include "signers.h"
 #include "token.h"
 
-static int thresh(const char *path, bool subtree, void *data, unsigned *ret)
+static int thresh(const char *path, bool subtree, void *data, unsigned *ret, struct pf_err *why)
 {
+	(void)why;
 	if (path[1] == 't') /* "/t..." is outside every tree */
 		return -ENOENT;
 	*ret = subtree ? 2 : 1;

@@ -11,6 +11,7 @@
 #include "policy.h"
 #include "resolve.h"
 #include "state.h"
+#include "tokenpath.h"
 #include "util.h"
 #include "tap.h"
 
@@ -202,6 +203,56 @@ int main(void)
 			p = NULL;
 			snprintf(spol, sizeof(spol), "rm -rf '%s'", t2);
 			if (system(spol) != 0)
+				fprintf(stderr, "cleanup failed\n");
+		}
+	}
+
+	/* A token path judged by its object (tokenpath.h): no symbolic link on
+	 * the way, the highest threshold of the entries on the object and its
+	 * ancestors. */
+	{
+		char t3[] = "/tmp/pf-tokpath-XXXXXX", pol[1024], a[600], b[600];
+		struct pf_policy *p = NULL;
+		struct pf_resolved *r = NULL;
+		struct pf_err perr, why;
+		unsigned th = 99;
+
+		if (mkdtemp(t3)) {
+			snprintf(a, sizeof(a), "mkdir -p %s/prot/strict %s/prot/lax && echo x > %s/prot/strict/f && "
+				 "ln -s strict %s/prot/alias && ln %s/prot/strict/f %s/prot/lax/hl", t3, t3, t3, t3, t3, t3);
+			TAP_OK(system(a) == 0, "token path tree made");
+			snprintf(pol, sizeof(pol), "approvals 1\nprotect %s/prot\nprotect %s/prot/strict approvals=3\n", t3, t3);
+			TAP_OK(pf_policy_parse("tp.conf", pol, strlen(pol), &p, &perr) == 0 && pf_resolve(p, &r, &err) == 0,
+			       "token path policy resolves");
+			if (p && r) {
+				snprintf(a, sizeof(a), "%s/prot/strict/f", t3);
+				TAP_OK(pf_token_path_threshold(p, r, a, false, &th, &why) == 0 && th == 3,
+				       "token path: the strict file itself: 3 (got %u)", th);
+				snprintf(a, sizeof(a), "%s/prot/strict/", t3);
+				TAP_OK(pf_token_path_threshold(p, r, a, true, &th, &why) == 0 && th == 3,
+				       "token path: the strict subtree: 3 (got %u)", th);
+				snprintf(a, sizeof(a), "%s/prot/strict/new.conf", t3);
+				TAP_OK(pf_token_path_threshold(p, r, a, false, &th, &why) == 0 && th == 3,
+				       "token path: a name to create in the strict tree: 3 (got %u)", th);
+				snprintf(a, sizeof(a), "%s/prot/lax/new.conf", t3);
+				TAP_OK(pf_token_path_threshold(p, r, a, false, &th, &why) == 0 && th == 1,
+				       "token path: a name to create in the lax tree: 1 (got %u)", th);
+				snprintf(a, sizeof(a), "%s/prot/alias/f", t3);
+				snprintf(b, sizeof(b), "%s/prot/alias is a symbolic link (to strict): name the object by its own path", t3);
+				TAP_OK(pf_token_path_threshold(p, r, a, false, &th, &why) == -ELOOP,
+				       "token path: through a symbolic link: refused");
+				TAP_STREQ(why.msg, b, "token path: the link is named");
+				snprintf(a, sizeof(a), "%s/prot/alias", t3);
+				TAP_OK(pf_token_path_threshold(p, r, a, false, &th, &why) == 0,
+				       "token path: the link itself, as the last component, is an object");
+				snprintf(a, sizeof(a), "%s/prot/lax/hl", t3);
+				TAP_OK(pf_token_path_threshold(p, r, a, false, &th, &why) == 0 && th == 3,
+				       "token path: a hard link in the lax tree to the strict file: 3 (got %u)", th);
+			}
+			pf_resolved_free(r);
+			pf_policy_free(p);
+			snprintf(a, sizeof(a), "rm -rf '%s'", t3);
+			if (system(a) != 0)
 				fprintf(stderr, "cleanup failed\n");
 		}
 	}

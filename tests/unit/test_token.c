@@ -352,8 +352,9 @@ static const struct {
 static struct pf_signers *signers;
 static const char *used_id;
 
-static int thresh(const char *path, bool subtree, void *data, unsigned *ret)
+static int thresh(const char *path, bool subtree, void *data, unsigned *ret, struct pf_err *why)
 {
+	(void)why;
 	if (strcmp(path, "/etc/hosts") == 0)
 		*ret = 1;
 	else if (strncmp(path, "/etc/", 5) == 0)

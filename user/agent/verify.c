@@ -11,17 +11,32 @@
 #include <string.h>
 
 #include "agent.h"
+#include "tokenpath.h"
 #include "auditlog.h"
 #include "signers.h"
 #include "token.h"
 #include "util.h"
 
 /* The policy's threshold for a token path (see pf_policy_threshold). */
-static int threshold_cb(const char *path, bool subtree, void *data, unsigned *ret)
+/* A token path's threshold: the higher of what its spelling falls under
+ * (which must be a protected tree) and what the object it reaches falls
+ * under, reached without any symbolic link (tokenpath.h). */
+static int threshold_cb(const char *path, bool subtree, void *data, unsigned *ret,
+			struct pf_err *why)
 {
 	struct agent *a = data;
+	unsigned by_name = 0, by_object = 0;
+	int r = pf_policy_threshold(a->pol, path, subtree, &by_name);
 
-	return pf_policy_threshold(a->pol, path, subtree, ret);
+	if (r < 0)
+		return r;
+	if (a->res) {
+		r = pf_token_path_threshold(a->pol, a->res, path, subtree, &by_object, why);
+		if (r < 0)
+			return r;
+	}
+	*ret = by_name > by_object ? by_name : by_object;
+	return 0;
 }
 
 struct used_ctx {

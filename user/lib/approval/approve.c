@@ -482,16 +482,18 @@ static int evaluate(const struct pf_approve_ctx *ctx, const struct pf_approve_in
 			return -ENOMEM;
 		}
 		for (size_t i = 0; i < t->n_paths && ok; i++) {
+			struct pf_err why = { "" };
 			unsigned th = 0;
 
-			r = ctx->threshold(t->paths[i].path, t->paths[i].subtree, ctx->threshold_data, &th);
-			if (r == -ENOENT) {
+			r = ctx->threshold(t->paths[i].path, t->paths[i].subtree, ctx->threshold_data, &th,
+					   &why);
+			if (r == -ENOENT && !why.msg[0]) {
 				add_rule(ev, "scope", false, "path %s is outside every protected tree",
 					 t->paths[i].path);
 				ok = false;
 			} else if (r < 0) {
-				add_rule(ev, "scope", false, "cannot evaluate the policy for path %s: %s",
-					 t->paths[i].path, strerror(-r));
+				add_rule(ev, "scope", false, "path %s: %s", t->paths[i].path,
+					 why.msg[0] ? why.msg : strerror(-r));
 				ok = false;
 			}
 			ev->thresholds[i] = th ? th : 1;

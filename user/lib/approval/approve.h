@@ -62,9 +62,9 @@
 /* Policy: highest `approvals` of any protected tree the path touches (a
  * path with subtree=true touches every tree below it). Returns 0 and sets
  * *ret_threshold, -ENOENT if the path is outside every protected tree, or
- * another negative errno on failure. */
+ * another negative errno on failure, saying why in @why when it can. */
 typedef int (*pf_threshold_fn)(const char *path, bool subtree, void *data,
-			       unsigned *ret_threshold);
+			       unsigned *ret_threshold, struct pf_err *why);
 /* Replay store: 1 if token_id was already used, 0 if not, <0 on error. */
 typedef int (*pf_used_fn)(const char *token_id, void *data);
 

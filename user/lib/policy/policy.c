@@ -921,6 +921,11 @@ static unsigned rule_threshold(const struct pf_policy *p, const struct pf_policy
 	return r->approvals ? r->approvals : p->approvals;
 }
 
+unsigned pf_policy_rule_threshold(const struct pf_policy *p, size_t rule)
+{
+	return rule < p->n_rules ? rule_threshold(p, &p->rules[rule]) : 0;
+}
+
 int pf_policy_threshold(const struct pf_policy *p, const char *path, int subtree,
 			unsigned *ret_threshold)
 {

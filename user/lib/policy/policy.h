@@ -73,6 +73,9 @@ ssize_t pf_policy_match(const struct pf_policy *p, const char *path);
  * -ENAMETOOLONG beyond PF_POLICY_MAX_PATH. */
 int pf_policy_threshold(const struct pf_policy *p, const char *path, int subtree,
 			unsigned *ret_threshold);
+/* The `approvals` of rule @rule (its own, or the policy default); 0 for an
+ * index beyond the rules. */
+unsigned pf_policy_rule_threshold(const struct pf_policy *p, size_t rule);
 
 /* "90s", "30m", "24h", "7d": digits and exactly one unit. 0, -EINVAL
  * (syntax) or -ERANGE (overflow); *ret_seconds untouched on failure. */

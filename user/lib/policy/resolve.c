@@ -57,6 +57,7 @@ static int add_entry(struct pf_resolved *r, const struct stat *st, uint32_t kind
 	e->kind = kind;
 	e->rule_id = rule_id;
 	e->origin = origin;
+	e->approvals = kind == PF_RULE_PROTECT && r->pol ? pf_policy_rule_threshold(r->pol, rule_id) : 0;
 	return 0;
 }
 
@@ -66,8 +67,12 @@ static void sort_dedupe(struct pf_resolved *r)
 
 	qsort(r->e, r->n, sizeof(*r->e), entry_cmp);
 	for (size_t i = 0; i < r->n; i++) {
-		if (w > 0 && key_cmp(&r->e[w - 1].key, &r->e[i].key) == 0)
+		if (w > 0 && key_cmp(&r->e[w - 1].key, &r->e[i].key) == 0) {
+			/* one object, two rules: the strictest threshold stays */
+			if (r->e[i].approvals > r->e[w - 1].approvals)
+				r->e[w - 1].approvals = r->e[i].approvals;
 			continue;
+		}
 		r->e[w++] = r->e[i];
 	}
 	r->n = w;
@@ -473,6 +478,7 @@ int pf_resolve(const struct pf_policy *p, struct pf_resolved **ret, struct pf_er
 
 	if (!r)
 		return -ENOMEM;
+	r->pol = p;
 	scan.seen = 0;
 	for (size_t i = 0; i < p->n_rules; i++) {
 		const struct pf_policy_rule *rule = &p->rules[i];
@@ -528,6 +534,7 @@ int pf_resolve(const struct pf_policy *p, struct pf_resolved **ret, struct pf_er
 	if (rc < 0)
 		goto out;
 	progress("done", r->n, r->n);
+	r->pol = NULL; /* the caller may free the policy first */
 	*ret = r;
 	return 0;
 out:

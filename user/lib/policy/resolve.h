@@ -39,6 +39,9 @@ struct pf_entry {
 	uint32_t kind;    /* PF_RULE_PROTECT or PF_RULE_EXEMPT */
 	uint32_t rule_id; /* index into policy->rules */
 	uint32_t origin;  /* enum pf_entry_origin */
+	uint32_t approvals; /* the highest `approvals` of the protect rules that
+			       reach this object (a hard link in two trees:
+			       the stricter), 0 for none */
 };
 
 struct pf_sb {
@@ -47,6 +50,7 @@ struct pf_sb {
 };
 
 struct pf_resolved {
+	const struct pf_policy *pol; /* while resolving: the policy (its thresholds) */
 	struct pf_entry *e; /* sorted by key */
 	size_t n, cap;
 	struct pf_sb *sbs;

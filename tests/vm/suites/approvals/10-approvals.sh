@@ -2,7 +2,10 @@
 # by the constrained process, until it expires — even with the agent dead.
 . "$PF_LIB"
 pf_keys_setup || { not_ok "ssh-keygen keys" "ssh-keygen failed"; exit 1; }
-mkdir -p /prot/etc/sub /prot/bin /prot/free
+mkdir -p /prot/etc/sub /prot/bin /prot/free /prot/etc/strict
+printf 'strict\n' > /prot/etc/strict/s.conf
+ln -s strict /prot/etc/alias
+ln /prot/etc/strict/s.conf /prot/etc/hardlink.conf
 for f in app.conf other.conf uidfile secret unitfile dup.conf; do printf 'orig %s\n' $f > /prot/etc/$f; done
 chmod 666 /prot/etc/uidfile
 printf 'tool v1\n' > /prot/bin/tool
@@ -14,6 +17,7 @@ allowed-signers $PF_SIGNERS
 max-token-ttl   1h
 protect /prot/etc /prot/bin /prot/single.conf
 protect /prot/etc/secret approvals=2
+protect /prot/etc/strict approvals=2
 POL
 # This host's machine-id, read by the agent at start and at the freeze.
 MID=0123456789abcdef0123456789abcdef
@@ -51,6 +55,13 @@ approve_refused /tmp/c.tok "allowed_signers" "an untrusted key is refused"
 new_token /tmp/d.tok --path /prot/free/x --ops write --ttl 10m && sign_token /tmp/d.tok alice
 approve_refused /tmp/d.tok "scope" "a path outside every protected tree is refused"
 new_token /tmp/d2.tok --path / --ops write --ttl 10m && sign_token /tmp/d2.tok alice bob
+# Aliases do not lower the threshold: a path through a symbolic link is
+# refused, naming the link; a hard link made before the freeze takes the
+# stricter tree's threshold.
+new_token /tmp/al.tok --path /prot/etc/alias/s.conf --ops write --ttl 10m && sign_token /tmp/al.tok alice
+approve_refused /tmp/al.tok "/prot/etc/alias is a symbolic link (to strict)" "a path through a symbolic link is refused, the link named"
+new_token /tmp/hl.tok --path /prot/etc/hardlink.conf --ops write --ttl 10m && sign_token /tmp/hl.tok alice
+approve_refused /tmp/hl.tok "2 required" "a hard link to a file of a stricter tree needs that tree's threshold"
 approve_refused /tmp/d2.tok "scope" "a subtree approval of / (an ancestor of every tree) is refused"
 permafrost token new --ticket CHG-2 --requester ops --host elsewhere --path /prot/etc/other.conf --reason r > /tmp/e.tok && sign_token /tmp/e.tok alice
 approve_refused /tmp/e.tok "host" "a token for another host is refused"

@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* A token's path judged by its object; see tokenpath.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "tokenpath.h"
+#include "util.h"
+
+/* Levels walked up from the object (the kernel's own walk goes as far). */
+#define WALK_MAX 4096
+
+/* @path opened without following any symbolic link but a final one. */
+static int open_nofollow(const char *path)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	long fd = syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof(how));
+
+	return fd < 0 ? -errno : (int)fd;
+}
+
+/* The first component of @path that is a symbolic link, into @why. */
+static void name_link(const char *path, struct pf_err *why)
+{
+	char prefix[PATH_MAX], target[PATH_MAX];
+	size_t n = strlen(path);
+	struct stat st;
+
+	for (size_t i = 1; i <= n && i < sizeof(prefix); i++) {
+		if (path[i] != '/' && path[i] != 0)
+			continue;
+		memcpy(prefix, path, i);
+		prefix[i] = 0;
+		if (lstat(prefix, &st) == 0 && S_ISLNK(st.st_mode)) {
+			ssize_t t = readlink(prefix, target, sizeof(target) - 1);
+
+			target[t > 0 ? t : 0] = 0;
+			pf_err_set(why, "%s is a symbolic link (to %s): name the object by its own "
+					"path", prefix, target);
+			return;
+		}
+	}
+	pf_err_set(why, "a component is a symbolic link: name the object by its own path");
+}
+
+int pf_token_path_threshold(const struct pf_policy *p, const struct pf_resolved *r,
+			    const char *path, bool subtree, unsigned *ret, struct pf_err *why)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(path);
+	unsigned best = 0;
+	struct stat st;
+	int fd;
+
+	if (n >= sizeof(buf))
+		return pf_err(why, -ENAMETOOLONG, "path %s is too long", path);
+	memcpy(buf, path, n + 1);
+	while (n > 1 && buf[n - 1] == '/')
+		buf[--n] = 0;
+	fd = open_nofollow(buf);
+	if (fd == -ENOENT && !subtree) {
+		/* a name to create: its directory decides */
+		char *slash = strrchr(buf, '/');
+
+		if (slash == buf)
+			slash[1] = 0;
+		else
+			*slash = 0;
+		fd = open_nofollow(buf);
+	}
+	if (fd == -ELOOP) {
+		name_link(buf, why);
+		return -ELOOP;
+	}
+	if (fd < 0)
+		return pf_err(why, fd, "%s: %s", buf, strerror(-fd));
+	for (int level = 0; level < WALK_MAX && fstat(fd, &st) == 0; level++) {
+		const struct pf_entry *e = pf_resolved_find(r, pf_kdev(st.st_dev), st.st_ino);
+		struct stat up;
+		int pfd;
+
+		if (e && e->approvals > best)
+			best = e->approvals;
+		if (S_ISDIR(st.st_mode)) {
+			pfd = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		} else {
+			/* a file has no "..": its directory, by the path (whose
+			 * components were checked for links above) */
+			char *slash = strrchr(buf, '/');
+
+			if (slash == buf)
+				slash[1] = 0;
+			else
+				*slash = 0;
+			pfd = open_nofollow(buf);
+		}
+		/* up the tree on the same filesystem, as the kernel's walk,
+		 * which stops at the filesystem's root */
+		if (pfd < 0 || fstat(pfd, &up) < 0 || up.st_dev != st.st_dev ||
+		    (up.st_ino == st.st_ino && S_ISDIR(st.st_mode))) {
+			if (pfd >= 0)
+				close(pfd);
+			break;
+		}
+		close(fd);
+		fd = pfd;
+	}
+	close(fd);
+	*ret = best;
+	return 0;
+}
