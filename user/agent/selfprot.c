@@ -28,6 +28,9 @@ static const char *const fixed_ro[] = {
 	"/etc/systemd/system/permafrostd.service.d",
 	"/etc/ld.so.preload",
 	"/etc/ld.so.cache",
+	/* the host's identity for tokens (user/lib/approval/hostid.h) */
+	"/etc/machine-id",
+	"/etc/hostname",
 };
 
 #define MAX_MAPPED 64 /* distinct files taken from /proc/self/maps */

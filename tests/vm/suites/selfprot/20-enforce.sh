@@ -52,6 +52,10 @@ expect EPERM "enforce: edit the policy" pfop write "$PF_POLICY" "protect /"
 expect_same_hash "enforce: policy unchanged" "$PF_POLICY" "$h"
 expect_event "enforce: policy edit logged as tamper" '"decision":"tamper"' '"op":"open-write"' 'pf.conf"'
 expect EPERM "enforce: edit allowed_signers" pfop write "$PF_SIGNERS" "mallory x"
+# another host's identity would let this one accept tokens meant for it
+expect EPERM "enforce: rewrite /etc/machine-id" pfop write /etc/machine-id fedcba9876543210fedcba9876543210
+expect EPERM "enforce: replace /etc/hostname" pfop unlink /etc/hostname
+expect_event "enforce: host identity edit logged as tamper" '"decision":"tamper"' '"path":"/etc/machine-id"'
 expect EPERM "enforce: create in the state dir" pfop create "$PF_STATE/evil"
 expect EPERM "enforce: delete the freeze state" sh -c "for f in $PF_STATE/*; do pfop unlink \$f; break; done"
 expect EPERM "enforce: truncate the audit log" pfop truncate "$PF_LOG" 0
