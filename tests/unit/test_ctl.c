@@ -1,11 +1,14 @@
 /* Control-socket messages: codec round trips, every decode error, framing
  * over a real socket pair (oversized, short, garbled). */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
 #include "ctl.h"
 #include "tap.h"
 
@@ -139,6 +142,46 @@ int main(void)
 		pf_msg_free(&in);
 		close(sv[0]);
 		close(sv[1]);
+	}
+
+	/* A slow client: a byte every 150 ms keeps each read short, but the
+	 * whole request has one deadline. */
+	{
+		int sv[2];
+		struct pf_msg in;
+		struct timespec t0, t1;
+		pid_t pid;
+		double took;
+
+		socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+		pid = fork();
+		if (pid == 0) {
+			uint32_t len = htonl(20);
+			const char *body = "cmd=status\nxxxxxxxxx";
+
+			close(sv[1]);
+			if (write(sv[0], &len, 4) != 4)
+				_exit(1);
+			for (int i = 0; i < 20; i++) {
+				if (write(sv[0], body + i, 1) != 1)
+					_exit(0);
+				usleep(150000);
+			}
+			_exit(0);
+		}
+		close(sv[0]);
+		pf_msg_init(&in);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		r = pf_msg_recv_by(sv[1], &in, 500 * 1000000LL, &err);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		took = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		TAP_OK(r == -ETIMEDOUT, "slow client: the request's deadline passes (%d)", r);
+		TAP_STREQ(err.msg, "frame body (20 bytes) not complete within 500 ms", "slow client: the error says so");
+		TAP_OK(took < 2.0, "slow client: given up after the deadline, not after 20 slow bytes (%.2f s)", took);
+		pf_msg_free(&in);
+		close(sv[1]);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
 	}
 	return TAP_DONE();
 }

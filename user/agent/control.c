@@ -21,6 +21,8 @@
 
 /* Seconds a client has for each read and write of its request. */
 #define CLIENT_TIMEOUT_S 5
+/* The whole request, from accept to its last byte. */
+#define REQUEST_DEADLINE_MS 2000
 
 struct command {
 	const char *name;
@@ -165,7 +167,9 @@ static void serve(struct agent *a, int fd)
 	}
 	if (admit(a, fd, &p, &rep) < 0)
 		goto send;
-	if (pf_msg_recv(fd, &req, &err) < 0) {
+	/* one deadline for the whole request: a client that sends a byte
+	 * now and then cannot hold the agent longer than this */
+	if (pf_msg_recv_by(fd, &req, REQUEST_DEADLINE_MS * 1000000LL, &err) < 0) {
 		warnx_("control: bad request from pid %d uid %u: %s", p.pid, p.uid, err.msg);
 		reply_error(&rep, "bad request: %s", err.msg);
 		goto send;

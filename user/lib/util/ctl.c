@@ -1,4 +1,6 @@
 #include <errno.h>
+#include <poll.h>
+#include <time.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,12 +213,39 @@ out:
 	return r;
 }
 
-static int read_all(int fd, void *p, size_t n)
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* @n bytes from @fd; with @deadline (CLOCK_MONOTONIC ns, 0: none) all of
+ * them by then, however the sender spaces them: -ETIMEDOUT otherwise. */
+static int read_all(int fd, void *p, size_t n, int64_t deadline)
 {
 	char *c = p;
 
 	while (n) {
-		ssize_t r = read(fd, c, n);
+		ssize_t r;
+
+		if (deadline) {
+			int64_t left = deadline - mono_ns();
+			struct pollfd pfd = { .fd = fd, .events = POLLIN };
+			int pr;
+
+			if (left <= 0)
+				return -ETIMEDOUT;
+			pr = poll(&pfd, 1, (int)((left + 999999) / 1000000));
+			if (pr < 0 && errno == EINTR)
+				continue;
+			if (pr < 0)
+				return -errno;
+			if (pr == 0)
+				return -ETIMEDOUT;
+		}
+		r = read(fd, c, n);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -248,15 +277,20 @@ int pf_msg_send(int fd, const struct pf_msg *m)
 	return r;
 }
 
-int pf_msg_recv(int fd, struct pf_msg *m, struct pf_err *err)
+int pf_msg_recv_by(int fd, struct pf_msg *m, int64_t timeout_ns, struct pf_err *err)
 {
+	int64_t deadline = timeout_ns > 0 ? mono_ns() + timeout_ns : 0;
 	uint32_t len;
 	char *body;
 	int r;
 
-	r = read_all(fd, &len, 4);
+	r = read_all(fd, &len, 4, deadline);
 	if (r < 0) {
-		pf_err_set(err, "short frame header");
+		if (r == -ETIMEDOUT)
+			pf_err_set(err, "no complete frame header within %lld ms",
+				   (long long)(timeout_ns / 1000000));
+		else
+			pf_err_set(err, "short frame header");
 		return r;
 	}
 	len = ntohl(len);
@@ -267,8 +301,11 @@ int pf_msg_recv(int fd, struct pf_msg *m, struct pf_err *err)
 	body = malloc(len ? len : 1);
 	if (!body)
 		return -ENOMEM;
-	r = read_all(fd, body, len);
-	if (r < 0) {
+	r = read_all(fd, body, len, deadline);
+	if (r == -ETIMEDOUT) {
+		pf_err_set(err, "frame body (%u bytes) not complete within %lld ms", len,
+			   (long long)(timeout_ns / 1000000));
+	} else if (r < 0) {
 		pf_err_set(err, "short frame body (wanted %u bytes)", len);
 	} else {
 		r = pf_msg_decode(body, len, m, err);
@@ -277,4 +314,9 @@ int pf_msg_recv(int fd, struct pf_msg *m, struct pf_err *err)
 	}
 	free(body);
 	return r;
+}
+
+int pf_msg_recv(int fd, struct pf_msg *m, struct pf_err *err)
+{
+	return pf_msg_recv_by(fd, m, 0, err);
 }

@@ -46,5 +46,8 @@ int pf_msg_send(int fd, const struct pf_msg *m);
 /* Reads one frame. -EMSGSIZE for an oversized frame, -EPROTO for a short
  * one or a body that does not decode (message in @err). */
 int pf_msg_recv(int fd, struct pf_msg *m, struct pf_err *err);
+/* The same, the whole frame within @timeout_ns however its bytes are
+ * spaced (0: no limit): -ETIMEDOUT otherwise. */
+int pf_msg_recv_by(int fd, struct pf_msg *m, int64_t timeout_ns, struct pf_err *err);
 
 #endif
