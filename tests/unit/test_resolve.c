@@ -6,7 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <stddef.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include "permafrost.h"
 #include "policy.h"
 #include "resolve.h"
@@ -63,6 +69,47 @@ static const char *P(const char *rel)
 static int check(const struct pf_resolved *r, const char *rel, struct pf_check_result *cr)
 {
 	return pf_resolved_check(r, P(rel), cr);
+}
+
+/* In a child where openat2 fails with EPERM (a seccomp filter, as a
+ * systemd unit's SystemCallFilter may have): the token path checks must
+ * give the same answers through their component-by-component walk.
+ * Returns a bit per check that failed, 0 when all held. */
+static int tokpath_without_openat2(const struct pf_policy *p, const struct pf_resolved *r,
+				   const char *dir)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_openat2, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+	pid_t pid = fork();
+	int st = 0;
+
+	if (pid == 0) {
+		char a[600];
+		struct pf_err why;
+		unsigned th = 0;
+		int bad = 0;
+
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+			_exit(64);
+		snprintf(a, sizeof(a), "%s/prot/alias/f", dir);
+		bad |= pf_token_path_threshold(p, r, a, false, &th, &why) != -ELOOP;
+		snprintf(a, sizeof(a), "%s/prot/lax/hl", dir);
+		bad |= (pf_token_path_threshold(p, r, a, false, &th, &why) != 0 || th != 3) << 1;
+		snprintf(a, sizeof(a), "%s/prot/alias", dir);
+		bad |= (pf_token_path_threshold(p, r, a, false, &th, &why) != 0) << 2;
+		snprintf(a, sizeof(a), "%s/prot/strict/new.conf", dir);
+		bad |= (pf_token_path_threshold(p, r, a, false, &th, &why) != 0 || th != 3) << 3;
+		_exit(bad);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st))
+		return 128;
+	return WEXITSTATUS(st);
 }
 
 int main(void)
@@ -248,6 +295,10 @@ int main(void)
 				snprintf(a, sizeof(a), "%s/prot/lax/hl", t3);
 				TAP_OK(pf_token_path_threshold(p, r, a, false, &th, &why) == 0 && th == 3,
 				       "token path: a hard link in the lax tree to the strict file: 3 (got %u)", th);
+				int failed = tokpath_without_openat2(p, r, t3);
+
+				TAP_OK(failed == 0, "token path: the same answers where openat2 is refused "
+						    "(seccomp): failed checks 0x%x", failed);
 			}
 			pf_resolved_free(r);
 			pf_policy_free(p);
