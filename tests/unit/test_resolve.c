@@ -297,6 +297,22 @@ int main(void)
 				       "token path: a hard link in the lax tree to the strict file: 3 (got %u)", th);
 				int failed = tokpath_without_openat2(p, r, t3);
 
+				/* a bind mount of the strict subtree inside the lax tree */
+				snprintf(a, sizeof(a), "mkdir -p %s/prot/lax/bind && mount --bind %s/prot/strict "
+					 "%s/prot/lax/bind", t3, t3, t3);
+				TAP_OK(system(a) == 0, "token path: bind mount made (needs root)");
+				snprintf(a, sizeof(a), "%s/prot/lax/bind/f", t3);
+				snprintf(b, sizeof(b), "%s/prot/lax/bind is a bind mount of ", t3);
+				TAP_OK(pf_token_path_threshold(p, r, a, false, &th, &why) == -EXDEV,
+				       "token path: through a bind mount of a subtree: refused");
+				/* the subtree as its filesystem sees it (/tmp may be its own) */
+				TAP_OK(strncmp(why.msg, b, strlen(b)) == 0 &&
+				       strstr(why.msg, "/prot/strict on its filesystem: name the object by its own path"),
+				       "token path: the bind mount is named (%s)", why.msg);
+				snprintf(a, sizeof(a), "umount %s/prot/lax/bind", t3);
+				if (system(a) != 0)
+					fprintf(stderr, "umount failed\n");
+
 				TAP_OK(failed == 0, "token path: the same answers where openat2 is refused "
 						    "(seccomp): failed checks 0x%x", failed);
 			}

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -81,6 +82,57 @@ static void name_link(const char *path, struct pf_err *why)
 	pf_err_set(why, "a component is a symbolic link: name the object by its own path");
 }
 
+/* The root, within its filesystem, of mount @id ("/" for a whole
+ * filesystem, the subtree for a bind mount) and where it is mounted; ""
+ * if not found. */
+static void mount_root(uint64_t id, char *root, char *point, size_t size)
+{
+	char line[8192];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	root[0] = point[0] = 0;
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long long mid;
+		char r[4096], m[4096];
+
+		if (sscanf(line, "%llu %*u %*s %4095s %4095s", &mid, r, m) == 3 && mid == id) {
+			snprintf(root, size, "%s", r);
+			snprintf(point, size, "%s", m);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+}
+
+/* A bind mount of a subtree elsewhere on the way: the kernel judges what
+ * lies below it by the subtree's own ancestors, which a walk up this path
+ * does not see. A directory bound onto itself (systemd's ReadWritePaths=
+ * and the like) is no alias. -EXDEV with @why naming it, else 0. */
+static int no_bind_mount(const char *path, struct pf_err *why)
+{
+	char prefix[PATH_MAX], root[4096], point[4096];
+	size_t n = strlen(path);
+
+	for (size_t i = 1; i <= n && i < sizeof(prefix); i++) {
+		struct statx sx;
+
+		if (path[i] != '/' && path[i] != 0)
+			continue;
+		memcpy(prefix, path, i);
+		prefix[i] = 0;
+		if (statx(AT_FDCWD, prefix, AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &sx) < 0 ||
+		    !(sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) ||
+		    !(sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) || !(sx.stx_mask & STATX_MNT_ID))
+			continue;
+		mount_root(sx.stx_mnt_id, root, point, sizeof(root));
+		if (root[0] && strcmp(root, "/") != 0 && strcmp(root, point) != 0)
+			return pf_err(why, -EXDEV, "%s is a bind mount of %s on its filesystem: name "
+					     "the object by its own path", prefix, root);
+	}
+	return 0;
+}
+
 int pf_token_path_threshold(const struct pf_policy *p, const struct pf_resolved *r,
 			    const char *path, bool subtree, unsigned *ret, struct pf_err *why)
 {
@@ -112,6 +164,10 @@ int pf_token_path_threshold(const struct pf_policy *p, const struct pf_resolved 
 	}
 	if (fd < 0)
 		return pf_err(why, fd, "%s: %s", buf, strerror(-fd));
+	if (no_bind_mount(buf, why) < 0) {
+		close(fd);
+		return -EXDEV;
+	}
 	for (int level = 0; level < WALK_MAX && fstat(fd, &st) == 0; level++) {
 		const struct pf_entry *e = pf_resolved_find(r, pf_kdev(st.st_dev), st.st_ino);
 		struct stat up;
