@@ -75,7 +75,7 @@ static int check(const struct pf_resolved *r, const char *rel, struct pf_check_r
  * systemd unit's SystemCallFilter may have): the token path checks must
  * give the same answers through their component-by-component walk.
  * Returns a bit per check that failed, 0 when all held. */
-static int tokpath_without_openat2(const struct pf_policy *p, const struct pf_resolved *r,
+static int tokpath_without_openat2(const struct pf_resolved *r,
 				   const char *dir)
 {
 	struct sock_filter f[] = {
@@ -98,13 +98,13 @@ static int tokpath_without_openat2(const struct pf_policy *p, const struct pf_re
 		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
 			_exit(64);
 		snprintf(a, sizeof(a), "%s/prot/alias/f", dir);
-		bad |= pf_token_path_threshold(p, r, a, false, &th, &why) != -ELOOP;
+		bad |= pf_token_path_threshold(r, a, false, &th, &why) != -ELOOP;
 		snprintf(a, sizeof(a), "%s/prot/lax/hl", dir);
-		bad |= (pf_token_path_threshold(p, r, a, false, &th, &why) != 0 || th != 3) << 1;
+		bad |= (pf_token_path_threshold(r, a, false, &th, &why) != 0 || th != 3) << 1;
 		snprintf(a, sizeof(a), "%s/prot/alias", dir);
-		bad |= (pf_token_path_threshold(p, r, a, false, &th, &why) != 0) << 2;
+		bad |= (pf_token_path_threshold(r, a, false, &th, &why) != 0) << 2;
 		snprintf(a, sizeof(a), "%s/prot/strict/new.conf", dir);
-		bad |= (pf_token_path_threshold(p, r, a, false, &th, &why) != 0 || th != 3) << 3;
+		bad |= (pf_token_path_threshold(r, a, false, &th, &why) != 0 || th != 3) << 3;
 		_exit(bad);
 	}
 	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st))
@@ -273,29 +273,29 @@ int main(void)
 			       "token path policy resolves");
 			if (p && r) {
 				snprintf(a, sizeof(a), "%s/prot/strict/f", t3);
-				TAP_OK(pf_token_path_threshold(p, r, a, false, &th, &why) == 0 && th == 3,
+				TAP_OK(pf_token_path_threshold(r, a, false, &th, &why) == 0 && th == 3,
 				       "token path: the strict file itself: 3 (got %u)", th);
 				snprintf(a, sizeof(a), "%s/prot/strict/", t3);
-				TAP_OK(pf_token_path_threshold(p, r, a, true, &th, &why) == 0 && th == 3,
+				TAP_OK(pf_token_path_threshold(r, a, true, &th, &why) == 0 && th == 3,
 				       "token path: the strict subtree: 3 (got %u)", th);
 				snprintf(a, sizeof(a), "%s/prot/strict/new.conf", t3);
-				TAP_OK(pf_token_path_threshold(p, r, a, false, &th, &why) == 0 && th == 3,
+				TAP_OK(pf_token_path_threshold(r, a, false, &th, &why) == 0 && th == 3,
 				       "token path: a name to create in the strict tree: 3 (got %u)", th);
 				snprintf(a, sizeof(a), "%s/prot/lax/new.conf", t3);
-				TAP_OK(pf_token_path_threshold(p, r, a, false, &th, &why) == 0 && th == 1,
+				TAP_OK(pf_token_path_threshold(r, a, false, &th, &why) == 0 && th == 1,
 				       "token path: a name to create in the lax tree: 1 (got %u)", th);
 				snprintf(a, sizeof(a), "%s/prot/alias/f", t3);
 				snprintf(b, sizeof(b), "%s/prot/alias is a symbolic link (to strict): name the object by its own path", t3);
-				TAP_OK(pf_token_path_threshold(p, r, a, false, &th, &why) == -ELOOP,
+				TAP_OK(pf_token_path_threshold(r, a, false, &th, &why) == -ELOOP,
 				       "token path: through a symbolic link: refused");
 				TAP_STREQ(why.msg, b, "token path: the link is named");
 				snprintf(a, sizeof(a), "%s/prot/alias", t3);
-				TAP_OK(pf_token_path_threshold(p, r, a, false, &th, &why) == 0,
+				TAP_OK(pf_token_path_threshold(r, a, false, &th, &why) == 0,
 				       "token path: the link itself, as the last component, is an object");
 				snprintf(a, sizeof(a), "%s/prot/lax/hl", t3);
-				TAP_OK(pf_token_path_threshold(p, r, a, false, &th, &why) == 0 && th == 3,
+				TAP_OK(pf_token_path_threshold(r, a, false, &th, &why) == 0 && th == 3,
 				       "token path: a hard link in the lax tree to the strict file: 3 (got %u)", th);
-				int failed = tokpath_without_openat2(p, r, t3);
+				int failed = tokpath_without_openat2(r, t3);
 
 				/* a bind mount of the strict subtree inside the lax tree */
 				snprintf(a, sizeof(a), "mkdir -p %s/prot/lax/bind && mount --bind %s/prot/strict "
@@ -303,7 +303,7 @@ int main(void)
 				TAP_OK(system(a) == 0, "token path: bind mount made (needs root)");
 				snprintf(a, sizeof(a), "%s/prot/lax/bind/f", t3);
 				snprintf(b, sizeof(b), "%s/prot/lax/bind is a bind mount of ", t3);
-				TAP_OK(pf_token_path_threshold(p, r, a, false, &th, &why) == -EXDEV,
+				TAP_OK(pf_token_path_threshold(r, a, false, &th, &why) == -EXDEV,
 				       "token path: through a bind mount of a subtree: refused");
 				/* the subtree as its filesystem sees it (/tmp may be its own) */
 				TAP_OK(strncmp(why.msg, b, strlen(b)) == 0 &&

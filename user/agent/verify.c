@@ -31,7 +31,7 @@ static int threshold_cb(const char *path, bool subtree, void *data, unsigned *re
 	if (r < 0)
 		return r;
 	if (a->res) {
-		r = pf_token_path_threshold(a->pol, a->res, path, subtree, &by_object, why);
+		r = pf_token_path_threshold(a->res, path, subtree, &by_object, why);
 		if (r < 0)
 			return r;
 	}

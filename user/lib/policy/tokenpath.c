@@ -133,7 +133,7 @@ static int no_bind_mount(const char *path, struct pf_err *why)
 	return 0;
 }
 
-int pf_token_path_threshold(const struct pf_policy *p, const struct pf_resolved *r,
+int pf_token_path_threshold(const struct pf_resolved *r,
 			    const char *path, bool subtree, unsigned *ret, struct pf_err *why)
 {
 	char buf[PATH_MAX];

@@ -19,7 +19,7 @@
  * mount of a subtree, whose own ancestors the kernel would judge by), or
  * another -errno with @why. For a not-yet-existing named path, its parent
  * directory is judged. */
-int pf_token_path_threshold(const struct pf_policy *p, const struct pf_resolved *r,
+int pf_token_path_threshold(const struct pf_resolved *r,
 			    const char *path, bool subtree, unsigned *ret, struct pf_err *why);
 
 #endif
