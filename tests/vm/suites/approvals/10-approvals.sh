@@ -100,6 +100,22 @@ new_token /tmp/s.tok --path /prot/etc/secret --ops write --ttl 10m && sign_token
 approve_ok /tmp/s.tok "secret with alice and bob is approved"
 expect OK "approved: write secret" pfop write /prot/etc/secret x
 
+# 2b. requester-signs yes (a policy reload): the requester must sign and
+# does not count; approvers who name an absent requester are refused.
+printf 'requester-signs yes\n' >> "$PF_POLICY"
+n0=$(grep -c '"decision":"policy-reload"' "$PF_LOG")
+kill -HUP "$(cat /tmp/permafrostd.pid)"
+i=0; while [ $i -lt 50 ] && [ "$(grep -c '"decision":"policy-reload"' "$PF_LOG")" -le "$n0" ]; do sleep 0.1; i=$((i + 1)); done
+permafrost token new --ticket CHG-3 --requester alice --host pfvm --path /prot/etc/dup.conf --ops write --ttl 10m --reason r > /tmp/rq1.tok && sign_token /tmp/rq1.tok bob
+approve_refused /tmp/rq1.tok "the requester alice did not sign the token" "requester-signs: a token its requester did not sign is refused"
+permafrost token new --ticket CHG-3 --requester alice --host pfvm --path /prot/etc/dup.conf --ops write --ttl 10m --reason r > /tmp/rq2.tok && sign_token /tmp/rq2.tok alice bob
+approve_ok /tmp/rq2.tok "requester-signs: signed by the requester alice and by bob: accepted"
+check "revoke the requester token" permafrost revoke "$(sed -n 's/^token-id: //p' /tmp/rq2.tok)"
+sed -i '/^requester-signs yes$/d' "$PF_POLICY"
+n0=$(grep -c '"decision":"policy-reload"' "$PF_LOG")
+kill -HUP "$(cat /tmp/permafrostd.pid)"
+i=0; while [ $i -lt 50 ] && [ "$(grep -c '"decision":"policy-reload"' "$PF_LOG")" -le "$n0" ]; do sleep 0.1; i=$((i + 1)); done
+
 # 3. Constraints: uid.
 new_token /tmp/u.tok --path /prot/etc/uidfile --ops write --uid 1000 --ttl 10m && sign_token /tmp/u.tok bob
 approve_ok /tmp/u.tok "approve uidfile for uid 1000 only"
