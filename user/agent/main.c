@@ -43,10 +43,7 @@ void warnx_(const char *fmt, ...)
 
 int64_t boot_now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+	return pf_clock_ns(CLOCK_BOOTTIME);
 }
 
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)

@@ -213,14 +213,6 @@ out:
 	return r;
 }
 
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /* @n bytes from @fd; with @deadline (CLOCK_MONOTONIC ns, 0: none) all of
  * them by then, however the sender spaces them: -ETIMEDOUT otherwise. */
 static int read_all(int fd, void *p, size_t n, int64_t deadline)
@@ -231,7 +223,7 @@ static int read_all(int fd, void *p, size_t n, int64_t deadline)
 		ssize_t r;
 
 		if (deadline) {
-			int64_t left = deadline - mono_ns();
+			int64_t left = deadline - pf_clock_ns(CLOCK_MONOTONIC);
 			struct pollfd pfd = { .fd = fd, .events = POLLIN };
 			int pr;
 
@@ -279,7 +271,7 @@ int pf_msg_send(int fd, const struct pf_msg *m)
 
 int pf_msg_recv_by(int fd, struct pf_msg *m, int64_t timeout_ns, struct pf_err *err)
 {
-	int64_t deadline = timeout_ns > 0 ? mono_ns() + timeout_ns : 0;
+	int64_t deadline = timeout_ns > 0 ? pf_clock_ns(CLOCK_MONOTONIC) + timeout_ns : 0;
 	uint32_t len;
 	char *body;
 	int r;

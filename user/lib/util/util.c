@@ -347,7 +347,7 @@ int pf_parse_rfc3339(const char *s, size_t n, int64_t *ret_ns)
 	return 0;
 }
 
-static int64_t clock_ns(clockid_t c)
+int64_t pf_clock_ns(clockid_t c)
 {
 	struct timespec ts;
 
@@ -357,14 +357,14 @@ static int64_t clock_ns(clockid_t c)
 
 int64_t pf_now_ns(void)
 {
-	return clock_ns(CLOCK_REALTIME);
+	return pf_clock_ns(CLOCK_REALTIME);
 }
 
 int64_t pf_boot_to_real_ns(void)
 {
-	int64_t b = clock_ns(CLOCK_BOOTTIME);
-	int64_t r = clock_ns(CLOCK_REALTIME);
-	int64_t b2 = clock_ns(CLOCK_BOOTTIME);
+	int64_t b = pf_clock_ns(CLOCK_BOOTTIME);
+	int64_t r = pf_clock_ns(CLOCK_REALTIME);
+	int64_t b2 = pf_clock_ns(CLOCK_BOOTTIME);
 
 	return r - (b + (b2 - b) / 2);
 }

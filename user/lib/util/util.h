@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include <sys/types.h>
 
 #define PF_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -63,6 +64,8 @@ int pf_parse_rfc3339(const char *s, size_t n, int64_t *ret_ns);
 /* "YYYY-MM-DD", a real date, at the start of s[0..n): days since
  * 1970-01-01 (negative before). 0 or -EINVAL. */
 int pf_parse_date(const char *s, size_t n, int64_t *ret_days);
+/* Clock @c (CLOCK_REALTIME, _MONOTONIC, _BOOTTIME) in nanoseconds. */
+int64_t pf_clock_ns(clockid_t c);
 int64_t pf_now_ns(void);
 /* Offset to add to a CLOCK_BOOTTIME value to get CLOCK_REALTIME. */
 int64_t pf_boot_to_real_ns(void);

@@ -2,21 +2,14 @@
 /* The token clock; see wallclock.h. */
 #include <time.h>
 
+#include "util.h"
 #include "wallclock.h"
-
-static int64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 void pf_clock_sample(int64_t *ret_real, int64_t *ret_boot)
 {
-	int64_t b1 = clock_ns(CLOCK_BOOTTIME);
-	int64_t r = clock_ns(CLOCK_REALTIME);
-	int64_t b2 = clock_ns(CLOCK_BOOTTIME);
+	int64_t b1 = pf_clock_ns(CLOCK_BOOTTIME);
+	int64_t r = pf_clock_ns(CLOCK_REALTIME);
+	int64_t b2 = pf_clock_ns(CLOCK_BOOTTIME);
 
 	*ret_real = r;
 	*ret_boot = b1 + (b2 - b1) / 2;
