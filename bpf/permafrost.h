@@ -187,6 +187,25 @@ static inline int pf_rule_is_self(__u32 rule_id)
  * <pin dir>/maps-v<N> and only reused by an agent of the same layout. */
 #define PF_MAPS_VERSION 1
 
+/* Values in `own_maps` (keyed by map id): whose fds the kernel refuses. */
+enum pf_own_map {
+	/* the agent's alone while enforcing (frozen or audit) */
+	PF_OWN_WHILE_ON = 1,
+	/* the audit chain's head (struct pf_chain_head): writable fds for the
+	 * agent alone in every mode, read-only fds for anyone, since the map
+	 * is BPF_F_RDONLY_PROG (no program can write it) */
+	PF_OWN_CHAIN_HEAD = 2,
+};
+
+/* The last audit line the agent wrote, kept in a one-entry array pinned at
+ * <pin dir>/chain-head (user/agent/chainhead.c): what `log verify` holds
+ * the file against, beyond the reach of root who rewrites the file. */
+struct pf_chain_head {
+	__u64 seq;          /* of the last line written; 0: none yet */
+	__u8 hash[32];      /* SHA-256 of that line, '\n' included */
+	char log[256];      /* the log's path, NUL-terminated */
+};
+
 /* The one-entry `config` array map. */
 struct pf_config {
 	__u32 mode;        /* enum pf_mode */

@@ -239,6 +239,71 @@ static void make_ten(const char *path)
 
 /* --- tests --------------------------------------------------------------------- */
 
+/* The head the agent keeps outside the file: a consistent rewrite (an
+ * edited line, every later "prev" recomputed) and a cut tail pass the
+ * chain but not the head. */
+static void test_head(void)
+{
+	const char *p = new_path();
+	struct pf_auditlog *l = open_log(p, 0, 0);
+	struct pf_log_head head;
+	struct lines ls;
+	char h[65];
+
+	for (int i = 0; i < 8; i++)
+		add_event(l, PF_DEC_DENY, PF_OP_OPEN_WRITE, "nginx.conf", 10, 0, 100 + (uint32_t)i);
+	head.seq = pf_auditlog_head(l, head.hash);
+	pf_auditlog_close(l);
+	TAP_OK(head.seq == 9, "the head is the last line written (seq %llu)", (unsigned long long)head.seq);
+	memset(&vres, 0, sizeof(vres));
+	TAP_OK(pf_log_verify_head(p, &head, &vres, NULL, NULL) == 0 && vres.problem == PF_LOG_OK &&
+	       vres.head == PF_LOG_HEAD_MATCHED, "untouched: intact, the head matched");
+
+	/* rewrite line 4 and recompute the chain after it */
+	read_lines(p, &ls);
+	ls.l[3][strlen(ls.l[3]) - 80] ^= 1; /* a byte inside the record, not its prev */
+	for (size_t i = 4; i < ls.n; i++) {
+		size_t n = strlen(ls.l[i]);
+
+		sha_hex(ls.l[i - 1], strlen(ls.l[i - 1]), h);
+		memcpy(ls.l[i] + n - 67, h, 64);
+	}
+	write_lines(p, &ls);
+	TAP_OK(verify(p) == PF_LOG_OK, "a consistent rewrite passes the chain alone");
+	memset(&vres, 0, sizeof(vres));
+	TAP_OK(pf_log_verify_head(p, &head, &vres, NULL, NULL) == 0 && vres.problem == PF_LOG_REWRITTEN &&
+	       vres.line == 9, "with the head: rewritten, at the head's line (%s:%llu %s)",
+	       base(vres.file), (unsigned long long)vres.line, vres.detail);
+	TAP_OK(strstr(vres.detail, "seq 9 is not the line the agent wrote") != NULL, "the detail names the seq");
+
+	/* the newest line cut off (from the untouched log) */
+	lines_free(&ls);
+	p = new_path();
+	l = open_log(p, 0, 0);
+	for (int i = 0; i < 8; i++)
+		add_event(l, PF_DEC_DENY, PF_OP_OPEN_WRITE, "nginx.conf", 10, 0, 100 + (uint32_t)i);
+	head.seq = pf_auditlog_head(l, head.hash);
+	pf_auditlog_close(l);
+	read_lines(p, &ls);
+	free(ls.l[--ls.n]);
+	write_lines(p, &ls);
+	TAP_OK(verify(p) == PF_LOG_OK, "the newest line cut: the chain alone passes");
+	memset(&vres, 0, sizeof(vres));
+	TAP_OK(pf_log_verify_head(p, &head, &vres, NULL, NULL) == 0 && vres.problem == PF_LOG_DELETED &&
+	       vres.line == 8, "with the head: deleted, at the last line left (%llu)", (unsigned long long)vres.line);
+	TAP_STREQ(vres.detail, "the log ends at seq 8, but the agent had written seq 9 (the chain head it kept in the kernel): its newest lines were removed (1)", "the detail says how many");
+	/* lines written after the head was read are fine */
+	head.seq = 5;
+	read_lines(p, &ls);
+	sha_hex(ls.l[4], strlen(ls.l[4]), h);
+	for (int i = 0; i < 32; i++)
+		head.hash[i] = (uint8_t)(pf_unhex_digit(h[2 * i]) << 4 | pf_unhex_digit(h[2 * i + 1]));
+	memset(&vres, 0, sizeof(vres));
+	TAP_OK(pf_log_verify_head(p, &head, &vres, NULL, NULL) == 0 && vres.problem == PF_LOG_OK &&
+	       vres.head == PF_LOG_HEAD_MATCHED, "a head behind the file's end: matched at its seq");
+	lines_free(&ls);
+}
+
 static void test_chain(void)
 {
 	const char *p = new_path();
@@ -1080,6 +1145,7 @@ int main(void)
 	test_hostile();
 	test_cli();
 	test_follow();
+	test_head();
 	{
 		char cmd[400];
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);

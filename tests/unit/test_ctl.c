@@ -1,6 +1,7 @@
 /* Control-socket messages: codec round trips, every decode error, framing
  * over a real socket pair (oversized, short, garbled). */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,6 +183,76 @@ int main(void)
 		close(sv[1]);
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
+	}
+	/* The event loop's reader: a frame arriving a byte at a time on a
+	 * non-blocking socket is assembled across feeds, each feed at most
+	 * one read(), nothing to read is -EAGAIN (not an error). */
+	{
+		int sv[2], got1 = 0, again = 0, progress = 0, bad = 0;
+		struct pf_msg_reader rd;
+		struct pf_msg in;
+		struct pf_buf fb;
+
+		socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+		fcntl(sv[1], F_SETFL, O_NONBLOCK);
+		pf_msg_init(&in);
+		pf_msg_init(&m);
+		pf_msg_add(&m, "cmd", "status");
+		pf_msg_add(&m, "path", "/etc/x");
+		pf_buf_init(&fb);
+		TAP_OK(pf_msg_frame(&m, &fb) == 0 && fb.len == 4 + 23, "a frame: 4-byte length, then the body (%zu)", fb.len);
+		pf_msg_reader_init(&rd);
+		TAP_OK(pf_msg_reader_feed(&rd, sv[1], &in, &err) == -EAGAIN, "nothing sent yet: -EAGAIN");
+		for (size_t i = 0; i < fb.len; i++) {
+			if (write(sv[0], fb.data + i, 1) != 1)
+				bad++;
+			r = pf_msg_reader_feed(&rd, sv[1], &in, &err);
+			if (r == 1)
+				got1 += i == fb.len - 1;
+			else if (r == 0)
+				progress++;
+			else
+				bad++;
+			if (r != 1 && pf_msg_reader_feed(&rd, sv[1], &in, &err) == -EAGAIN)
+				again++;
+			else if (r != 1)
+				bad++;
+		}
+		TAP_OK(got1 == 1 && bad == 0, "byte by byte: complete exactly at the last byte (errors %d)", bad);
+		TAP_OK(progress == (int)fb.len - 1 && again == (int)fb.len - 1, "every other byte: progress, then -EAGAIN (%d, %d)", progress, again);
+		TAP_STREQ(pf_msg_get(&in, "path"), "/etc/x", "the decoded request");
+		pf_msg_reader_free(&rd);
+		pf_msg_free(&in);
+
+		/* oversized: refused at the header, before any body */
+		{
+			uint32_t big = htonl(PF_MSG_MAX + 1);
+
+			pf_msg_reader_init(&rd);
+			if (write(sv[0], &big, 4) != 4)
+				bad++;
+			r = pf_msg_reader_feed(&rd, sv[1], &in, &err);
+			TAP_OK(r == -EMSGSIZE && rd.body == NULL, "oversized frame: -EMSGSIZE at the header (%d)", r);
+			TAP_STREQ(err.msg, "frame of 1048577 bytes exceeds the 1048576-byte limit", "oversized: said");
+			pf_msg_reader_free(&rd);
+		}
+		/* the client goes away mid-body */
+		{
+			uint32_t len = htonl(10);
+
+			pf_msg_reader_init(&rd);
+			if (write(sv[0], &len, 4) != 4 || write(sv[0], "cmd=", 4) != 4)
+				bad++;
+			close(sv[0]);
+			while ((r = pf_msg_reader_feed(&rd, sv[1], &in, &err)) == 0)
+				;
+			TAP_OK(r == -EPROTO, "closed mid-body: -EPROTO (%d)", r);
+			TAP_STREQ(err.msg, "short frame body (wanted 10 bytes)", "closed mid-body: said");
+			pf_msg_reader_free(&rd);
+		}
+		pf_buf_free(&fb);
+		pf_msg_free(&m);
+		close(sv[1]);
 	}
 	return TAP_DONE();
 }

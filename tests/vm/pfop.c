@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -732,6 +733,68 @@ static int op_sock_send(char **a)
 	return 0;
 }
 
+/* sock-slow PATH N READY DONE: N connections to a Unix socket, each
+ * announcing a 100-byte request and then sending one byte of it every
+ * 200 ms (a slow or stuck client); READY is created once all are
+ * connected, DONE once the server has closed every one (or after 20 s).
+ * Prints one line per connection: the reply's error, or "no reply". */
+static int op_sock_slow(char **a)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int n = atoi(a[1]), fds[64], open_n = 0;
+	char rep[64][512];
+	size_t got[64] = { 0 };
+	uint32_t len = __builtin_bswap32(100); /* big-endian 100 */
+
+	if (n < 1 || n > 64 || strlen(a[0]) >= sizeof(sa.sun_path))
+		return -EINVAL;
+	signal(SIGPIPE, SIG_IGN);
+	strcpy(sa.sun_path, a[0]);
+	for (int i = 0; i < n; i++) {
+		TRY(fds[i] = socket(AF_UNIX, SOCK_STREAM, 0));
+		TRY(connect(fds[i], (struct sockaddr *)&sa, sizeof(sa)));
+		if (write(fds[i], &len, 4) != 4)
+			return -EIO;
+		open_n++;
+	}
+	TRY(close(open(a[2], O_WRONLY | O_CREAT, 0644)));
+	for (int round = 0; round < 100 && open_n; round++) {
+		struct pollfd p[64];
+
+		for (int i = 0; i < n; i++) {
+			p[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+			if (fds[i] >= 0 && write(fds[i], "x", 1) < 0 && errno != EPIPE)
+				return -errno;
+		}
+		poll(p, (nfds_t)n, 200);
+		for (int i = 0; i < n; i++) {
+			ssize_t r;
+
+			if (fds[i] < 0 || !(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			r = read(fds[i], rep[i] + got[i], sizeof(rep[i]) - 1 - got[i]);
+			if (r > 0) {
+				got[i] += (size_t)r;
+				continue;
+			}
+			close(fds[i]);
+			fds[i] = -1;
+			open_n--;
+		}
+	}
+	TRY(close(open(a[3], O_WRONLY | O_CREAT, 0644)));
+	for (int i = 0; i < n; i++) {
+		char *e;
+
+		rep[i][got[i]] = 0;
+		e = got[i] > 4 ? strstr(rep[i] + 4, "error=") : NULL;
+		if (e)
+			e[strcspn(e, "\n")] = 0;
+		printf("%d: %s%s\n", i + 1, e ? e + 6 : "no reply", fds[i] >= 0 ? " (still open)" : "");
+	}
+	return 0;
+}
+
 /* dgram-recv ADDR N MS: bind a Unix datagram socket at ADDR ('@name':
  * abstract), print each datagram received (one per line, "\n" inside shown
  * as '|') until N arrived or MS milliseconds passed. Stands in for systemd's
@@ -1282,6 +1345,7 @@ static const struct op {
 	{ "remount-rw", 1, 1, op_remount_rw, 0, "PATH", "mount MS_REMOUNT (read-write)" },
 	{ "clock", 1, 1, op_clock, 0, "sync|unsync", "adjtimex: clear or set STA_UNSYNC (as an NTP daemon would)" },
 	{ "sock-send", 2, 2, op_sock_send, QUIET, "PATH HEX", "send raw bytes to a Unix socket, print the reply" },
+	{ "sock-slow", 4, 4, op_sock_slow, QUIET, "PATH N READY DONE", "N slow clients on a Unix socket; each one's reply" },
 	{ "dgram-recv", 3, 3, op_dgram_recv, 0, "ADDR N MS", "receive N datagrams on a Unix socket (@: abstract), print each" },
 	{ "chroot", 2, 7, op_chroot, 0, "DIR OP ARGS...", "chroot into DIR, then run OP" },
 	{ "run-as", 3, 7, op_chroot, 0, "UID GID CMD ARGS...", "drop to UID/GID and exec CMD" },

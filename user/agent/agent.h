@@ -143,10 +143,16 @@ struct agent_inbox {
 	int64_t next;  /* boot ns of the next periodic scan */
 };
 
+/* Clients served at once; one more is told "busy" and closed. */
+#define PF_CTL_MAX_CLIENTS 16
+
+struct ctl_client; /* control.c */
+
 struct agent_control {
 	int listen_fd;
 	gid_t pf_gid; /* the permafrost group, if it exists */
 	int have_gid;
+	struct ctl_client *clients[PF_CTL_MAX_CLIENTS];
 };
 
 struct agent_liveness {
@@ -271,6 +277,11 @@ void cmd_thaw(struct agent *a, const struct pf_msg *req, struct pf_msg *rep,
 /* control.c */
 int control_open(struct agent *a, struct pf_err *err);
 void control_accept(struct agent *a);
+/* @fd is a client's (and then served: readable or writable), or not ours: 0. */
+int control_client_event(struct agent *a, int fd, uint32_t events);
+/* Drops clients past their request's deadline; ms until the next one's
+ * (or @cap). */
+int control_expire(struct agent *a, int cap);
 void control_close(struct agent *a);
 void reply_error(struct pf_msg *rep, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

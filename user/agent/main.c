@@ -357,7 +357,7 @@ static void run(struct agent *a)
 
 	while (running) {
 		struct epoll_event evs[8];
-		int n = epoll_wait(a->epfd, evs, 8, 1000);
+		int n = epoll_wait(a->epfd, evs, 8, control_expire(a, 1000));
 
 		if (n < 0 && errno != EINTR) {
 			warnx_("epoll_wait: %s", strerror(errno));
@@ -370,6 +370,8 @@ static void run(struct agent *a)
 				running = on_signals(a);
 			else if (evs[i].data.fd == a->inbox.fd)
 				inbox_event(a);
+			else
+				control_client_event(a, evs[i].data.fd, evs[i].events);
 		}
 		housekeeping(a);
 	}

@@ -338,7 +338,7 @@ int pf_self_setup(struct pf_self *s, struct bpf_object *obj, int lock_kernel, in
 	struct identity id = { .s = s, .lock_kernel = lock_kernel, .self_protect = self_protect,
 			       .clear_approvals = s->maps_existed };
 	struct pf_agent_proc ap = { 0 };
-	uint32_t tgid = (uint32_t)getpid(), one = 1;
+	uint32_t tgid = (uint32_t)getpid(), one = PF_OWN_WHILE_ON;
 	struct bpf_map *m;
 	int r;
 

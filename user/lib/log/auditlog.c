@@ -50,6 +50,9 @@ struct pf_auditlog {
 	uint8_t last_hash[PF_SHA256_LEN];
 	uint64_t last_seq;
 	int64_t last_time_ns;
+	/* the last line as found at open, before the writer added any */
+	uint8_t found_hash[PF_SHA256_LEN];
+	uint64_t found_seq;
 	int dirty;
 	int wedged; /* a fragment of a line could not be taken back */
 
@@ -100,6 +103,18 @@ uint64_t pf_auditlog_next_seq(const struct pf_auditlog *l)
 int64_t pf_auditlog_last_time_ns(const struct pf_auditlog *l)
 {
 	return l->last_time_ns;
+}
+
+uint64_t pf_auditlog_head(const struct pf_auditlog *l, uint8_t hash[32])
+{
+	memcpy(hash, l->last_hash, PF_SHA256_LEN);
+	return l->have_last ? l->last_seq : 0;
+}
+
+uint64_t pf_auditlog_found(const struct pf_auditlog *l, uint8_t hash[32])
+{
+	memcpy(hash, l->found_hash, PF_SHA256_LEN);
+	return l->found_seq;
 }
 
 /* Checks a caller's line and writes it with "prev" into l->line. */
@@ -820,6 +835,10 @@ int pf_auditlog_open(const char *path, const struct pf_auditlog_opts *o, struct 
 	memcpy(l->last_hash, t->last_hash, PF_SHA256_LEN);
 	l->last_seq = t->last_seq;
 	l->last_time_ns = t->last_time_ns;
+	if (l->have_last) {
+		l->found_seq = l->last_seq;
+		memcpy(l->found_hash, l->last_hash, PF_SHA256_LEN);
+	}
 	if (!l->have_last) {
 		l->last_seq = 0;
 		r = chain_start(l);

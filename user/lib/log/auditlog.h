@@ -72,6 +72,13 @@ uint64_t pf_auditlog_next_seq(const struct pf_auditlog *l);
  * pf_auditlog_gap() as @down_from_ns. */
 int64_t pf_auditlog_last_time_ns(const struct pf_auditlog *l);
 
+/* The chain's head: the seq of the last line written (0: none) and its
+ * SHA-256 into @hash. */
+uint64_t pf_auditlog_head(const struct pf_auditlog *l, uint8_t hash[32]);
+/* The same for the last line as found at open, before the writer appended
+ * anything (0: the log was new or empty). */
+uint64_t pf_auditlog_found(const struct pf_auditlog *l, uint8_t hash[32]);
+
 /* Appends one line: @json_line[0..len) must be exactly one JSON object
  * followed by '\n' ("{...}\n", nothing after the '}', no other '\n'), without
  * a "prev" key and with "seq" equal to pf_auditlog_next_seq(). The writer

@@ -25,6 +25,7 @@ const char *pf_log_problem_name(enum pf_log_problem p)
 	case PF_LOG_MALFORMED: return "malformed";
 	case PF_LOG_RESTARTED: return "restarted";
 	case PF_LOG_UNREADABLE: return "unreadable";
+	case PF_LOG_REWRITTEN: return "rewritten";
 	}
 	return "unknown";
 }
@@ -233,7 +234,35 @@ static int v_link(struct verifier *vf, const struct vline *p, const struct vline
 	return -1;
 }
 
-static int verify_once(const char *path, struct pf_log_verify_result *ret,
+static void hex32(const uint8_t h[32], char out[65])
+{
+	for (int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", h[i]);
+}
+
+/* Line @c against the head the agent kept; 0 if it holds (or is not it). */
+static int v_head(struct verifier *vf, const struct pf_log_head *head, const struct vline *c)
+{
+	char want[65], got[65];
+
+	if (!head || c->seq != head->seq)
+		return 0;
+	if (memcmp(c->hash, head->hash, PF_SHA256_LEN) == 0) {
+		vf->res->head = PF_LOG_HEAD_MATCHED;
+		return 0;
+	}
+	hex32(head->hash, want);
+	hex32(c->hash, got);
+	v_report(vf, PF_LOG_REWRITTEN, c,
+		 "seq %llu is not the line the agent wrote: its SHA-256 is %.16s..., the chain head "
+		 "the agent kept in the kernel says %.16s...: the log was rewritten and its chain "
+		 "recomputed",
+		 (unsigned long long)c->seq, got, want);
+	return -1;
+}
+
+static int verify_once(const char *path, const struct pf_log_head *head,
+		       struct pf_log_verify_result *ret,
 		       void (*progress)(uint64_t lines, void *data), void *data)
 {
 	struct pf_log_verify_result *res;
@@ -297,6 +326,8 @@ static int verify_once(const char *path, struct pf_log_verify_result *ret,
 		} else if (v_link(&vf, &p, &c) < 0) {
 			break;
 		}
+		if (v_head(&vf, head, &c) < 0)
+			break;
 		p = c;
 		have_p = 1;
 		res->last_seq = c.seq;
@@ -307,6 +338,16 @@ static int verify_once(const char *path, struct pf_log_verify_result *ret,
 		res->line = 1;
 		snprintf(res->detail, sizeof(res->detail),
 			 "the log is empty: even its chain-start record is missing");
+	}
+	if (res->problem == PF_LOG_OK && head && head->seq) {
+		if (head->seq > res->last_seq)
+			v_report(&vf, PF_LOG_DELETED, &p,
+				 "the log ends at seq %llu, but the agent had written seq %llu (the chain "
+				 "head it kept in the kernel): its newest lines were removed (%llu)",
+				 (unsigned long long)res->last_seq, (unsigned long long)head->seq,
+				 (unsigned long long)(head->seq - res->last_seq));
+		else if (head->seq < res->first_seq)
+			res->head = PF_LOG_HEAD_OLDER;
 	}
 	if (res->problem == PF_LOG_OK)
 		res->clean_end = have_p && p.kind == K_AGENT_STOP;
@@ -335,8 +376,9 @@ static void active_id(const char *path, dev_t *dev, ino_t *ino)
  * active file was replaced is checked again, up to VERIFY_TRIES times. */
 #define VERIFY_TRIES 5
 
-int pf_log_verify_progress(const char *path, struct pf_log_verify_result *ret,
-			   void (*progress)(uint64_t lines, void *data), void *data)
+int pf_log_verify_head(const char *path, const struct pf_log_head *head,
+		       struct pf_log_verify_result *ret,
+		       void (*progress)(uint64_t lines, void *data), void *data)
 {
 	for (int i = 0;; i++) {
 		dev_t d0, d1;
@@ -344,13 +386,19 @@ int pf_log_verify_progress(const char *path, struct pf_log_verify_result *ret,
 		int r;
 
 		active_id(path, &d0, &i0);
-		r = verify_once(path, ret, progress, data);
+		r = verify_once(path, head, ret, progress, data);
 		if (r < 0 || ret->problem == PF_LOG_OK || i + 1 >= VERIFY_TRIES)
 			return r;
 		active_id(path, &d1, &i1);
 		if (d0 == d1 && i0 == i1)
 			return r;
 	}
+}
+
+int pf_log_verify_progress(const char *path, struct pf_log_verify_result *ret,
+			   void (*progress)(uint64_t lines, void *data), void *data)
+{
+	return pf_log_verify_head(path, NULL, ret, progress, data);
 }
 
 int pf_log_verify(const char *path, struct pf_log_verify_result *ret)

@@ -17,6 +17,24 @@ enum pf_log_problem {
 	PF_LOG_MALFORMED,  /* not JSON, not a record (no seq), line too long */
 	PF_LOG_RESTARTED,  /* a chain-start in mid-log: what preceded it is cut off */
 	PF_LOG_UNREADABLE, /* an I/O error */
+	PF_LOG_REWRITTEN,  /* the chain holds, but the line at the kernel's chain
+	                    * head is not the one the agent wrote */
+};
+
+/* The chain's head as the agent recorded it outside the file (in the
+ * kernel: struct pf_chain_head): the seq and SHA-256 of the last line it
+ * wrote. A consistent rewrite of the file (lines edited and every "prev"
+ * after them recomputed, or the newest lines cut) passes the chain but not
+ * the head. */
+struct pf_log_head {
+	uint64_t seq;
+	uint8_t hash[32];
+};
+
+enum pf_log_head_check {
+	PF_LOG_HEAD_NONE = 0, /* no head given */
+	PF_LOG_HEAD_MATCHED,  /* the line at head.seq has head.hash */
+	PF_LOG_HEAD_OLDER,    /* head.seq is older than the oldest line kept */
 };
 
 const char *pf_log_problem_name(enum pf_log_problem p); /* "edited", ... */
@@ -32,6 +50,7 @@ struct pf_log_verify_result {
 	int anchored;        /* 1: the chain begins with its chain-start record;
 	                      * 0: with a rotated record (older files deleted) */
 	int clean_end;       /* the last record is agent-stop */
+	enum pf_log_head_check head; /* with a head, when problem is OK */
 };
 
 /* Verifies the chain of the log at @path across its rotated files. Returns 0
@@ -42,5 +61,12 @@ struct pf_log_verify_result {
 int pf_log_verify(const char *path, struct pf_log_verify_result *ret);
 int pf_log_verify_progress(const char *path, struct pf_log_verify_result *ret,
 			   void (*progress)(uint64_t lines, void *data), void *data);
+/* The same, and the log must hold @head (read before the log: lines
+ * written since are fine): a line at head->seq with another hash is
+ * PF_LOG_REWRITTEN there, a log ending before head->seq is PF_LOG_DELETED
+ * at its last line. @head NULL: pf_log_verify_progress. */
+int pf_log_verify_head(const char *path, const struct pf_log_head *head,
+		       struct pf_log_verify_result *ret,
+		       void (*progress)(uint64_t lines, void *data), void *data);
 
 #endif

@@ -91,6 +91,7 @@ const char *pf_msg_get(const struct pf_msg *m, const char *key)
 int pf_msg_encode(const struct pf_msg *m, struct pf_buf *out)
 {
 	static const char hex[] = "0123456789abcdef";
+	size_t at = out->len;
 
 	for (size_t i = 0; i < m->n; i++) {
 		pf_buf_puts(out, m->kv[i].key);
@@ -111,7 +112,7 @@ int pf_msg_encode(const struct pf_msg *m, struct pf_buf *out)
 	}
 	if (out->oom)
 		return -ENOMEM;
-	return out->len > PF_MSG_MAX ? -EMSGSIZE : 0;
+	return out->len - at > PF_MSG_MAX ? -EMSGSIZE : 0;
 }
 
 int pf_msg_decode(const char *buf, size_t len, struct pf_msg *m, struct pf_err *err)
@@ -213,58 +214,98 @@ out:
 	return r;
 }
 
-/* @n bytes from @fd; with @deadline (CLOCK_MONOTONIC ns, 0: none) all of
- * them by then, however the sender spaces them: -ETIMEDOUT otherwise. */
-static int read_all(int fd, void *p, size_t n, int64_t deadline)
+void pf_msg_reader_init(struct pf_msg_reader *r)
 {
-	char *c = p;
+	memset(r, 0, sizeof(*r));
+}
 
-	while (n) {
-		ssize_t r;
+void pf_msg_reader_free(struct pf_msg_reader *r)
+{
+	free(r->body);
+	pf_msg_reader_init(r);
+}
 
-		if (deadline) {
-			int64_t left = deadline - pf_clock_ns(CLOCK_MONOTONIC);
-			struct pollfd pfd = { .fd = fd, .events = POLLIN };
-			int pr;
+/* -EAGAIN for nothing now, or the read's error (named in @err). */
+static int read_error(struct pf_err *err)
+{
+	if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+		return -EAGAIN;
+	pf_err_set(err, "reading the request: %s", strerror(errno));
+	return -errno;
+}
 
-			if (left <= 0)
-				return -ETIMEDOUT;
-			pr = poll(&pfd, 1, (int)((left + 999999) / 1000000));
-			if (pr < 0 && errno == EINTR)
-				continue;
-			if (pr < 0)
-				return -errno;
-			if (pr == 0)
-				return -ETIMEDOUT;
-		}
-		r = read(fd, c, n);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (r == 0)
+int pf_msg_reader_feed(struct pf_msg_reader *r, int fd, struct pf_msg *m, struct pf_err *err)
+{
+	ssize_t n;
+
+	if (r->got < 4) {
+		uint32_t len;
+
+		n = read(fd, r->hdr + r->got, 4 - r->got);
+		if (n < 0)
+			return read_error(err);
+		if (n == 0) {
+			pf_err_set(err, "short frame header");
 			return -EPROTO;
-		c += r;
-		n -= (size_t)r;
+		}
+		r->got += (size_t)n;
+		if (r->got < 4)
+			return 0;
+		memcpy(&len, r->hdr, 4);
+		r->len = ntohl(len);
+		if (r->len > PF_MSG_MAX) {
+			pf_err_set(err, "frame of %u bytes exceeds the %d-byte limit", r->len,
+				   PF_MSG_MAX);
+			return -EMSGSIZE;
+		}
+		r->body = malloc(r->len ? r->len : 1);
+		if (!r->body) {
+			pf_err_set(err, "out of memory for a %u-byte frame", r->len);
+			return -ENOMEM;
+		}
+		if (r->len)
+			return 0; /* one read() per feed: the body may not be here yet */
+	} else {
+		n = read(fd, r->body + (r->got - 4), r->len - (r->got - 4));
+		if (n < 0)
+			return read_error(err);
+		if (n == 0) {
+			pf_err_set(err, "short frame body (wanted %u bytes)", r->len);
+			return -EPROTO;
+		}
+		r->got += (size_t)n;
+		if (r->got - 4 < r->len)
+			return 0;
 	}
+	if (pf_msg_decode(r->body, r->len, m, err) < 0)
+		return -EPROTO;
+	return 1;
+}
+
+int pf_msg_frame(const struct pf_msg *m, struct pf_buf *out)
+{
+	uint32_t len;
+	size_t at = out->len;
+	int r;
+
+	pf_buf_putn(out, "\0\0\0\0", 4);
+	r = pf_msg_encode(m, out);
+	if (r < 0)
+		return r;
+	len = htonl((uint32_t)(out->len - at - 4));
+	memcpy(out->data + at, &len, 4);
 	return 0;
 }
 
 int pf_msg_send(int fd, const struct pf_msg *m)
 {
 	struct pf_buf b;
-	uint32_t len;
 	int r;
 
 	pf_buf_init(&b);
-	r = pf_msg_encode(m, &b);
-	if (r == 0) {
-		len = htonl((uint32_t)b.len);
-		r = pf_write_all(fd, &len, 4);
-		if (r == 0)
-			r = pf_write_all(fd, b.data, b.len);
-	}
+	r = pf_msg_frame(m, &b);
+	if (r == 0)
+		r = pf_write_all(fd, b.data, b.len);
 	pf_buf_free(&b);
 	return r;
 }
@@ -272,39 +313,43 @@ int pf_msg_send(int fd, const struct pf_msg *m)
 int pf_msg_recv_by(int fd, struct pf_msg *m, int64_t timeout_ns, struct pf_err *err)
 {
 	int64_t deadline = timeout_ns > 0 ? pf_clock_ns(CLOCK_MONOTONIC) + timeout_ns : 0;
-	uint32_t len;
-	char *body;
+	struct pf_msg_reader rd;
 	int r;
 
-	r = read_all(fd, &len, 4, deadline);
-	if (r < 0) {
-		if (r == -ETIMEDOUT)
-			pf_err_set(err, "no complete frame header within %lld ms",
-				   (long long)(timeout_ns / 1000000));
-		else
-			pf_err_set(err, "short frame header");
-		return r;
+	pf_msg_reader_init(&rd);
+	for (;;) {
+		if (deadline) {
+			int64_t left = deadline - pf_clock_ns(CLOCK_MONOTONIC);
+			struct pollfd pfd = { .fd = fd, .events = POLLIN };
+			int pr = left > 0 ? poll(&pfd, 1, (int)((left + 999999) / 1000000)) : 0;
+
+			if (pr < 0 && errno == EINTR)
+				continue;
+			if (pr < 0) {
+				r = -errno;
+				pf_err_set(err, "poll: %s", strerror(errno));
+				break;
+			}
+			if (pr == 0) {
+				r = -ETIMEDOUT;
+				if (rd.got < 4)
+					pf_err_set(err, "no complete frame header within %lld ms",
+						   (long long)(timeout_ns / 1000000));
+				else
+					pf_err_set(err, "frame body (%u bytes) not complete within %lld ms",
+						   rd.len, (long long)(timeout_ns / 1000000));
+				break;
+			}
+		}
+		r = pf_msg_reader_feed(&rd, fd, m, err);
+		if (r == 1) {
+			r = 0;
+			break;
+		}
+		if (r < 0 && r != -EAGAIN)
+			break;
 	}
-	len = ntohl(len);
-	if (len > PF_MSG_MAX) {
-		pf_err_set(err, "frame of %u bytes exceeds the %d-byte limit", len, PF_MSG_MAX);
-		return -EMSGSIZE;
-	}
-	body = malloc(len ? len : 1);
-	if (!body)
-		return -ENOMEM;
-	r = read_all(fd, body, len, deadline);
-	if (r == -ETIMEDOUT) {
-		pf_err_set(err, "frame body (%u bytes) not complete within %lld ms", len,
-			   (long long)(timeout_ns / 1000000));
-	} else if (r < 0) {
-		pf_err_set(err, "short frame body (wanted %u bytes)", len);
-	} else {
-		r = pf_msg_decode(body, len, m, err);
-		if (r < 0)
-			r = -EPROTO;
-	}
-	free(body);
+	pf_msg_reader_free(&rd);
 	return r;
 }
 

@@ -42,6 +42,8 @@ int pf_msg_encode(const struct pf_msg *m, struct pf_buf *out);
 /* Decodes @len bytes. On error returns -EINVAL and writes a message naming
  * the line and the problem into @err; @m is left empty. */
 int pf_msg_decode(const char *buf, size_t len, struct pf_msg *m, struct pf_err *err);
+/* @m as one frame (length, then body) appended to @out. */
+int pf_msg_frame(const struct pf_msg *m, struct pf_buf *out);
 int pf_msg_send(int fd, const struct pf_msg *m);
 /* Reads one frame. -EMSGSIZE for an oversized frame, -EPROTO for a short
  * one or a body that does not decode (message in @err). */
@@ -49,5 +51,21 @@ int pf_msg_recv(int fd, struct pf_msg *m, struct pf_err *err);
 /* The same, the whole frame within @timeout_ns however its bytes are
  * spaced (0: no limit): -ETIMEDOUT otherwise. */
 int pf_msg_recv_by(int fd, struct pf_msg *m, int64_t timeout_ns, struct pf_err *err);
+
+/* One frame read piece by piece, for a server that serves many clients
+ * from one event loop: each feed does at most one read(). */
+struct pf_msg_reader {
+	unsigned char hdr[4];
+	size_t got;    /* bytes of header and body so far */
+	uint32_t len;  /* of the body, once the header is in */
+	char *body;
+};
+
+void pf_msg_reader_init(struct pf_msg_reader *r);
+void pf_msg_reader_free(struct pf_msg_reader *r);
+/* 1: the frame is complete and decoded into @m; 0: progress, more to
+ * come; -EAGAIN: nothing to read now; otherwise the errors of
+ * pf_msg_recv (message in @err). */
+int pf_msg_reader_feed(struct pf_msg_reader *r, int fd, struct pf_msg *m, struct pf_err *err);
 
 #endif

@@ -5,6 +5,7 @@
 mkdir -p /prot/etc/sub /prot/free /prot/other
 printf 'a\n' > /prot/etc/a.conf
 printf 'c\n' > /prot/etc/c.conf
+printf 's\n' > /prot/etc/slow.conf
 printf 'b\n' > /prot/free/b
 # A second name outside the tree: the file becomes an object of its own.
 printf 'h\n' > /prot/etc/h
@@ -122,6 +123,30 @@ out=$(pfop run-as 65534 65534 permafrost status 2>&1); rc=$?
 out=$(pfop run-as 65534 65534 permafrost thaw /dev/null 2>&1); rc=$?
 [ $rc -eq 1 ] && permafrost status | grep -q '^Mode: *enforce' && ok "socket: a non-root thaw changes nothing" || not_ok "socket: non-root thaw" "rc=$rc $out"
 chmod 660 "$PF_SOCK"
+
+# Slow clients cannot hold the agent: four connections trickling a byte
+# every 200 ms are served side by side with everything else. While they
+# are still connected, status answers and a denied write reaches the log;
+# each is dropped at the request's 2 s deadline with an error saying so.
+rm -f /tmp/slow.ready /tmp/slow.done
+pfop sock-slow "$PF_SOCK" 4 /tmp/slow.ready /tmp/slow.done > /tmp/slow.out &
+slow_pid=$!
+wait_for /tmp/slow.ready 10
+out=$(permafrost status); rc=$?
+[ $rc -eq 0 ] && [ ! -e /tmp/slow.done ] && echo "$out" | grep -q '^Mode: *enforce' && ok "slow clients: status answers while they are connected" || not_ok "slow clients: status" "rc=$rc done=$(ls /tmp/slow.done 2>&1) $out"
+expect EPERM "slow clients: a write refused meanwhile" pfop write /prot/etc/slow.conf slow
+expect_event "slow clients: its deny is in the log before they are dropped" '"decision":"deny"' '"path":"/prot/etc/slow.conf"'
+[ ! -e /tmp/slow.done ] && ok "slow clients: still connected after both" || not_ok "slow clients: still connected" "they were dropped before status and the event were checked"
+wait $slow_pid
+n=$(grep -c '^[0-9]: bad request: not complete within 2000 ms$' /tmp/slow.out)
+[ "$n" -eq 4 ] && ok "slow clients: each dropped at the deadline with an error saying so" || not_ok "slow clients: dropped at the deadline" "$(cat /tmp/slow.out)"
+# More than the agent serves at once: the 17th is told it is busy.
+pfop sock-slow "$PF_SOCK" 17 /tmp/slow2.ready /tmp/slow2.done > /tmp/slow2.out
+n=$(grep -c 'bad request: not complete within 2000 ms$' /tmp/slow2.out)
+b=$(grep -c '^17: busy: 16 requests are being served; try again$' /tmp/slow2.out)
+[ "$n" -eq 16 ] && [ "$b" -eq 1 ] && ok "slow clients: 16 served at once, the 17th told busy" || not_ok "slow clients: 16 at once" "$(cat /tmp/slow2.out)"
+out=$(permafrost status); rc=$?
+[ $rc -eq 0 ] && ok "slow clients: status answers once they are gone" || not_ok "slow clients: status after" "rc=$rc $out"
 
 # A policy reload (SIGHUP) takes effect at once, cached verdicts included:
 # /prot/free/b was written (and its verdict cached) while unprotected.
