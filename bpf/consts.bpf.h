@@ -13,7 +13,6 @@
 #define ENOENT 2
 
 /* struct file: f_mode, f_flags */
-#define FMODE_READ 0x1
 #define FMODE_WRITE 0x2
 #define O_TRUNC 00001000
 

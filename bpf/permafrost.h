@@ -187,14 +187,13 @@ static inline int pf_rule_is_self(__u32 rule_id)
  * <pin dir>/maps-v<N> and only reused by an agent of the same layout. */
 #define PF_MAPS_VERSION 1
 
-/* Values in `own_maps` (keyed by map id): whose fds the kernel refuses. */
+/* Values in `own_maps` (keyed by map id): when the kernel refuses their
+ * fds to anyone but the agent. */
 enum pf_own_map {
-	/* the agent's alone while enforcing (frozen or audit) */
-	PF_OWN_WHILE_ON = 1,
-	/* the audit chain's head (struct pf_chain_head): writable fds for the
-	 * agent alone in every mode, read-only fds for anyone, since the map
-	 * is BPF_F_RDONLY_PROG (no program can write it) */
-	PF_OWN_CHAIN_HEAD = 2,
+	PF_OWN_WHILE_ON = 1, /* while enforcing (frozen or audit) */
+	/* in every mode: the maps that say who the agent is (config,
+	 * agent_procs, own_maps) and the audit chain's head */
+	PF_OWN_ALWAYS = 2,
 };
 
 /* The last audit line the agent wrote, kept in a one-entry array pinned at

@@ -180,45 +180,38 @@ PF_LSM(task_prctl, int option, unsigned long arg2, unsigned long arg3, unsigned 
 
 /* --- its maps ------------------------------------------------------------- */
 
-/* Fds of Permafrost's maps are the agent's alone while enforcing: even a
- * read-only fd can be handed to a program (BPF_PROG_LOAD, a map iterator)
- * that writes the map. Fds of its programs and links are harmless (an LSM
- * link can be neither detached nor updated; only unpinning ends it, and
- * the pins are protected), so bpftool prog/link list keep working. The
- * chain head (PF_OWN_CHAIN_HEAD) is readable by anyone and writable by the
- * agent alone in every mode: a thawed host's root rewriting the log must
- * not be able to rewrite its head too. @fmode: of the fd asked for. */
-static __always_inline int own_map_fd(__u32 id, __u32 fmode)
+/* Fds of Permafrost's maps are the agent's alone: even a read-only fd can
+ * be handed to a program (BPF_PROG_LOAD, a map-element iterator) that
+ * writes the map. Most maps are guarded while enforcing; those that say
+ * who the agent is and the audit chain's head (PF_OWN_ALWAYS) in every
+ * mode, so that a thawed host's root who rewrites the log cannot rewrite
+ * its head too, nor make itself the agent to do so. Fds of programs and
+ * links are harmless (an LSM link can be neither detached nor updated;
+ * only unpinning ends it, and the pins are protected), so bpftool
+ * prog/link list keep working. */
+static __always_inline int own_map_fd(__u32 id)
 {
-	struct pf_config *cfg;
+	struct hit h = { .ino = id, .op = PF_OP_BPF_OBJ, .rule_id = PF_RULEID_SELF };
 	__u32 *how = bpf_map_lookup_elem(&own_maps, &id);
+	struct pf_config *cfg;
+	int deny = -EPERM;
 
 	if (!how)
 		return 0;
-	if (*how == PF_OWN_CHAIN_HEAD) {
-		cfg = get_config();
-		if (!cfg || !selfprot_on(cfg) || !(fmode & FMODE_WRITE) || is_agent(cfg))
-			return 0;
-		if (cfg->mode == PF_MODE_OFF) {
-			struct hit h = { .ino = id, .op = PF_OP_BPF_OBJ, .rule_id = PF_RULEID_SELF };
-			int deny = -EPERM;
-
-			emit(&h, PF_DEC_TAMPER, PF_MODE_OFF);
-			asm volatile("" : "+r"(deny)); /* see verdict() */
-			return deny;
-		}
-		return refuse_self(cfg, 0, id, PF_OP_BPF_OBJ);
-	}
-	cfg = selfprot_config();
-	if (!cfg || is_agent(cfg))
+	cfg = *how == PF_OWN_ALWAYS ? get_config() : active_config();
+	if (!cfg || !selfprot_on(cfg) || is_agent(cfg))
 		return 0;
-	return refuse_self(cfg, 0, id, PF_OP_BPF_OBJ);
+	if (*how != PF_OWN_ALWAYS)
+		return verdict(cfg, &h);
+	emit(&h, PF_DEC_TAMPER, cfg->mode);
+	asm volatile("" : "+r"(deny)); /* see verdict() */
+	return deny;
 }
 
 /* BPF_OBJ_GET of a pin, and everything else that makes a map fd. */
 PF_LSM(bpf_map, struct bpf_map *map, unsigned int fmode)
 {
-	return own_map_fd(BPF_CORE_READ(map, id), fmode);
+	return own_map_fd(BPF_CORE_READ(map, id));
 }
 
 /* BPF_MAP_GET_FD_BY_ID of one of our maps answers ENOENT ("no such map,
@@ -229,13 +222,9 @@ PF_LSM(bpf_map, struct bpf_map *map, unsigned int fmode)
  * non-zero earlier result never reaches us). */
 PF_LSM_NO_RET(bpf, int cmd, union bpf_attr *attr, unsigned int size)
 {
-	__u32 flags;
-
 	if (cmd != BPF_MAP_GET_FD_BY_ID)
 		return 0;
-	flags = BPF_CORE_READ(attr, open_flags);
-	return own_map_fd(BPF_CORE_READ(attr, map_id),
-			  flags & BPF_F_RDONLY ? FMODE_READ : FMODE_READ | FMODE_WRITE) ? -ENOENT : 0;
+	return own_map_fd(BPF_CORE_READ(attr, map_id)) ? -ENOENT : 0;
 }
 
 /* --- its process --------------------------------------------------------- */

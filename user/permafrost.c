@@ -70,27 +70,32 @@ static int fail(int code, const char *fmt, ...)
 	return code;
 }
 
-/* Sends @req, fills @rep. Returns an exit code. */
-static int call(const struct pf_msg *req, struct pf_msg *rep)
+/* Sends @req, fills @rep. An exit code; when not EXIT_OK, @msg says why. */
+static int exchange(const struct pf_msg *req, struct pf_msg *rep, char *msg, size_t msgsz)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct timeval tv = { .tv_sec = 60 };
 	struct pf_err err;
 	int fd, r;
 
-	if (strlen(g.socket) >= sizeof(sa.sun_path))
-		return fail(EXIT_USAGE, "socket path too long: %s", g.socket);
+	if (strlen(g.socket) >= sizeof(sa.sun_path)) {
+		snprintf(msg, msgsz, "socket path too long: %s", g.socket);
+		return EXIT_USAGE;
+	}
 	strcpy(sa.sun_path, g.socket);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return fail(EXIT_UNREACHABLE, "socket: %s", strerror(errno));
+	if (fd < 0) {
+		snprintf(msg, msgsz, "socket: %s", strerror(errno));
+		return EXIT_UNREACHABLE;
+	}
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		r = errno;
 		close(fd);
-		return fail(EXIT_UNREACHABLE,
-			    "cannot reach the agent at %s: %s (is permafrostd running? "
-			    "`systemctl status permafrostd`)",
-			    g.socket, strerror(r));
+		snprintf(msg, msgsz,
+			 "cannot reach the agent at %s: %s (is permafrostd running? "
+			 "`systemctl status permafrostd`)",
+			 g.socket, strerror(r));
+		return EXIT_UNREACHABLE;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	/* The agent may answer (a refusal) before reading the whole request:
@@ -101,15 +106,30 @@ static int call(const struct pf_msg *req, struct pf_msg *rep)
 	else
 		pf_err_set(&err, "%s", strerror(-r));
 	close(fd);
-	if (r < 0)
-		return fail(EXIT_UNREACHABLE, "talking to the agent at %s: %s", g.socket, err.msg);
-	if (!pf_msg_get(rep, "status"))
-		return fail(EXIT_UNREACHABLE, "the agent sent a reply without a status");
+	if (r < 0) {
+		snprintf(msg, msgsz, "talking to the agent at %s: %s", g.socket, err.msg);
+		return EXIT_UNREACHABLE;
+	}
+	if (!pf_msg_get(rep, "status")) {
+		snprintf(msg, msgsz, "the agent sent a reply without a status");
+		return EXIT_UNREACHABLE;
+	}
 	if (strcmp(pf_msg_get(rep, "status"), "ok") != 0) {
 		const char *e = pf_msg_get(rep, "error");
-		return fail(EXIT_REFUSED, "%s", e ? e : "the agent refused the request");
+
+		snprintf(msg, msgsz, "%s", e ? e : "the agent refused the request");
+		return EXIT_REFUSED;
 	}
 	return EXIT_OK;
+}
+
+/* The same, the failure printed. */
+static int call(const struct pf_msg *req, struct pf_msg *rep)
+{
+	char msg[2048];
+	int code = exchange(req, rep, msg, sizeof(msg));
+
+	return code == EXIT_OK ? code : fail(code, "%s", msg);
 }
 
 /* The reply as one JSON object, typed by reply.h. */
@@ -935,9 +955,42 @@ static int cmd_policy(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* The chain head the agent keeps in the kernel, for `log verify`. */
+static void chain_head(struct pf_log_head_src *src)
+{
+	struct pf_msg req, rep;
+	const char *seq, *hash, *log;
+
+	pf_msg_init(&req);
+	pf_msg_init(&rep);
+	pf_msg_add(&req, "cmd", "status");
+	if (exchange(&req, &rep, src->why, sizeof(src->why)) == EXIT_OK) {
+		seq = pf_msg_get(&rep, "chain_head_seq");
+		hash = pf_msg_get(&rep, "chain_head_hash");
+		log = pf_msg_get(&rep, "chain_head_log");
+		if (!seq || !hash || !log || strlen(hash) != 64 || !pf_is_lower_hex(hash, 64)) {
+			snprintf(src->why, sizeof(src->why), "the agent keeps none");
+		} else {
+			src->head.seq = strtoull(seq, NULL, 10);
+			for (int i = 0; i < 32; i++)
+				src->head.hash[i] = (uint8_t)(pf_unhex_digit(hash[2 * i]) << 4 |
+							      pf_unhex_digit(hash[2 * i + 1]));
+			snprintf(src->log, sizeof(src->log), "%s", log);
+			src->have = 1;
+		}
+	}
+	pf_msg_free(&req);
+	pf_msg_free(&rep);
+}
+
 static int cmd_log(int argc, char **argv)
 {
-	return pf_cli_log(argc, argv, g.json, PF_DEFAULT_LOG);
+	struct pf_log_head_src src = { 0 };
+
+	/* read before the log: lines written since are fine */
+	if (argc >= 2 && strcmp(argv[1], "verify") == 0)
+		chain_head(&src);
+	return pf_cli_log(argc, argv, g.json, PF_DEFAULT_LOG, &src);
 }
 
 static int cmd_doctor(int argc, char **argv)

@@ -187,6 +187,9 @@ static const char *base(const char *p)
 	return s ? s + 1 : p;
 }
 
+/* The chain head run_cli passes (NULL: none). */
+static const struct pf_log_head_src *cli_head;
+
 /* Runs `permafrost log ARGS` with stdout and stderr captured. */
 static int run_cli(int json, const char *def, char *out, size_t outsz, char *err, size_t errsz,
 		   int argc, char **argv)
@@ -206,7 +209,7 @@ static int run_cli(int json, const char *def, char *out, size_t outsz, char *err
 	e = open(ef, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	dup2(o, 1);
 	dup2(e, 2);
-	code = pf_cli_log(argc, argv, json, def);
+	code = pf_cli_log(argc, argv, json, def, cli_head);
 	fflush(stdout);
 	fflush(stderr);
 	dup2(so, 1);
@@ -302,6 +305,32 @@ static void test_head(void)
 	TAP_OK(pf_log_verify_head(p, &head, &vres, NULL, NULL) == 0 && vres.problem == PF_LOG_OK &&
 	       vres.head == PF_LOG_HEAD_MATCHED, "a head behind the file's end: matched at its seq");
 	lines_free(&ls);
+
+	/* what `permafrost log verify` says of it */
+	{
+		struct pf_log_head_src src = { .have = 1, .head = head };
+		char out[4096], err[4096], *argv[] = { "log", "verify", "--file", (char *)p, NULL };
+		int code;
+
+		snprintf(src.log, sizeof(src.log), "%s", p);
+		cli_head = &src;
+		code = run_cli(0, p, out, sizeof(out), err, sizeof(err), 4, argv);
+		TAP_OK(code == 0 && strstr(out, "; matches the chain head the agent kept in the kernel (seq 5)\n"), "verify: says the head matched (%d: %s)", code, out);
+		snprintf(src.log, sizeof(src.log), "/var/log/other.log");
+		code = run_cli(0, p, out, sizeof(out), err, sizeof(err), 4, argv);
+		TAP_OK(code == 0 && strstr(out, "; chain head not checked: the agent keeps the head of /var/log/other.log, not of this file\n"), "verify: another log's head is not applied (%s)", out);
+		src.have = 0;
+		snprintf(src.why, sizeof(src.why), "cannot reach the agent at /run/x.sock: No such file or directory");
+		code = run_cli(1, p, out, sizeof(out), err, sizeof(err), 4, argv);
+		TAP_OK(code == 0 && strstr(out, "\"chain_head\":\"not checked\"") && strstr(out, "cannot reach the agent"), "verify --json: not checked, and why (%s)", out);
+		src.have = 1;
+		snprintf(src.log, sizeof(src.log), "%s", p);
+		head.seq = 9;
+		src.head = head;
+		code = run_cli(0, p, out, sizeof(out), err, sizeof(err), 4, argv);
+		TAP_OK(code == 1 && strstr(err, "its newest lines were removed (1)"), "verify: a cut log fails with the head (%d: %s)", code, err);
+		cli_head = NULL;
+	}
 }
 
 static void test_chain(void)
@@ -1027,7 +1056,7 @@ static void test_cli(void)
 		       "log verify: exit 0, intact: 10 records");
 		code = run_cli(1, p, out, sizeof(out), err, sizeof(err), 2, argv);
 		TAP_OK(code == 0 && strstr(out, "{\"status\":\"ok\",\"intact\":true,") &&
-		       strstr(out, "\"records\":10,\"files\":1,\"first_seq\":1,\"last_seq\":10,\"anchored\":true,\"clean_end\":true}\n"),
+		       strstr(out, "\"records\":10,\"files\":1,\"first_seq\":1,\"last_seq\":10,\"anchored\":true,\"clean_end\":true,\"chain_head\":\"not checked\",\"chain_head_detail\":\"chain head not checked: not asked for\"}\n"),
 		       "log verify --json: status ok with the counts");
 	}
 	read_lines(p, &ls);
@@ -1105,7 +1134,7 @@ static void test_follow(void)
 		char *argv[] = { "log", "-f", "--json", NULL };
 		int fd = open(of, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		dup2(fd, 1);
-		_exit(pf_cli_log(3, argv, 0, p));
+		_exit(pf_cli_log(3, argv, 0, p, NULL));
 	}
 	poll(NULL, 0, 400);
 	/* new lines, across at least one rotation */

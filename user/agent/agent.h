@@ -110,6 +110,8 @@ struct agent_events {
 	int first_sample; /* the next sample is the first since start */
 	uint64_t dup_skipped;
 	int cgroot_fd; /* /sys/fs/cgroup (cgroup2) for unit names, or -1 */
+	int chain_fd;  /* the chain head's map (chainhead.c), or -1 */
+	uint64_t chain_published; /* the seq last written there */
 	struct unit_info units[PF_UNIT_CACHE];
 	/* boot ns: re-resolve then (an approved change may have replaced a
 	 * protected object); 0: none pending */
@@ -241,6 +243,12 @@ int events_open(struct agent *a, struct pf_err *err);
 void events_drain(struct agent *a);
 void events_check_lost(struct agent *a);
 void events_close(struct agent *a);
+
+/* chainhead.c */
+int chainhead_open(struct agent *a, struct pf_err *err);
+void chainhead_publish(struct agent *a);
+void chainhead_status(struct agent *a, struct pf_msg *rep);
+void chainhead_close(struct agent *a);
 
 /* verify.c */
 int64_t token_clock_ns(struct agent *a);

@@ -348,6 +348,7 @@ static void housekeeping(struct agent *a)
 			warnx_("re-resolving after an approved change: %s", err.msg);
 	}
 	pf_auditlog_sync(a->ev.log);
+	chainhead_publish(a);
 	liveness_tick(a);
 }
 
@@ -393,6 +394,7 @@ static void stop(struct agent *a)
 			   F_STR("enforcement",
 				 "continues: the host is frozen and the programs stay pinned"));
 	}
+	chainhead_publish(a);
 }
 
 static void cleanup(struct agent *a, int failed)
@@ -403,6 +405,7 @@ static void cleanup(struct agent *a, int failed)
 		 * closed.) */
 		remove_pins(a->k.pin_set);
 	events_close(a);
+	chainhead_close(a);
 	unload_bpf(a);
 	control_close(a);
 	pf_auditlog_close(a->ev.log);
@@ -424,7 +427,7 @@ int main(int argc, char **argv)
 		.paths = { .policy = PF_DEFAULT_POLICY, .state_dir = PF_DEFAULT_STATE_DIR,
 			   .log = PF_DEFAULT_LOG, .sock = PF_DEFAULT_SOCKET,
 			   .pin_dir = PF_DEFAULT_PIN_DIR },
-		.ev = { .cgroot_fd = -1 },
+		.ev = { .cgroot_fd = -1, .chain_fd = -1 },
 		.ctl = { .listen_fd = -1 },
 		.inbox = { .fd = -1 },
 		.sig_fd = -1,
@@ -453,6 +456,8 @@ int main(int argc, char **argv)
 	log_downtime(&a, a.k.n_old_sets > 0);
 	if (load_bpf(&a, &err) < 0 || start_own_dirs(&a, &err) < 0)
 		goto failed;
+	if (chainhead_open(&a, &err) < 0)
+		warnx_("%s; `log verify` cannot check the log against it", err.msg);
 	if (kept[0])
 		log_record(&a, "mode-change", F_STR("from", "state file"), F_STR("reason", kept));
 	if (refresh_rules(&a, &err) < 0) {

@@ -338,7 +338,7 @@ int pf_self_setup(struct pf_self *s, struct bpf_object *obj, int lock_kernel, in
 	struct identity id = { .s = s, .lock_kernel = lock_kernel, .self_protect = self_protect,
 			       .clear_approvals = s->maps_existed };
 	struct pf_agent_proc ap = { 0 };
-	uint32_t tgid = (uint32_t)getpid(), one = PF_OWN_WHILE_ON;
+	uint32_t tgid = (uint32_t)getpid();
 	struct bpf_map *m;
 	int r;
 
@@ -366,10 +366,12 @@ int pf_self_setup(struct pf_self *s, struct bpf_object *obj, int lock_kernel, in
 		return r;
 	}
 	bpf_object__for_each_map(m, obj) {
-		uint32_t mid;
+		/* the maps that say who the agent is: guarded in every mode */
+		uint32_t mid, how = m == cfgm || m == own || m == procs ? PF_OWN_ALWAYS
+									 : PF_OWN_WHILE_ON;
 
 		if (map_id(bpf_map__fd(m), &mid) < 0 ||
-		    bpf_map_update_elem(bpf_map__fd(own), &mid, &one, BPF_ANY) < 0) {
+		    bpf_map_update_elem(bpf_map__fd(own), &mid, &how, BPF_ANY) < 0) {
 			pf_err_set(err, "own_maps (%s): %s", bpf_map__name(m), strerror(errno));
 			return -errno;
 		}

@@ -145,4 +145,5 @@ void cmd_status(struct agent *a, const struct pf_msg *req, struct pf_msg *rep,
 	status_trees(a, rep);
 	status_approvals(a, rep);
 	status_agent(a, rep);
+	chainhead_status(a, rep);
 }

@@ -2,6 +2,7 @@
 /* `permafrost log`: see logcmd.h and docs/audit-log.md. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -97,9 +98,32 @@ static void progress(uint64_t lines, void *data)
 	*(int *)data = 1;
 }
 
-static int cmd_verify(struct cmd *c, int argc, char **argv)
+/* The head applies if it is this log's: NULL and why not otherwise. */
+static const struct pf_log_head *head_for(const char *path, const struct pf_log_head_src *src,
+					  char *why, size_t whysz)
+{
+	char a[PATH_MAX], b[PATH_MAX];
+
+	if (!src) {
+		snprintf(why, whysz, "not asked for");
+		return NULL;
+	}
+	if (!src->have) {
+		snprintf(why, whysz, "%s", src->why);
+		return NULL;
+	}
+	if (!realpath(path, a) || !realpath(src->log, b) || strcmp(a, b) != 0) {
+		snprintf(why, whysz, "the agent keeps the head of %s, not of this file", src->log);
+		return NULL;
+	}
+	return &src->head;
+}
+
+static int cmd_verify(struct cmd *c, int argc, char **argv, const struct pf_log_head_src *src)
 {
 	struct pf_log_verify_result *res;
+	const struct pf_log_head *head;
+	char why[600], headmsg[700];
 	int shown = 0, r, code;
 
 	for (int i = 2; i < argc; i++) {
@@ -118,8 +142,9 @@ static int cmd_verify(struct cmd *c, int argc, char **argv)
 	res = calloc(1, sizeof(*res));
 	if (!res)
 		return fail(c, EXIT_INVALID, "out of memory");
-	r = pf_log_verify_progress(c->path, res,
-				   !c->json && isatty(STDERR_FILENO) ? progress : NULL, &shown);
+	head = head_for(c->path, src, why, sizeof(why));
+	r = pf_log_verify_head(c->path, head, res,
+			       !c->json && isatty(STDERR_FILENO) ? progress : NULL, &shown);
 	if (shown)
 		fprintf(stderr, "\r\033[K");
 	if (r < 0) {
@@ -129,6 +154,17 @@ static int cmd_verify(struct cmd *c, int argc, char **argv)
 		return fail(c, EXIT_INVALID, "%s: %s", c->path, strerror(-r));
 	}
 	if (res->problem == PF_LOG_OK) {
+		if (res->head == PF_LOG_HEAD_MATCHED)
+			snprintf(headmsg, sizeof(headmsg),
+				 "matches the chain head the agent kept in the kernel (seq %llu)",
+				 (unsigned long long)head->seq);
+		else if (res->head == PF_LOG_HEAD_OLDER)
+			snprintf(headmsg, sizeof(headmsg),
+				 "the chain head the agent kept in the kernel (seq %llu) is older than "
+				 "the oldest line kept: not checked",
+				 (unsigned long long)head->seq);
+		else
+			snprintf(headmsg, sizeof(headmsg), "chain head not checked: %s", why);
 		if (c->json) {
 			struct pf_buf b;
 			struct pf_json j;
@@ -154,6 +190,16 @@ static int cmd_verify(struct cmd *c, int argc, char **argv)
 			pf_json_bool(&j, res->anchored);
 			pf_json_key(&j, "clean_end");
 			pf_json_bool(&j, res->clean_end);
+			pf_json_key(&j, "chain_head");
+			pf_json_str(&j, res->head == PF_LOG_HEAD_MATCHED ? "matched" :
+					res->head == PF_LOG_HEAD_OLDER	 ? "older" :
+									   "not checked");
+			if (head) {
+				pf_json_key(&j, "chain_head_seq");
+				pf_json_uint(&j, head->seq);
+			}
+			pf_json_key(&j, "chain_head_detail");
+			pf_json_str(&j, headmsg);
 			pf_json_obj_end(&j);
 			printf("%s\n", b.data ? b.data : "{}");
 			pf_buf_free(&b);
@@ -162,14 +208,15 @@ static int cmd_verify(struct cmd *c, int argc, char **argv)
 
 			pf_buf_init(&p);
 			pf_log_escape_term(&p, c->path, strlen(c->path));
-			printf("%s: intact: %llu records in %u file%s, seq %llu..%llu, %s; %s\n",
+			printf("%s: intact: %llu records in %u file%s, seq %llu..%llu, %s; %s; %s\n",
 			       p.data ? p.data : "", (unsigned long long)res->records, res->files,
 			       res->files == 1 ? "" : "s", (unsigned long long)res->first_seq,
 			       (unsigned long long)res->last_seq,
 			       res->anchored ? "anchored at its chain-start record"
 					     : "starts at a rotated record (older files were deleted)",
 			       res->clean_end ? "ends with agent-stop"
-					      : "open-ended (the agent is running, or stopped without agent-stop)");
+					      : "open-ended (the agent is running, or stopped without agent-stop)",
+			       headmsg);
 			pf_buf_free(&p);
 		}
 		free(res);
@@ -604,11 +651,12 @@ static int cmd_show(struct cmd *c, int argc, char **argv)
 	return code;
 }
 
-int pf_cli_log(int argc, char **argv, int json, const char *default_path)
+int pf_cli_log(int argc, char **argv, int json, const char *default_path,
+	       const struct pf_log_head_src *head)
 {
 	struct cmd c = { .json = json, .path = default_path };
 
 	if (argc >= 2 && strcmp(argv[1], "verify") == 0)
-		return cmd_verify(&c, argc, argv);
+		return cmd_verify(&c, argc, argv, head);
 	return cmd_show(&c, argc, argv);
 }

@@ -12,8 +12,21 @@
 #ifndef PF_LOGCMD_H
 #define PF_LOGCMD_H
 
+#include "logverify.h"
+
+/* The chain head `log verify` holds the log against, as the agent read it
+ * from the kernel (user/agent/chainhead.c), or why there is none. */
+struct pf_log_head_src {
+	int have;
+	struct pf_log_head head;
+	char log[256];  /* the log it is the head of */
+	char why[300];  /* when !have: why it could not be had */
+};
+
 /* argv[0] is "log". @json is the CLI's global --json. @default_path is the
- * log read when --file is not given. Returns the exit code. */
-int pf_cli_log(int argc, char **argv, int json, const char *default_path);
+ * log read when --file is not given. @head: for `verify` (NULL: none
+ * asked for). Returns the exit code. */
+int pf_cli_log(int argc, char **argv, int json, const char *default_path,
+	       const struct pf_log_head_src *head);
 
 #endif

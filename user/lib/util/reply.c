@@ -20,6 +20,7 @@ static const char *const numeric[] = {
 	"approvals_live", "approval_left_s[]",
 	/* status: the agent */
 	"agent_pid", "uptime_s", "links_expected", "links_present",
+	"chain_head_seq",
 	/* approve */
 	"expires_in_s",
 };
