@@ -359,11 +359,11 @@ static void test_change_windows(void)
 		{ 1774342800, PF_SCHED_OPEN, 0, 0 },    /* Tue 10:00 CET = 09:00Z */
 		{ 1774346400, PF_SCHED_AUDIT, 2, 0 },   /* 11:00 CET: audit freeze */
 		{ 1774350000, PF_SCHED_OPEN, 0, 0 },    /* 12:00 CET */
-		{ 1774364400, PF_SCHED_FROZEN, -1, 1 }, /* 16:00 CET: outside */
+		{ 1774364400, PF_SCHED_FROZEN, 0, 1 },  /* 16:00 CET: outside, change window 0 ended */
 		{ 1774515600, PF_SCHED_OPEN, 0, 0 },    /* Thu 10:00 CET */
 		{ 1774522800, PF_SCHED_FROZEN, 1, 0 },  /* Thu 12:00: freeze beats change */
 		{ 1774526400, PF_SCHED_OPEN, 0, 0 },    /* Thu 13:00 */
-		{ 1774537200, PF_SCHED_FROZEN, -1, 1 }, /* Thu 16:00 */
+		{ 1774537200, PF_SCHED_FROZEN, 0, 1 },  /* Thu 16:00 */
 	};
 	struct pf_sched_at at;
 	int r;

@@ -112,7 +112,7 @@ int pf_schedule_next(const struct pf_window *w, size_t n, int64_t t, size_t max,
 		out[k].state = cur.state;
 		out[k].window = cur.window;
 		out[k].outside_change = cur.outside_change;
-		if (cur.state == PF_SCHED_OPEN && cur.window < 0)
+		if ((cur.state == PF_SCHED_OPEN || cur.outside_change) && cur.window < 0)
 			out[k].window = prev.window; /* the window that ended */
 		k++;
 		prev = cur;

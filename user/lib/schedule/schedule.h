@@ -40,7 +40,9 @@ struct pf_sched_transition {
 	int64_t at;         /* Unix seconds */
 	int state;          /* the state from @at on */
 	ssize_t window;     /* the window that says so, or for an end to a
-			       freeze the window that ended; -1 for none */
+			       freeze (or to a change window, when the host is
+			       frozen outside them) the window that ended; -1
+			       for none */
 	int outside_change; /* frozen from @at because no change window is open */
 };
 
