@@ -40,6 +40,7 @@
 #include "doctor.h"
 #include "paths.h"
 #include "reply.h"
+#include "schedule.h"
 
 
 enum {
@@ -869,6 +870,265 @@ static int cmd_check(int argc, char **argv)
 	return send_request(&req, show_check);
 }
 
+/* --- schedule ------------------------------------------------------------- */
+
+#define SCHEDULE_DEFAULT_NEXT 10
+#define POLICY_CHECK_NEXT 5
+
+/* "2026-03-27 18:00 CET (+01:00)" (human) or "2026-03-27T18:00+01:00" (JSON)
+ * of @t in @zone. */
+static void fmt_local(const char *zone, int64_t t, int json, char *out, size_t size)
+{
+	struct pf_civil c;
+	char abbr[16];
+	long off = 0, a;
+
+	if (pf_tz_from_utc(zone, t, &c, &off, abbr) < 0) {
+		snprintf(out, size, "?");
+		return;
+	}
+	a = off < 0 ? -off : off;
+	if (json)
+		snprintf(out, size, "%04d-%02d-%02dT%02d:%02d%c%02ld:%02ld", c.year, c.month, c.day,
+			 c.hour, c.minute, off < 0 ? '-' : '+', a / 3600, a % 3600 / 60);
+	else
+		snprintf(out, size, "%04d-%02d-%02d %02d:%02d %s (%c%02ld:%02ld)", c.year, c.month,
+			 c.day, c.hour, c.minute, abbr, off < 0 ? '-' : '+', a / 3600, a % 3600 / 60);
+}
+
+static void window_json(struct pf_json *j, const struct pf_policy *p, ssize_t idx)
+{
+	const struct pf_window *w;
+	char spec[512];
+
+	if (idx < 0 || (size_t)idx >= p->n_windows) {
+		pf_json_null(j);
+		return;
+	}
+	w = &p->windows[idx];
+	pf_window_describe(w, spec, sizeof(spec));
+	pf_json_obj_begin(j);
+	pf_json_key(j, "line");
+	pf_json_uint(j, w->line);
+	pf_json_key(j, "kind");
+	pf_json_str(j, w->kind == PF_WINDOW_CHANGE ? "change" : "freeze");
+	pf_json_key(j, "spec");
+	pf_json_str(j, spec);
+	pf_json_key(j, "zone");
+	pf_json_str(j, w->zone);
+	pf_json_key(j, "mode");
+	pf_json_str(j, w->kind == PF_WINDOW_CHANGE ? "" : w->audit ? "audit" : "enforce");
+	pf_json_key(j, "reason");
+	pf_json_str(j, w->reason);
+	pf_json_obj_end(j);
+}
+
+/* The zone a transition is shown in: its window's, else UTC. */
+static const char *trans_zone(const struct pf_policy *p, ssize_t idx)
+{
+	return idx >= 0 && (size_t)idx < p->n_windows ? p->windows[idx].zone : "UTC";
+}
+
+static void window_words(const struct pf_policy *p, ssize_t idx, int ended, int outside,
+			 char *out, size_t size)
+{
+	const struct pf_window *w;
+	char spec[512];
+
+	if (outside) {
+		if (idx >= 0 && (size_t)idx < p->n_windows) {
+			pf_window_describe(&p->windows[idx], spec, sizeof(spec));
+			snprintf(out, size, "outside every change window (end of %s, line %u)", spec,
+				 p->windows[idx].line);
+		} else {
+			snprintf(out, size, "outside every change window");
+		}
+		return;
+	}
+	if (idx < 0 || (size_t)idx >= p->n_windows) {
+		snprintf(out, size, "no window");
+		return;
+	}
+	w = &p->windows[idx];
+	pf_window_describe(w, spec, sizeof(spec));
+	snprintf(out, size, "%s%s (line %u)%s%s", ended ? "end of " : "", spec, w->line,
+		 w->reason[0] ? ": " : "", w->reason);
+}
+
+/* The schedule's state at @now and its next @n transitions: JSON members
+ * "schedule" and "transitions" into the object open in @j, or lines on
+ * stdout prefixed by @prefix. 0 or a negative errno. */
+static int schedule_report(const struct pf_policy *p, int64_t now, size_t n, struct pf_json *j,
+			   const char *prefix)
+{
+	struct pf_sched_transition *tr = calloc(n ? n : 1, sizeof(*tr));
+	char loc[96], u[32], words[800];
+	struct pf_sched_at at;
+	size_t got = 0;
+	int r;
+
+	if (!tr)
+		return -ENOMEM;
+	r = pf_schedule_at(p->windows, p->n_windows, now, &at);
+	if (r == 0)
+		r = pf_schedule_next(p->windows, p->n_windows, now, n, tr, &got);
+	if (r < 0) {
+		free(tr);
+		return r;
+	}
+	if (j) {
+		pf_json_key(j, "schedule");
+		pf_json_obj_begin(j);
+		pf_json_key(j, "now");
+		pf_rfc3339(now, u, sizeof(u));
+		pf_json_str(j, u);
+		pf_json_key(j, "state");
+		pf_json_str(j, pf_sched_state_name(at.state));
+		pf_json_key(j, "outside_change_windows");
+		pf_json_bool(j, at.outside_change);
+		pf_json_key(j, "window");
+		window_json(j, p, at.window);
+		pf_json_key(j, "since");
+		if (at.since) {
+			pf_rfc3339(at.since, u, sizeof(u));
+			pf_json_str(j, u);
+		} else {
+			pf_json_null(j);
+		}
+		pf_json_key(j, "until");
+		if (at.until) {
+			pf_rfc3339(at.until, u, sizeof(u));
+			pf_json_str(j, u);
+		} else {
+			pf_json_null(j);
+		}
+		pf_json_obj_end(j);
+		pf_json_key(j, "transitions");
+		pf_json_arr_begin(j);
+		for (size_t i = 0; i < got; i++) {
+			const char *zone = trans_zone(p, tr[i].window);
+
+			pf_json_obj_begin(j);
+			pf_json_key(j, "at");
+			pf_rfc3339(tr[i].at, u, sizeof(u));
+			pf_json_str(j, u);
+			pf_json_key(j, "at_unix");
+			pf_json_int(j, tr[i].at);
+			pf_json_key(j, "local");
+			fmt_local(zone, tr[i].at, 1, loc, sizeof(loc));
+			pf_json_str(j, loc);
+			pf_json_key(j, "zone");
+			pf_json_str(j, zone);
+			pf_json_key(j, "state");
+			pf_json_str(j, pf_sched_state_name(tr[i].state));
+			pf_json_key(j, "outside_change_windows");
+			pf_json_bool(j, tr[i].outside_change);
+			pf_json_key(j, "window");
+			window_json(j, p, tr[i].window);
+			pf_json_obj_end(j);
+		}
+		pf_json_arr_end(j);
+	} else {
+		pf_rfc3339(now, u, sizeof(u));
+		window_words(p, at.window, 0, at.outside_change, words, sizeof(words));
+		printf("%snow %s: %s by schedule", prefix, u, pf_sched_state_name(at.state));
+		if (at.state != PF_SCHED_OPEN || at.window >= 0)
+			printf(" (%s)", words);
+		if (at.since) {
+			pf_rfc3339(at.since, u, sizeof(u));
+			printf(", since %s", u);
+		}
+		if (at.until) {
+			pf_rfc3339(at.until, u, sizeof(u));
+			printf(", until %s", u);
+		}
+		printf("\n");
+		if (!got)
+			printf("%sno transition ahead\n", prefix);
+		for (size_t i = 0; i < got; i++) {
+			const char *zone = trans_zone(p, tr[i].window);
+
+			fmt_local(zone, tr[i].at, 0, loc, sizeof(loc));
+			pf_rfc3339(tr[i].at, u, sizeof(u));
+			window_words(p, tr[i].window,
+				     tr[i].state == PF_SCHED_OPEN &&
+					     (tr[i].window < 0 ||
+					      p->windows[tr[i].window].kind == PF_WINDOW_FREEZE),
+				     tr[i].outside_change, words, sizeof(words));
+			printf("%s%-34s %s  %-6s  %s\n", prefix, loc, u,
+			       pf_sched_state_name(tr[i].state), words);
+		}
+	}
+	free(tr);
+	return 0;
+}
+
+static int cmd_schedule(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "next", required_argument, NULL, 'n' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "json", no_argument, NULL, 'j' },
+		{ 0 },
+	};
+	const char *policy = PF_DEFAULT_POLICY;
+	unsigned long long n = SCHEDULE_DEFAULT_NEXT;
+	struct pf_policy *p = NULL;
+	struct pf_err perr;
+	int64_t now = pf_now_ns() / 1000000000LL;
+	char *end;
+	int c, r;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			errno = 0;
+			n = strtoull(optarg, &end, 10);
+			if (errno || *end || optarg[0] < '0' || optarg[0] > '9' || n < 1 ||
+			    n > PF_SCHEDULE_MAX_NEXT)
+				return fail(EXIT_USAGE, "--next: expected a number 1..%d, got '%s'",
+					    PF_SCHEDULE_MAX_NEXT, optarg);
+			break;
+		case 'p': policy = optarg; break;
+		case 'j': g.json = 1; break;
+		default:
+			return fail(EXIT_USAGE, "usage: permafrost schedule [--next N] [--json] [--policy FILE]");
+		}
+	}
+	if (optind != argc)
+		return fail(EXIT_USAGE, "usage: permafrost schedule [--next N] [--json] [--policy FILE]");
+	r = pf_policy_load(policy, &p, &perr);
+	if (r < 0)
+		return fail(EXIT_REFUSED, "%s", perr.msg);
+	if (g.json) {
+		struct pf_buf b;
+		struct pf_json j;
+
+		pf_buf_init(&b);
+		pf_json_init(&j, &b, 1);
+		pf_json_obj_begin(&j);
+		pf_json_key(&j, "status");
+		pf_json_str(&j, "ok");
+		pf_json_key(&j, "policy");
+		pf_json_str(&j, policy);
+		pf_json_key(&j, "windows");
+		pf_json_uint(&j, p->n_windows);
+		r = schedule_report(p, now, (size_t)n, &j, "");
+		pf_json_obj_end(&j);
+		if (r == 0)
+			printf("%s\n", b.data);
+		pf_buf_free(&b);
+	} else {
+		printf("%s: %zu window%s\n", policy, p->n_windows, p->n_windows == 1 ? "" : "s");
+		r = schedule_report(p, now, (size_t)n, NULL, "  ");
+	}
+	pf_policy_free(p);
+	if (r < 0)
+		return fail(EXIT_REFUSED, "schedule: %s", strerror(-r));
+	return EXIT_OK;
+}
+
 static int cmd_policy(int argc, char **argv)
 {
 	struct pf_policy *p = NULL;
@@ -929,6 +1189,10 @@ static int cmd_policy(int argc, char **argv)
 		for (size_t i = 0; i < res->n_missing; i++)
 			pf_json_str(&j, res->missing[i]);
 		pf_json_arr_end(&j);
+		pf_json_key(&j, "windows");
+		pf_json_uint(&j, p->n_windows);
+		if (p->n_windows)
+			r = schedule_report(p, pf_now_ns() / 1000000000LL, POLICY_CHECK_NEXT, &j, "");
 		pf_json_obj_end(&j);
 		printf("%s\n", b.data);
 		pf_buf_free(&b);
@@ -949,9 +1213,17 @@ static int cmd_policy(int argc, char **argv)
 		for (size_t i = 0; i < res->n_missing; i++)
 			printf("%s: warning: %s does not exist on this host (skipped)\n", argv[2],
 			       res->missing[i]);
+		if (p->n_windows) {
+			printf("%s: %zu window%s; the next %d transitions:\n", argv[2], p->n_windows,
+			       p->n_windows == 1 ? "" : "s", POLICY_CHECK_NEXT);
+			r = schedule_report(p, pf_now_ns() / 1000000000LL, POLICY_CHECK_NEXT, NULL,
+					    "  ");
+		}
 	}
 	pf_resolved_free(res);
 	pf_policy_free(p);
+	if (r < 0)
+		return fail(EXIT_REFUSED, "%s: schedule: %s", argv[2], strerror(-r));
 	return EXIT_OK;
 }
 
@@ -1054,6 +1326,7 @@ static const struct {
 	{ "token", cmd_token, "token new|verify ...         write a token body; explain a bundle rule by rule" },
 	{ "check", cmd_check, "check PATH                   is PATH protected; what would a write get" },
 	{ "policy", cmd_policy, "policy check FILE            validate a policy and resolve it here" },
+	{ "schedule", cmd_schedule, "schedule [--next N] [--policy FILE]  the next freeze-window transitions" },
 	{ "log", cmd_log, "log [-f] [filters] | log verify  read or verify the audit log" },
 	{ "doctor", cmd_doctor, "doctor [--policy FILE]       can this host run Permafrost; each failure with its fix" },
 	{ "version", cmd_version, "version" },

@@ -12,7 +12,8 @@
 
 #define DIRS "(expected one of: mode, protect, exempt, allowed-signers, approvals, " \
 	     "thaw-approvals, max-token-ttl, log-max-size, log-keep, ring-buffer-size, " \
-	     "metrics-file, lock-kernel, syslog, self-protect, requester-signs)"
+	     "metrics-file, lock-kernel, syslog, self-protect, requester-signs, freeze-window, " \
+	     "change-window)"
 #define TTL "a duration 1s..30d (e.g. 90s, 30m, 24h, 7d)"
 #define LOGSZ "a size 64K..16G (e.g. 512K, 64M, 1G)"
 #define RBSZ "a power of two 64K..256M (e.g. 4M)"
@@ -239,6 +240,58 @@ static const struct ecase ecases[] = {
 	  "p.conf:1:13: expected a space after the closing quote, got '#'" },
 	{ "quote inside a token", "protect /a\"b\"", EINVAL,
 	  "p.conf:1:11: unexpected '\"' inside a token (quote the whole token)" },
+	/* freeze-window and change-window */
+	{ "window bad cron field", "freeze-window \"0 18 * * 8\" 62h reason=x", EINVAL,
+	  "p.conf:1:25: cron day-of-week: 8 is out of range 0..7" },
+	{ "window cron never matches", "freeze-window \"0 0 31 2 *\" 1h reason=x", EINVAL,
+	  "p.conf:1:20: cron: never matches (no month listed has such a day of the month)" },
+	{ "window cron four fields", "change-window \"0 10 * *\" 6h", EINVAL,
+	  "p.conf:1:24: cron: expected 5 fields (minute hour day-of-month month day-of-week), got 4" },
+	{ "window unquoted cron", "freeze-window 0 18 * * 5 62h", EINVAL,
+	  "p.conf:1:15: expected a quoted cron start (\"0 18 * * 5\") or a start YYYY-MM-DDTHH:MM "
+	  "after 'freeze-window', got '0'" },
+	{ "window nothing", "freeze-window", EINVAL,
+	  "p.conf:1:14: expected a quoted cron start (\"0 18 * * 5\") or a start YYYY-MM-DDTHH:MM "
+	  "after 'freeze-window'" },
+	{ "window missing duration", "freeze-window \"0 18 * * 5\"", EINVAL,
+	  "p.conf:1:27: expected a duration 1m..31d (e.g. 30m, 6h, 62h, 1d12h) after the cron start" },
+	{ "window bad duration", "freeze-window \"0 18 * * 5\" 62 reason=x", EINVAL,
+	  "p.conf:1:28: expected a duration 1m..31d (e.g. 30m, 6h, 62h, 1d12h) after the cron start, got '62'" },
+	{ "window duration over the limit", "freeze-window \"0 18 * * 5\" 31d1m reason=x", EINVAL,
+	  "p.conf:1:28: duration '31d1m' is over the limit of 31d for a recurring window" },
+	{ "window unknown zone", "freeze-window \"0 18 * * 5\" 62h tz=Mars/Olympus reason=x", EINVAL,
+	  "p.conf:1:35: unknown time zone 'Mars/Olympus' (no /usr/share/zoneinfo/Mars/Olympus)" },
+	{ "window zone with ..", "freeze-window \"0 18 * * 5\" 62h tz=../../etc/passwd reason=x", EINVAL,
+	  "p.conf:1:35: '../../etc/passwd' is not a time zone name (expected an IANA name such as Europe/Berlin)" },
+	{ "window unknown option", "freeze-window \"0 18 * * 5\" 62h reason=x zone=UTC", EINVAL,
+	  "p.conf:1:41: unknown option 'zone=UTC' for 'freeze-window' (expected tz=ZONE, "
+	  "reason=\"TEXT\" or mode=audit|enforce)" },
+	{ "change window has no mode", "change-window \"0 10 * * 2\" 6h mode=audit", EINVAL,
+	  "p.conf:1:31: unknown option 'mode=audit' for 'change-window' (expected tz=ZONE or reason=\"TEXT\")" },
+	{ "window bad mode", "freeze-window \"0 18 * * 5\" 62h reason=x mode=off", EINVAL,
+	  "p.conf:1:46: expected audit or enforce after 'mode=', got 'off'" },
+	{ "window option twice", "freeze-window \"0 18 * * 5\" 62h tz=UTC reason=x tz=UTC", EINVAL,
+	  "p.conf:1:48: duplicate option 'tz=' (already given in column 32)" },
+	{ "freeze window without reason", "freeze-window \"0 18 * * 5\" 62h tz=UTC", EINVAL,
+	  "p.conf:1:38: expected reason=\"TEXT\" on 'freeze-window' (why the host is frozen)" },
+	{ "window reason unterminated", "freeze-window \"0 18 * * 5\" 62h reason=\"weekend", EINVAL,
+	  "p.conf:1:39: unterminated quoted string (expected a closing '\"')" },
+	{ "window reason glued", "freeze-window \"0 18 * * 5\" 62h reason=\"a\"b", EINVAL,
+	  "p.conf:1:42: expected a space after the closing quote, got 'b'" },
+	{ "window empty reason", "freeze-window \"0 18 * * 5\" 62h reason=\"\"", EINVAL,
+	  "p.conf:1:39: empty reason" },
+	{ "one-off end before start",
+	  "freeze-window 2026-12-20T00:00 2026-12-19T23:59 tz=Europe/Berlin reason=x", EINVAL,
+	  "p.conf:1:32: end 2026-12-19T23:59 is not after the start 2026-12-20T00:00 (Europe/Berlin)" },
+	{ "one-off end equals start", "freeze-window 2026-12-20T00:00 2026-12-20T00:00 reason=x", EINVAL,
+	  "p.conf:1:32: end 2026-12-20T00:00 is not after the start 2026-12-20T00:00 (UTC)" },
+	{ "one-off over the limit", "freeze-window 2026-01-01T00:00 2027-01-02T00:01 reason=x", EINVAL,
+	  "p.conf:1:32: window 2026-01-01T00:00..2027-01-02T00:01 is longer than the limit of 366d "
+	  "for a one-off window" },
+	{ "one-off bad end", "freeze-window 2026-12-20T00:00 2027-02-30T00:00 reason=x", EINVAL,
+	  "p.conf:1:32: expected an end YYYY-MM-DDTHH:MM after the start, got '2027-02-30T00:00'" },
+	{ "quote in a token on a protect line is still refused", "protect /a reason=\"x\"", EINVAL,
+	  "p.conf:1:19: unexpected '\"' inside a token (quote the whole token)" },
 	/* errors stop at the first one */
 	{ "first error reported", "mode x\nprotekt", EINVAL,
 	  "p.conf:1:6: expected off, audit or enforce after 'mode', got 'x'" },
@@ -658,9 +711,51 @@ static void test_example(void)
 	pf_policy_free(p);
 }
 
+static void test_windows(void)
+{
+	static const char in[] =
+		"freeze-window \"0 18 * * 5\" 62h tz=Europe/Berlin reason=\"weekend freeze\"\n"
+		"freeze-window 2026-12-20T00:00 2027-01-04T08:00 tz=America/New_York "
+		"reason=\"holiday freeze CHG-2211\" mode=audit\n"
+		"change-window \"0 10 * * 2,4\" 6h tz=Europe/Berlin\n";
+	struct pf_policy *p = NULL;
+	struct pf_err e = { { 0 } };
+	char big[PF_POLICY_MAX_WINDOWS * 40 + 64];
+	size_t k = 0;
+	int r;
+
+	r = pf_policy_parse("p.conf", in, strlen(in), &p, &e);
+	TAP_OK(r == 0 && p && p->n_windows == 3, "windows: three parsed (%s)", e.msg);
+	if (r == 0) {
+		const struct pf_window *w = p->windows;
+
+		TAP_OK(w[0].kind == PF_WINDOW_FREEZE && w[0].recurring && w[0].duration_s == 223200 &&
+		       !w[0].audit && w[0].line == 1, "windows: weekend freeze, 62h, line 1");
+		TAP_STREQ(w[0].zone, "Europe/Berlin", "windows: weekend zone");
+		TAP_STREQ(w[0].reason, "weekend freeze", "windows: weekend reason unquoted");
+		TAP_STREQ(w[0].cron_text, "0 18 * * 5", "windows: cron kept");
+		/* 2026-12-20T00:00 New York = 05:00Z; 2027-01-04T08:00 = 13:00Z */
+		TAP_OK(!w[1].recurring && w[1].audit && w[1].start == 1797742800 &&
+		       w[1].end == 1799067600, "windows: holiday one-off, audit, exact instants");
+		TAP_STREQ(w[1].reason, "holiday freeze CHG-2211", "windows: holiday reason");
+		TAP_OK(w[2].kind == PF_WINDOW_CHANGE && w[2].duration_s == 21600 && !w[2].reason[0],
+		       "windows: change window, no reason needed");
+		pf_policy_free(p);
+	}
+	for (int i = 0; i <= PF_POLICY_MAX_WINDOWS; i++)
+		k += (size_t)snprintf(big + k, sizeof(big) - k, "change-window \"0 %d * * *\" 1h\n",
+				      i % 24);
+	p = NULL;
+	r = pf_policy_parse("p.conf", big, k, &p, &e);
+	TAP_OK(r == -E2BIG && !p, "windows: more than %d refused (got %d)", PF_POLICY_MAX_WINDOWS, r);
+	TAP_STREQ(e.msg, "p.conf:65:1: too many windows (limit 64 freeze-window and change-window lines)",
+		  "windows: limit message");
+}
+
 int main(void)
 {
 	test_errors();
+	test_windows();
 	test_valid();
 	test_valid_small();
 	test_limits();

@@ -42,11 +42,13 @@ struct tok {
 	unsigned col;  /* 1-based column of the first byte (the quote if quoted) */
 	unsigned end;  /* column just after the last byte */
 	int quoted;
+	unsigned vcol; /* KEY="VALUE" (window lines only): column of the value's quote */
 };
 
 enum {
 	D_MODE, D_PROTECT, D_EXEMPT, D_SIGNERS, D_APPROVALS, D_THAW, D_TTL,
 	D_LOG_SIZE, D_LOG_KEEP, D_RINGBUF, D_METRICS, D_LOCK, D_SYSLOG, D_SELF, D_REQ_SIGNS,
+	D_FREEZE_WIN, D_CHANGE_WIN,
 	D__COUNT
 };
 
@@ -66,12 +68,14 @@ static const char *const dir_names[D__COUNT] = {
 	[D_SYSLOG] = "syslog",
 	[D_SELF] = "self-protect",
 	[D_REQ_SIGNS] = "requester-signs",
+	[D_FREEZE_WIN] = "freeze-window",
+	[D_CHANGE_WIN] = "change-window",
 };
 
 #define DIR_LIST "mode, protect, exempt, allowed-signers, approvals, " \
 		 "thaw-approvals, max-token-ttl, log-max-size, log-keep, " \
 		 "ring-buffer-size, metrics-file, lock-kernel, syslog, self-protect, " \
-		 "requester-signs"
+		 "requester-signs, freeze-window, change-window"
 
 struct parser {
 	const char *file;
@@ -85,6 +89,7 @@ struct parser {
 	unsigned *cols;            /* column of each rule's path token */
 	size_t cols_cap;
 	unsigned seen[D__COUNT];   /* line a scalar directive was set on */
+	size_t windows_cap;
 };
 
 /* --- messages --------------------------------------------------------- */
@@ -236,6 +241,50 @@ static int is_ctl(unsigned char c)
 	return c < 0x20 || c == 0x7f;
 }
 
+/* The quoted string at line[*i] (its opening quote, at column @col),
+ * unescaped onto *out; *i ends just after the closing quote. */
+static int quoted_part(struct parser *ps, const char *line, size_t n, size_t *ip, char **outp,
+		       unsigned col)
+{
+	size_t i = *ip + 1;
+	char *out = *outp, sh[SHOW_BUF];
+
+	for (;;) {
+		unsigned char c;
+
+		if (i >= n)
+			return perr(ps, col, EINVAL,
+				    "unterminated quoted string (expected a closing '\"')");
+		c = (unsigned char)line[i];
+		if (c == '"') {
+			i++;
+			break;
+		}
+		if (c == '\\') {
+			if (i + 1 < n && (line[i + 1] == '"' || line[i + 1] == '\\')) {
+				*out++ = line[i + 1];
+				i += 2;
+				continue;
+			}
+			return perr(ps, (unsigned)i + 1, EINVAL,
+				    "invalid escape '%s' in quoted string (expected \\\" or \\\\)",
+				    show(sh, line + i, i + 1 < n ? 2 : 1));
+		}
+		if (is_ctl(c))
+			return perr(ps, (unsigned)i + 1, EINVAL, "control byte 0x%02x is not allowed", c);
+		*out++ = (char)c;
+		i++;
+	}
+	*ip = i;
+	*outp = out;
+	return 0;
+}
+
+static int window_dir(const char *s)
+{
+	return strcmp(s, "freeze-window") == 0 || strcmp(s, "change-window") == 0;
+}
+
 static int tokenize(struct parser *ps, const char *line, size_t n)
 {
 	char *out = ps->scratch, sh[SHOW_BUF];
@@ -255,36 +304,14 @@ static int tokenize(struct parser *ps, const char *line, size_t n)
 		t->col = (unsigned)i + 1;
 		t->s = out;
 		t->quoted = 0;
+		t->vcol = 0;
 		if (line[i] == '"') {
-			t->quoted = 1;
-			i++;
-			for (;;) {
-				unsigned char c;
+			int r;
 
-				if (i >= n)
-					return perr(ps, t->col, EINVAL,
-						    "unterminated quoted string (expected a closing '\"')");
-				c = (unsigned char)line[i];
-				if (c == '"') {
-					i++;
-					break;
-				}
-				if (c == '\\') {
-					if (i + 1 < n && (line[i + 1] == '"' || line[i + 1] == '\\')) {
-						*out++ = line[i + 1];
-						i += 2;
-						continue;
-					}
-					return perr(ps, (unsigned)i + 1, EINVAL,
-						    "invalid escape '%s' in quoted string (expected \\\" or \\\\)",
-						    show(sh, line + i, i + 1 < n ? 2 : 1));
-				}
-				if (is_ctl(c))
-					return perr(ps, (unsigned)i + 1, EINVAL,
-						    "control byte 0x%02x is not allowed", c);
-				*out++ = (char)c;
-				i++;
-			}
+			t->quoted = 1;
+			r = quoted_part(ps, line, n, &i, &out, t->col);
+			if (r < 0)
+				return r;
 			if (i < n && line[i] != ' ' && line[i] != '\t')
 				return perr(ps, (unsigned)i + 1, EINVAL,
 					    "expected a space after the closing quote, got '%s'",
@@ -293,6 +320,21 @@ static int tokenize(struct parser *ps, const char *line, size_t n)
 			while (i < n && line[i] != ' ' && line[i] != '\t') {
 				unsigned char c = (unsigned char)line[i];
 
+				if (c == '"' && out > t->s && out[-1] == '=' && ps->ntok > 1 &&
+				    window_dir(ps->toks[0].s) && !t->vcol) {
+					int r;
+
+					/* reason="weekend freeze" on a window line */
+					t->vcol = (unsigned)i + 1;
+					r = quoted_part(ps, line, n, &i, &out, t->vcol);
+					if (r < 0)
+						return r;
+					if (i < n && line[i] != ' ' && line[i] != '\t')
+						return perr(ps, (unsigned)i + 1, EINVAL,
+							    "expected a space after the closing quote, got '%s'",
+							    show(sh, line + i, 1));
+					break;
+				}
 				if (c == '"')
 					return perr(ps, (unsigned)i + 1, EINVAL,
 						    "unexpected '\"' inside a token (quote the whole token)");
@@ -512,6 +554,145 @@ static int rules_line(struct parser *ps, int id)
 	return 0;
 }
 
+/* --- windows ---------------------------------------------------------- */
+
+#define WIN_FIRST_WHAT "a quoted cron start (\"0 18 * * 5\") or a start YYYY-MM-DDTHH:MM"
+#define WIN_DUR_WHAT "a duration 1m..31d (e.g. 30m, 6h, 62h, 1d12h)"
+
+static void show_civil(char *buf, size_t size, const struct pf_civil *c)
+{
+	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d", c->year, c->month, c->day, c->hour,
+		 c->minute);
+}
+
+/* freeze-window "CRON" DURATION [tz=ZONE] [reason="TEXT"] [mode=audit|enforce]
+ * freeze-window START END        [tz=ZONE] [reason="TEXT"] [mode=audit|enforce]
+ * change-window the same, without mode=. */
+static int window_line(struct parser *ps, int id)
+{
+	const char *dir = dir_names[id];
+	const struct tok *t = ps->toks, *tz = NULL, *reason = NULL, *mode = NULL;
+	struct pf_window w = { 0 };
+	struct pf_policy *p = ps->p;
+	struct pf_err e = { { 0 } };
+	char sh[SHOW_BUF], a[32], b[32];
+	size_t i, off = 0;
+	int r;
+
+	if (p->n_windows >= PF_POLICY_MAX_WINDOWS)
+		return perr(ps, t[0].col, E2BIG,
+			    "too many windows (limit %d freeze-window and change-window lines)",
+			    PF_POLICY_MAX_WINDOWS);
+	w.kind = id == D_FREEZE_WIN ? PF_WINDOW_FREEZE : PF_WINDOW_CHANGE;
+	w.line = ps->line;
+	snprintf(w.zone, sizeof(w.zone), "UTC");
+	if (ps->ntok < 2)
+		return perr(ps, t[0].end, EINVAL, "expected " WIN_FIRST_WHAT " after '%s'", dir);
+	if (t[1].quoted) {
+		w.recurring = 1;
+		if (t[1].len > PF_CRON_MAX_TEXT)
+			return perr(ps, t[1].col, EINVAL,
+				    "cron expression is too long: %zu bytes (limit %d)", t[1].len,
+				    PF_CRON_MAX_TEXT);
+		if (pf_cron_parse(t[1].s, &w.cron, &off, &e) < 0)
+			return perr(ps, t[1].col + 1 + (unsigned)off, EINVAL, "%s", e.msg);
+		memcpy(w.cron_text, t[1].s, t[1].len + 1);
+		if (ps->ntok < 3)
+			return perr(ps, t[1].end, EINVAL, "expected " WIN_DUR_WHAT " after the cron start");
+		r = pf_window_parse_duration(t[2].s, &w.duration_s);
+		if (r < 0 || w.duration_s < PF_WINDOW_MIN_S)
+			return perr(ps, t[2].col, EINVAL, "expected " WIN_DUR_WHAT " after the cron start, got '%s'",
+				    show(sh, t[2].s, t[2].len));
+		if (w.duration_s > PF_WINDOW_MAX_RECURRING_S)
+			return perr(ps, t[2].col, EINVAL,
+				    "duration '%s' is over the limit of 31d for a recurring window",
+				    show(sh, t[2].s, t[2].len));
+	} else if (pf_window_parse_local(t[1].s, &w.start_local) == 0) {
+		if (ps->ntok < 3)
+			return perr(ps, t[1].end, EINVAL, "expected an end YYYY-MM-DDTHH:MM after the start");
+		if (t[2].quoted || pf_window_parse_local(t[2].s, &w.end_local) < 0)
+			return perr(ps, t[2].col, EINVAL,
+				    "expected an end YYYY-MM-DDTHH:MM after the start, got '%s'",
+				    show(sh, t[2].s, t[2].len));
+	} else {
+		return perr(ps, t[1].col, EINVAL, "expected " WIN_FIRST_WHAT " after '%s', got '%s'",
+			    dir, show(sh, t[1].s, t[1].len));
+	}
+	for (i = 3; i < ps->ntok; i++) {
+		const struct tok *o = &t[i], **slot;
+		const char *eq = o->quoted ? NULL : strchr(o->s, '=');
+		size_t klen = eq ? (size_t)(eq - o->s) : 0;
+
+		if (eq && klen == 2 && memcmp(o->s, "tz", 2) == 0)
+			slot = &tz;
+		else if (eq && klen == 6 && memcmp(o->s, "reason", 6) == 0)
+			slot = &reason;
+		else if (eq && klen == 4 && memcmp(o->s, "mode", 4) == 0 && id == D_FREEZE_WIN)
+			slot = &mode;
+		else
+			return perr(ps, o->col, EINVAL, "unknown option '%s' for '%s' (expected %s)",
+				    show(sh, o->s, o->len), dir,
+				    id == D_FREEZE_WIN ? "tz=ZONE, reason=\"TEXT\" or mode=audit|enforce"
+						       : "tz=ZONE or reason=\"TEXT\"");
+		if (*slot)
+			return perr(ps, o->col, EINVAL,
+				    "duplicate option '%.*s=' (already given in column %u)", (int)klen,
+				    o->s, (*slot)->col);
+		*slot = o;
+	}
+	if (tz) {
+		const char *z = tz->s + 3;
+
+		r = pf_tz_check(z, &e);
+		if (r < 0)
+			return perr(ps, tz->col + 3, EINVAL, "%s", e.msg);
+		snprintf(w.zone, sizeof(w.zone), "%s", z);
+	}
+	if (mode) {
+		if (strcmp(mode->s + 5, "audit") == 0)
+			w.audit = 1;
+		else if (strcmp(mode->s + 5, "enforce") != 0)
+			return perr(ps, mode->col + 5, EINVAL,
+				    "expected audit or enforce after 'mode=', got '%s'",
+				    show(sh, mode->s + 5, mode->len - 5));
+	}
+	if (reason) {
+		size_t n = reason->len - 7;
+		unsigned vcol = reason->vcol ? reason->vcol : reason->col + 7;
+
+		if (n == 0)
+			return perr(ps, vcol, EINVAL, "empty reason");
+		if (n > PF_WINDOW_MAX_REASON)
+			return perr(ps, vcol, EINVAL, "reason is too long: %zu bytes (limit %d)", n,
+				    PF_WINDOW_MAX_REASON);
+		memcpy(w.reason, reason->s + 7, n + 1);
+	} else if (id == D_FREEZE_WIN) {
+		return perr(ps, t[ps->ntok - 1].end, EINVAL,
+			    "expected reason=\"TEXT\" on 'freeze-window' (why the host is frozen)");
+	}
+	if (!w.recurring) {
+		r = pf_tz_to_utc(w.zone, &w.start_local, &w.start);
+		if (r == 0)
+			r = pf_tz_to_utc(w.zone, &w.end_local, &w.end);
+		if (r < 0)
+			return perr(ps, t[1].col, EINVAL, "cannot place '%s' in time zone %s",
+				    show(sh, t[1].s, t[1].len), w.zone);
+		show_civil(a, sizeof(a), &w.start_local);
+		show_civil(b, sizeof(b), &w.end_local);
+		if (w.end <= w.start)
+			return perr(ps, t[2].col, EINVAL, "end %s is not after the start %s (%s)", b, a,
+				    w.zone);
+		if (w.end - w.start > PF_WINDOW_MAX_ONEOFF_S)
+			return perr(ps, t[2].col, EINVAL,
+				    "window %s..%s is longer than the limit of 366d for a one-off window",
+				    a, b);
+	}
+	if (PF_ARRAY_GROW(p->windows, ps->windows_cap, p->n_windows) < 0)
+		return perr(ps, t[0].col, ENOMEM, "out of memory");
+	p->windows[p->n_windows++] = w;
+	return 0;
+}
+
 /* --- lines ------------------------------------------------------------ */
 
 static int parse_line(struct parser *ps, const char *line, size_t n)
@@ -533,6 +714,9 @@ static int parse_line(struct parser *ps, const char *line, size_t n)
 	case D_PROTECT:
 	case D_EXEMPT:
 		return rules_line(ps, id);
+	case D_FREEZE_WIN:
+	case D_CHANGE_WIN:
+		return window_line(ps, id);
 	case D_MODE:
 		r = scalar(ps, id, MODE_WHAT, &v);
 		if (r < 0)
@@ -716,6 +900,7 @@ void pf_policy_free(struct pf_policy *p)
 	for (i = 0; i < p->n_rules; i++)
 		free(p->rules[i].path);
 	free(p->rules);
+	free(p->windows);
 	free(p->file);
 	free(p->allowed_signers);
 	free(p->metrics_file);

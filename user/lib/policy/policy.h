@@ -9,6 +9,7 @@
 #define PF_POLICY_H
 
 #include "err.h"
+#include "window.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -20,6 +21,7 @@
 #define PF_POLICY_MAX_RULES 200000            /* protect + exempt paths */
 #define PF_POLICY_MAX_PATH 4095               /* bytes in a path */
 #define PF_POLICY_MAX_APPROVALS 16
+#define PF_POLICY_MAX_WINDOWS 64              /* freeze-window + change-window lines */
 
 
 enum { PF_POL_PROTECT = 1, PF_POL_EXEMPT = 2 }; /* same values as PF_RULE_PROTECT/EXEMPT in bpf/permafrost.h */
@@ -48,6 +50,9 @@ struct pf_policy {
 	int self_protect; /* protect Permafrost itself while enforcing (default yes) */
 	int requester_signs; /* a token's requester must sign it, and does not count
 				(default no) */
+	struct pf_window *windows; /* freeze-window and change-window lines, in file
+				      order (see schedule.h for what they mean) */
+	size_t n_windows;
 };
 
 /* Parses buf[0..len) (need not be NUL-terminated); file names it in errors
