@@ -11,7 +11,7 @@
  * is logged as would-deny like any other (the protections are off). */
 static __always_inline int verdict(struct pf_config *cfg, const struct hit *h)
 {
-	__u32 mode = cfg->mode;
+	__u32 mode = mode_now(cfg);
 
 	if (mode == PF_MODE_ENFORCE) {
 		int deny = -EPERM;
@@ -65,7 +65,7 @@ static __always_inline int decide_obj_ex(struct pf_config *cfg, struct dentry *d
 			  .rule_id = w.rule_id };
 	if (cfg->n_approvals && approved(&h)) {
 		if (!(how & DECIDE_QUIET_APPROVED))
-			emit(&h, PF_DEC_APPROVED, cfg->mode);
+			emit(&h, PF_DEC_APPROVED, mode_now(cfg));
 		return 0;
 	}
 	return verdict(cfg, &h);

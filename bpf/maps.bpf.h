@@ -14,6 +14,14 @@ struct {
 	__type(value, struct pf_config);
 } pf_config_map SEC(".maps");
 
+/* The windows' current or next frozen stretch (struct pf_schedule). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pf_schedule);
+} schedule SEC(".maps");
+
 /* (dev, ino) -> rule. Sized by the agent before load. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -151,13 +159,33 @@ static __always_inline struct pf_config *get_config(void)
 	return bpf_map_lookup_elem(&pf_config_map, &zero);
 }
 
+/* The mode in force now: the manual one (freeze, thaw), or the schedule's
+ * while inside its stretch, whichever is stricter (off < audit < enforce).
+ * The boot clock is read only when the schedule could change the answer. */
+static __always_inline __u32 mode_now(const struct pf_config *cfg)
+{
+	__u32 zero = 0, mode = cfg->mode;
+	struct pf_schedule *s;
+
+	if (!(cfg->flags & PF_CFG_SCHEDULE))
+		return mode;
+	s = bpf_map_lookup_elem(&schedule, &zero);
+	if (s && s->mode > mode) {
+		__u64 now = bpf_ktime_get_boot_ns();
+
+		if (s->start && now >= s->start && now < s->end)
+			mode = s->mode;
+	}
+	return mode;
+}
+
 /* The config, or NULL while the mode is off (nothing is decided then). A
  * hook reads it once, after its cheap tests, and hands it on. */
 static __always_inline struct pf_config *active_config(void)
 {
 	struct pf_config *cfg = get_config();
 
-	return cfg && cfg->mode != PF_MODE_OFF ? cfg : NULL;
+	return cfg && mode_now(cfg) != PF_MODE_OFF ? cfg : NULL;
 }
 
 #endif

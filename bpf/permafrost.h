@@ -222,6 +222,20 @@ enum pf_config_flags {
 	PF_CFG_SELF_PROTECT = 1 << 1, /* the agent, its maps and bpffs/securityfs mounts */
 	PF_CFG_SETATTR_IDS = 1 << 2,  /* no program on path_chown (before 6.1): inode_setattr
 					 judges owner changes */
+	PF_CFG_SCHEDULE = 1 << 3,     /* the policy has freeze or change windows: read
+					 `schedule` */
+};
+
+/* The one-entry `schedule` array: the current or next stretch the policy's
+ * windows freeze, on the boot clock (CLOCK_BOOTTIME, which
+ * bpf_ktime_get_boot_ns reads and a wall-clock change does not move). The
+ * programs apply @mode from @start to @end whatever the agent does then:
+ * dead, hung or busy (user/agent/schedule.c writes it). */
+struct pf_schedule {
+	__u64 start;  /* boot ns; 0: no stretch */
+	__u64 end;    /* boot ns, fixed when the agent programs the stretch */
+	__u32 mode;   /* PF_MODE_ENFORCE or PF_MODE_AUDIT */
+	__u32 window; /* the policy line of the window that says so (for records) */
 };
 
 /* Value of `agent_procs` (key: tgid): a process that exec'd the agent

@@ -143,12 +143,12 @@ PF_LSM_VOID(bprm_committing_creds, struct linux_binprm *bprm)
 	if (bad || BPF_CORE_READ(t, ptrace)) {
 		struct hit h = { .dev = cfg->agent_exe_dev, .ino = cfg->agent_exe_ino,
 				 .op = PF_OP_AGENT_EXEC, .rule_id = PF_RULEID_SELF };
+		__u32 mode = mode_now(cfg);
 
 		bpf_map_delete_elem(&agent_procs, &tgid);
 		/* never trusted; reported as the mode says (nothing when off) */
-		if (cfg->mode != PF_MODE_OFF)
-			emit(&h, cfg->mode == PF_MODE_ENFORCE ? PF_DEC_TAMPER : PF_DEC_WOULD_DENY,
-			     cfg->mode);
+		if (mode != PF_MODE_OFF)
+			emit(&h, mode == PF_MODE_ENFORCE ? PF_DEC_TAMPER : PF_DEC_WOULD_DENY, mode);
 		return;
 	}
 	v.start_ns = BPF_CORE_READ(t, group_leader, start_time);
@@ -203,7 +203,7 @@ static __always_inline int own_map_fd(__u32 id)
 		return 0;
 	if (*how != PF_OWN_ALWAYS)
 		return verdict(cfg, &h);
-	emit(&h, PF_DEC_TAMPER, cfg->mode);
+	emit(&h, PF_DEC_TAMPER, mode_now(cfg));
 	asm volatile("" : "+r"(deny)); /* see verdict() */
 	return deny;
 }

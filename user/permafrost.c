@@ -292,6 +292,8 @@ static int show_status(const struct pf_msg *rep)
 	if (col)
 		on = strcmp(mode, "enforce") == 0 ? "\033[1;36m" : strcmp(mode, "audit") == 0 ? "\033[1;33m" : "\033[1m";
 	printf(LABEL "%s%s%s", "Mode:", on, mode, off);
+	if (*get(rep, "manual_mode") && strcmp(mode, get(rep, "manual_mode")) != 0)
+		printf(" by schedule; manual mode %s", get(rep, "manual_mode"));
 	if (*get(rep, "since")) {
 		struct passwd *pw = getpwuid((uid_t)strtoul(get(rep, "by_uid"), NULL, 10));
 		time_t since = 0;
@@ -310,6 +312,21 @@ static int show_status(const struct pf_msg *rep)
 	printf("\n");
 	if (*get(rep, "reason"))
 		printf(LABEL "%s\n", "Reason:", get(rep, "reason"));
+	if (*get(rep, "schedule")) {
+		const char *w = get(rep, "schedule_window"), *until = get(rep, "schedule_until");
+
+		if (*get(rep, "schedule_since"))
+			printf(LABEL "%s by %s since %s%s%s\n", "Schedule:", get(rep, "schedule"), w,
+			       get(rep, "schedule_since"), *until ? " until " : " (no end)", until);
+		else if (*get(rep, "schedule_next"))
+			printf(LABEL "open; next: %s from %s%s%s\n", "Schedule:", w,
+			       get(rep, "schedule_next"), *until ? " until " : " (no end)", until);
+		else
+			printf(LABEL "open; no window ahead\n", "Schedule:");
+		if (*get(rep, "schedule_lifted_until"))
+			printf(LABEL "a thaw lifted the schedule until %s (break glass)\n", "",
+			       get(rep, "schedule_lifted_until"));
+	}
 	printf(LABEL "%s: %s rules, %s objects on %s filesystems (%s hard links, %s submounts)\n",
 	       "Policy:", get(rep, "policy"), get(rep, "rules"), get(rep, "objects"),
 	       get(rep, "filesystems"), get(rep, "hardlinks"), get(rep, "submounts"));
@@ -526,9 +543,11 @@ static int add_token_files(struct pf_msg *req, int argc, char **argv)
 
 static int show_thaw(const struct pf_msg *rep)
 {
-	if (!g.json)
-		printf("Thawed with token %s: protected paths are writable again.\n",
-		       get(rep, "token"));
+	if (g.json)
+		return EXIT_OK;
+	printf("Thawed with token %s: protected paths are writable again.\n", get(rep, "token"));
+	if (*get(rep, "schedule"))
+		printf("The scheduled freeze in force is lifted (%s).\n", get(rep, "schedule"));
 	return EXIT_OK;
 }
 

@@ -21,7 +21,7 @@ static void test_full(void)
 		"permafrost_mode{mode=\"off\"} 0\n", "permafrost_mode{mode=\"audit\"} 0\n",
 		"permafrost_mode{mode=\"enforce\"} 1\n",
 		"permafrost_mode_since_seconds 1796000000\n",
-		"permafrost_agent_start_time_seconds 1795999000\n",
+		"permafrost_agent_start_time_seconds 1795999000\n", "permafrost_frozen 1\n",
 		"# TYPE permafrost_denials_total counter\n", "# TYPE permafrost_live_approvals gauge\n",
 		"# TYPE permafrost_mode gauge\n",
 	};
@@ -41,7 +41,8 @@ static void test_full(void)
 			samples++;
 	}
 	TAP_OK(b.len > 0 && b.data[b.len - 1] == '\n', "ends in a newline");
-	TAP_OK(samples == 13, "13 samples (got %zu)", samples);
+	TAP_OK(samples == 14, "14 samples (got %zu)", samples);
+	TAP_OK(!strstr(b.data, "permafrost_next_transition_seconds"), "no windows: no next transition");
 	pf_buf_free(&b);
 
 	m.mode = PF_MODE_OFF;
@@ -49,6 +50,15 @@ static void test_full(void)
 	pf_metrics_format(&m, &b);
 	TAP_OK(b.data && strstr(b.data, "permafrost_mode{mode=\"off\"} 1\n") &&
 	       strstr(b.data, "permafrost_mode{mode=\"enforce\"} 0\n"), "mode off: only off is 1");
+	TAP_OK(strstr(b.data, "permafrost_frozen 0\n") != NULL, "mode off: not frozen");
+	pf_buf_free(&b);
+
+	m.has_schedule = 1;
+	m.next_transition_s = 3600;
+	pf_buf_init(&b);
+	pf_metrics_format(&m, &b);
+	TAP_OK(strstr(b.data, "# TYPE permafrost_next_transition_seconds gauge\npermafrost_next_transition_seconds 3600\n") != NULL,
+	       "windows: seconds to the next transition");
 	pf_buf_free(&b);
 }
 

@@ -67,7 +67,7 @@ struct agent_paths {
 /* The maps the agent reads and writes (bpf/maps.bpf.h). */
 struct agent_maps {
 	struct bpf_map *config, *rules, *protected_sbs, *guards, *events, *approvals, *lost,
-		*counters;
+		*counters, *schedule;
 };
 
 struct pf_build;
@@ -150,6 +150,16 @@ struct agent_inbox {
 
 struct ctl_client; /* control.c */
 
+/* Freeze windows in the kernel (schedule.c). */
+struct agent_schedule {
+	struct pf_schedule prog;       /* what the kernel holds */
+	struct pf_schedule in_stretch; /* the stretch in force, as entered */
+	int in;                        /* inside it, as last noticed */
+	int flag_set;                  /* PF_CFG_SCHEDULE as last written */
+	uint64_t gen;                  /* the policy generation programmed for */
+	int64_t last_w, last_b;        /* the clocks at the last tick (ns) */
+};
+
 struct agent_control {
 	int listen_fd;
 	gid_t pf_gid; /* the permafrost group, if it exists */
@@ -175,6 +185,8 @@ struct agent {
 	struct agent_inbox inbox;
 	struct agent_control ctl;
 	struct agent_liveness live;
+	struct agent_schedule sched;
+	uint64_t pol_gen; /* bumped by every policy reload */
 	int sig_fd, epfd;
 };
 
@@ -243,6 +255,18 @@ int events_open(struct agent *a, struct pf_err *err);
 void events_drain(struct agent *a);
 void events_check_lost(struct agent *a);
 void events_close(struct agent *a);
+
+/* schedule.c */
+void schedule_tick(struct agent *a);
+/* The schedule's mode now (PF_MODE_OFF outside a stretch). */
+int schedule_active(const struct agent *a);
+/* The mode in force: the stricter of the manual one and the schedule's. */
+int agent_mode(const struct agent *a);
+/* A thaw inside a stretch lifts it until the next start: 1 (and a
+ * sentence in @note), 0 when no stretch is in force, or -errno. */
+int schedule_break_glass(struct agent *a, char *note, size_t notesz);
+void schedule_status(struct agent *a, struct pf_msg *rep);
+int64_t schedule_next_transition_s(const struct agent *a);
 
 /* chainhead.c */
 int chainhead_open(struct agent *a, struct pf_err *err);

@@ -209,6 +209,7 @@ static int find_maps(struct agent *a, struct bpf_object *obj, struct pf_err *err
 		{ "approvals", offsetof(struct agent_maps, approvals) },
 		{ "lost", offsetof(struct agent_maps, lost) },
 		{ "counters", offsetof(struct agent_maps, counters) },
+		{ "schedule", offsetof(struct agent_maps, schedule) },
 	};
 
 	for (size_t i = 0; i < PF_ARRAY_SIZE(m); i++) {

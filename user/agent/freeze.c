@@ -122,7 +122,7 @@ void cmd_thaw(struct agent *a, const struct pf_msg *req, struct pf_msg *rep,
 	struct pf_text sigs[PF_TOKEN_MAX_SIGS];
 	struct pf_approve_input in = { 0 };
 	struct pf_approval *ap = NULL;
-	char reason[PF_REASON_MAX + 1];
+	char reason[PF_REASON_MAX + 1], note[512] = "";
 	struct pf_err err = { "" };
 
 	if (request_input(req, &in, sigs, PF_TOKEN_MAX_SIGS) < 0) {
@@ -133,6 +133,9 @@ void cmd_thaw(struct agent *a, const struct pf_msg *req, struct pf_msg *rep,
 	}
 	if (thaw_token(a, &in, &ap, rep) < 0)
 		return;
+	/* inside a scheduled freeze: lifted until the next window starts */
+	if (schedule_break_glass(a, note, sizeof(note)) < 0)
+		warnx_("thaw: lifting the scheduled freeze in the kernel: %s", strerror(errno));
 	snprintf(reason, sizeof(reason), "token %s (%s): %s", ap->token->id, ap->token->ticket,
 		 ap->token->reason);
 	if (change_mode(a, PF_MODE_OFF, reason, p, &err) < 0) {
@@ -143,6 +146,8 @@ void cmd_thaw(struct agent *a, const struct pf_msg *req, struct pf_msg *rep,
 	pf_reply_str(rep, "status", "ok");
 	pf_reply_str(rep, "mode", "off");
 	pf_reply_str(rep, "token", ap->token->id);
+	if (note[0])
+		pf_reply_str(rep, "schedule", note);
 	for (size_t i = 0; i < ap->n_approvers; i++)
 		pf_reply_str(rep, "approvers[]", ap->approvers[i]);
 	pf_approval_free(ap);

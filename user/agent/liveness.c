@@ -27,7 +27,7 @@ static void write_heartbeat(struct agent *a)
 
 	snprintf(path, sizeof(path), "%s/heartbeat", a->paths.state_dir);
 	n = snprintf(line, sizeof(line), "v1 %s %lld %s\n", a->live.boot_id,
-		     (long long)token_clock_ns(a), pf_mode_name((uint32_t)a->st.mode));
+		     (long long)token_clock_ns(a), pf_mode_name((uint32_t)agent_mode(a)));
 	r = pf_write_file_atomic(path, line, (size_t)n, 0600);
 	if (r < 0)
 		warnx_("heartbeat %s: %s", path, strerror(-r));
@@ -64,7 +64,7 @@ static int read_heartbeat(struct agent *a, struct heartbeat *hb)
 static void enforcement_then(struct agent *a, const struct heartbeat *hb, int have_hb,
 			     int had_pins, const char *down, char *out, size_t outsz)
 {
-	const char *mode = pf_mode_name((uint32_t)a->st.mode);
+	const char *mode = pf_mode_name((uint32_t)agent_mode(a));
 	char up[64];
 
 	if (have_hb && strcmp(hb->boot, a->live.boot_id) != 0) {
@@ -78,7 +78,7 @@ static void enforcement_then(struct agent *a, const struct heartbeat *hb, int ha
 			 "continued: the pinned programs kept enforcing (mode %s); kernel events "
 			 "beyond the ring buffer's capacity are counted as lost",
 			 mode);
-	} else if (a->st.mode != PF_MODE_OFF) {
+	} else if (agent_mode(a) != PF_MODE_OFF) {
 		snprintf(out, outsz,
 			 "off: no pinned programs were found although the host is in mode %s; "
 			 "nothing enforced for at most %s",
@@ -129,9 +129,11 @@ static void write_metrics(struct agent *a)
 	m.events_logged = a->ev.logged;
 	m.log_errors = a->ev.log_errors;
 	m.live_approvals = approvals_live(a);
-	m.mode = a->st.mode;
+	m.mode = agent_mode(a);
 	m.mode_since_s = a->st.since;
 	m.agent_start_s = a->live.started_ns / 1000000000LL;
+	m.has_schedule = a->pol->n_windows > 0;
+	m.next_transition_s = schedule_next_transition_s(a);
 	pf_buf_init(&b);
 	if (pf_metrics_format(&m, &b) == 0) {
 		r = pf_write_file_atomic(a->pol->metrics_file, b.data, b.len, 0644);

@@ -299,6 +299,8 @@ static void start_serving(struct agent *a)
 
 	log_record(a, "agent-start", F_STR("version", PF_VERSION), F_STR("policy", a->paths.policy),
 		   F_STR("bpf_build", bpf_build_name(a)), F_STR("unenforced", a->k.unenforced));
+	/* the windows in force before anyone is told we are ready */
+	schedule_tick(a);
 	approvals_reload(a);
 	fprintf(stderr,
 		"permafrostd %s: %s mode, %zu objects on %zu filesystems, log %s, socket %s\n",
@@ -349,6 +351,7 @@ static void housekeeping(struct agent *a)
 	}
 	pf_auditlog_sync(a->ev.log);
 	chainhead_publish(a);
+	schedule_tick(a);
 	liveness_tick(a);
 }
 
@@ -385,14 +388,17 @@ static void stop(struct agent *a)
 	pf_sd_notify("STOPPING=1");
 	events_drain(a);
 	events_check_lost(a);
-	if (a->st.mode == PF_MODE_OFF) {
+	if (a->st.mode == PF_MODE_OFF && !a->pol->n_windows) {
 		remove_pins(a->k.pin_set);
 		pf_self_unpin_maps(&a->k.self);
 		log_record(a, "agent-stop", F_STR("enforcement", "off (thawed): programs detached"));
 	} else {
 		log_record(a, "agent-stop",
 			   F_STR("enforcement",
-				 "continues: the host is frozen and the programs stay pinned"));
+				 a->st.mode != PF_MODE_OFF
+					 ? "continues: the host is frozen and the programs stay pinned"
+					 : "the programs stay pinned: they keep the policy's freeze "
+					   "windows"));
 	}
 	chainhead_publish(a);
 }

@@ -67,7 +67,7 @@ void log_record_n(struct agent *a, const char *decision, const struct rec_field 
 	pf_buf_init(&b);
 	pf_auditlog_record_begin(a->ev.log, &j, &b, decision);
 	pf_json_key(&j, "mode");
-	pf_json_str(&j, pf_mode_name((uint32_t)a->st.mode));
+	pf_json_str(&j, pf_mode_name((uint32_t)agent_mode(a)));
 	for (size_t i = 0; i < n; i++)
 		json_field(&j, &f[i]);
 	pf_json_key(&j, "pid");
@@ -85,7 +85,7 @@ void log_record_n(struct agent *a, const char *decision, const struct rec_field 
 	pf_buf_init(&t);
 	pf_buf_puts(&t, decision);
 	pf_buf_puts(&t, " mode=");
-	pf_buf_puts(&t, pf_mode_name((uint32_t)a->st.mode));
+	pf_buf_puts(&t, pf_mode_name((uint32_t)agent_mode(a)));
 	for (size_t i = 0; i < n; i++)
 		text_field(&t, &f[i]);
 	pf_buf_printf(&t, " seq=%llu", (unsigned long long)seq);

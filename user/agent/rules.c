@@ -50,7 +50,7 @@ static int view_check(struct agent *a, struct pf_view **ret, struct pf_err *err)
 		pf_view_free(now);
 		return r;
 	}
-	if (a->st.mode != PF_MODE_OFF && (a->k.self.maps_existed || a->res)) {
+	if (agent_mode(a) != PF_MODE_OFF && (a->k.self.maps_existed || a->res)) {
 		view_file(a, file, sizeof(file));
 		r = pf_view_load(file, &before, &lerr);
 		if (r == -EINVAL)
@@ -139,6 +139,7 @@ int reload_policy(struct agent *a)
 		return r;
 	}
 	pf_policy_free(old);
+	a->pol_gen++;
 	log_record(a, "policy-reload", F_STR("policy", a->paths.policy));
 	return 0;
 }
@@ -164,9 +165,9 @@ static const char *origin_name(uint32_t o)
 
 static const char *write_outcome(const struct agent *a, int protected_)
 {
-	if (!protected_ || a->st.mode == PF_MODE_OFF)
+	if (!protected_ || agent_mode(a) == PF_MODE_OFF)
 		return "allow";
-	return a->st.mode == PF_MODE_AUDIT ? "would-deny" : "deny";
+	return agent_mode(a) == PF_MODE_AUDIT ? "would-deny" : "deny";
 }
 
 void cmd_check(struct agent *a, const struct pf_msg *req, struct pf_msg *rep,
@@ -205,6 +206,6 @@ void cmd_check(struct agent *a, const struct pf_msg *req, struct pf_msg *rep,
 		pf_msg_addf(rep, "rule_line", "%s:%u", a->paths.policy, rule->line);
 		pf_msg_add(rep, "matched_by", origin_name(e->origin));
 	}
-	pf_msg_add(rep, "mode", pf_mode_name((uint32_t)a->st.mode));
+	pf_msg_add(rep, "mode", pf_mode_name((uint32_t)agent_mode(a)));
 	pf_msg_add(rep, "write", write_outcome(a, cr.protected_));
 }

@@ -366,9 +366,11 @@ int pf_self_setup(struct pf_self *s, struct bpf_object *obj, int lock_kernel, in
 		return r;
 	}
 	bpf_object__for_each_map(m, obj) {
-		/* the maps that say who the agent is: guarded in every mode */
-		uint32_t mid, how = m == cfgm || m == own || m == procs ? PF_OWN_ALWAYS
-									 : PF_OWN_WHILE_ON;
+		/* the maps that say who the agent is, and the schedule a thawed
+		 * host is bound to: guarded in every mode */
+		int always = m == cfgm || m == own || m == procs ||
+			     strcmp(bpf_map__name(m), "schedule") == 0;
+		uint32_t mid, how = always ? PF_OWN_ALWAYS : PF_OWN_WHILE_ON;
 
 		if (map_id(bpf_map__fd(m), &mid) < 0 ||
 		    bpf_map_update_elem(bpf_map__fd(own), &mid, &how, BPF_ANY) < 0) {

@@ -21,7 +21,8 @@ static void status_freeze(struct agent *a, struct pf_msg *rep)
 	char ts[64];
 
 	pf_rfc3339(a->st.since, ts, sizeof(ts));
-	pf_reply_str(rep, "mode", pf_mode_name((uint32_t)a->st.mode));
+	pf_reply_str(rep, "mode", pf_mode_name((uint32_t)agent_mode(a)));
+	pf_reply_str(rep, "manual_mode", pf_mode_name((uint32_t)a->st.mode));
 	pf_reply_str(rep, "since", a->st.since ? ts : "");
 	pf_reply_num(rep, "by_uid", a->st.by_uid);
 	pf_reply_num(rep, "by_pid", a->st.by_pid);
@@ -145,5 +146,6 @@ void cmd_status(struct agent *a, const struct pf_msg *req, struct pf_msg *rep,
 	status_trees(a, rep);
 	status_approvals(a, rep);
 	status_agent(a, rep);
+	schedule_status(a, rep);
 	chainhead_status(a, rep);
 }

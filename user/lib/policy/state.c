@@ -75,6 +75,13 @@ int pf_state_load(const char *dir, struct pf_state *ret, struct pf_err *err)
 		goto out;
 	}
 	snprintf(s.reason, sizeof(s.reason), "%s", reason ? reason : "");
+	if (pf_msg_get(&m, "break_until")) {
+		if (parse_u64(pf_msg_get(&m, "break_until"), INT64_MAX, &v) < 0) {
+			pf_err_set(err, "%s: damaged: invalid 'break_until'", path);
+			goto out;
+		}
+		s.break_until = (int64_t)v;
+	}
 	*ret = s;
 	r = 0;
 out:
@@ -105,6 +112,8 @@ int pf_state_save(const char *dir, const struct pf_state *s)
 		r = pf_msg_addf(&m, "by_pid", "%u", s->by_pid);
 	if (!r)
 		r = pf_msg_add(&m, "reason", s->reason);
+	if (!r && s->break_until)
+		r = pf_msg_addf(&m, "break_until", "%lld", (long long)s->break_until);
 	if (!r)
 		r = pf_msg_encode(&m, &b);
 	if (!r)

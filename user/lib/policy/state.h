@@ -18,6 +18,9 @@ struct pf_state {
 	uint32_t by_uid; /* who changed it */
 	uint32_t by_pid;
 	char reason[PF_REASON_MAX + 1];
+	/* unix seconds: a thaw inside a scheduled freeze lifted the schedule
+	 * until then (break glass); 0: none */
+	int64_t break_until;
 };
 
 /* -ENOENT when no state was ever saved; -EINVAL (message in @err) when the

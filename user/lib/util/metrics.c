@@ -41,6 +41,13 @@ int pf_metrics_format(const struct pf_metrics *m, struct pf_buf *b)
 			      m->mode == modes[i]);
 	metric(b, "permafrost_mode_since_seconds", "gauge",
 	       "Unix time the current mode was set.", (uint64_t)(m->mode_since_s > 0 ? m->mode_since_s : 0));
+	metric(b, "permafrost_frozen", "gauge",
+	       "1 while changes to protected objects are refused (a manual or scheduled freeze).",
+	       m->mode == PF_MODE_ENFORCE);
+	if (m->has_schedule && m->next_transition_s >= 0)
+		metric(b, "permafrost_next_transition_seconds", "gauge",
+		       "Seconds until the freeze windows' next start or end.",
+		       (uint64_t)m->next_transition_s);
 	metric(b, "permafrost_agent_start_time_seconds", "gauge",
 	       "Unix time the agent started.", (uint64_t)(m->agent_start_s > 0 ? m->agent_start_s : 0));
 	return b->oom ? -ENOMEM : 0;

@@ -17,6 +17,9 @@ struct pf_metrics {
 	int mode;                /* enum pf_mode */
 	int64_t mode_since_s;    /* Unix seconds */
 	int64_t agent_start_s;   /* Unix seconds */
+	int has_schedule;        /* the policy has freeze or change windows */
+	int64_t next_transition_s; /* seconds to the schedule's next start or
+	                            * end; < 0: none */
 };
 
 /* Appends the whole exposition (HELP/TYPE lines, one sample per line, ends
