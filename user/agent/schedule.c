@@ -215,6 +215,7 @@ void schedule_tick(struct agent *a)
 		    (uint64_t)now_b >= p->start && (uint64_t)now_b < p->end) {
 			a->sched.in = 1;
 			a->sched.in_stretch = *p;
+			log_change(a, "start", p, "in force when the agent started");
 		} else {
 			memset(p, 0, sizeof(*p));
 		}

@@ -1,8 +1,9 @@
 # Freeze windows on the guest's own clock (date -s): a daily one-minute
 # window at 12:00 UTC starts on time in the kernel with the agent stopped,
-# outlives a wall clock set forward, never lifts a manual freeze at its end,
-# is lifted by a signed thaw until the next start (break glass), and a wall
-# clock set back does not skip its start.
+# outlives a wall clock set forward and ends on time; starts on time with
+# the agent killed; never lifts a manual freeze at its end; is lifted by a
+# signed thaw until the next start (break glass); and a wall clock set back
+# does not skip its start.
 . "$PF_LIB"
 
 mkdir -p /prot/etc
@@ -77,10 +78,24 @@ date -u -s "2026-12-02 12:05:00" >/dev/null
 expect EPERM "the wall clock past the end: still refused" pfop write /prot/etc/a.conf y
 expect_event "that jump is logged too" '"decision":"clock-jump"' '"direction":"forward"' '"by":"4m'
 
-# 3. A manual freeze inside the window outlives its end.
+# ... and ends on the boot clock, a minute after its start: allowed again.
+i=0
+while [ $i -lt 900 ] && [ "$(grep -c '"change":"end"' "$PF_LOG")" -lt 1 ]; do sleep 0.1; i=$((i + 1)); done
+log_has "the window's end is logged" "$PF_LOG" '"by":"schedule"' '"change":"end"' '"note":""'
+expect OK "after the window's end: allowed again" pfop write /prot/etc/a.conf y
+
+# 3. The agent killed just before the next day's start: the kernel freezes
+# on time; the restarted agent finds the stretch in force. A manual freeze
+# inside it outlives its end.
+date -u -s "2026-12-03 11:59:54" >/dev/null
+status_has 5 "from 2026-12-03T12:00:00Z" && ok "programmed for the next day" || not_ok "programmed day 2" "$(permafrost status | grep Schedule)"
+kill -9 "$(cat /tmp/permafrostd.pid)"
+t=$(refused_within 20) && [ "$t" -ge 120000 ] && ok "the agent killed: refused from the start anyway ($t)" || not_ok "killed agent" "t=$t"
+require_agent
+status_has 5 "Mode:         enforce by schedule" && ok "the restarted agent finds the window in force" || not_ok "restart in window" "$(permafrost status | head -n 3)"
 check "manual freeze inside the window" permafrost freeze --reason "incident"
 i=0
-while [ $i -lt 900 ] && ! grep -q '"change":"end"' "$PF_LOG"; do sleep 0.1; i=$((i + 1)); done
+while [ $i -lt 900 ] && [ "$(grep -c '"change":"end"' "$PF_LOG")" -lt 2 ]; do sleep 0.1; i=$((i + 1)); done
 log_has "the window's end is logged, the manual freeze named" "$PF_LOG" '"by":"schedule"' '"change":"end"' '"note":"the manual freeze stays in force"'
 expect EPERM "after the window's end: the manual freeze still refuses" pfop write /prot/etc/a.conf y
 pf_thaw >/dev/null 2>&1 && ok "thaw" || not_ok "thaw" "pf_thaw failed"
@@ -88,22 +103,22 @@ expect OK "thawed after the window: allowed" pfop write /prot/etc/a.conf y
 
 # 4. Break glass: a signed thaw inside the next day's window lifts it until
 # the following start.
-date -u -s "2026-12-03 11:59:57" >/dev/null
+date -u -s "2026-12-04 11:59:57" >/dev/null
 t=$(refused_within 15) && ok "the next day's window starts (at $t)" || not_ok "next day" "not refused within 15 s"
 pf_keys_setup
 new_token /tmp/bg.tok --thaw --ttl 10m && sign_token /tmp/bg.tok alice bob
 out=$(permafrost thaw /tmp/bg.tok 2>&1); rc=$?
-[ $rc -eq 0 ] && echo "$out" | grep -q "The scheduled freeze in force is lifted (break glass: the thaw lifts noon freeze CHG-1 (line 5) until 2026-12-03T12:01:00Z)" &&
+[ $rc -eq 0 ] && echo "$out" | grep -q "The scheduled freeze in force is lifted (break glass: the thaw lifts noon freeze CHG-1 (line 5) until 2026-12-04T12:01:00Z)" &&
 	ok "thaw inside the window: lifted until its end, said" || not_ok "break glass thaw" "rc=$rc $out"
 expect OK "break glass: allowed inside the window" pfop write /prot/etc/a.conf z
-expect_event "break glass is logged" '"decision":"mode-change"' '"change":"lifted"' '"note":"break glass: the thaw lifts noon freeze CHG-1 (line 5) until 2026-12-03T12:01:00Z"'
-status_has 3 "from 2026-12-04T12:00:00Z" && ok "the next start is the day after" || not_ok "next after break glass" "$(permafrost status | grep -A1 Schedule)"
+expect_event "break glass is logged" '"decision":"mode-change"' '"change":"lifted"' '"note":"break glass: the thaw lifts noon freeze CHG-1 (line 5) until 2026-12-04T12:01:00Z"'
+status_has 3 "from 2026-12-05T12:00:00Z" && ok "the next start is the day after" || not_ok "next after break glass" "$(permafrost status | grep -A1 Schedule)"
 
 # 5. The wall clock set back an hour just before a start does not skip it.
-date -u -s "2026-12-04 11:59:54" >/dev/null
-status_has 5 "from 2026-12-04T12:00:00Z" && ok "programmed for 12:00" || not_ok "programmed" "$(permafrost status | grep Schedule)"
+date -u -s "2026-12-05 11:59:54" >/dev/null
+status_has 5 "from 2026-12-05T12:00:00Z" && ok "programmed for 12:00" || not_ok "programmed" "$(permafrost status | grep Schedule)"
 sleep 1.5
-date -u -s "2026-12-04 11:00:00" >/dev/null
+date -u -s "2026-12-05 11:00:00" >/dev/null
 expect_event "the jump back is logged" '"decision":"clock-jump"' '"direction":"back"'
 t=$(refused_within 15) && [ "$t" -lt 110100 ] && ok "set back an hour: refused on the boot clock's time anyway (wall $t)" || not_ok "clock back" "t=$t"
 stop_agent
