@@ -280,6 +280,16 @@ static int quoted_part(struct parser *ps, const char *line, size_t n, size_t *ip
 	return 0;
 }
 
+/* A quoted part ends a token: a space, a tab or the line's end follows. */
+static int space_after_quote(struct parser *ps, const char *line, size_t n, size_t i, char *sh)
+{
+	if (i < n && line[i] != ' ' && line[i] != '\t')
+		return perr(ps, (unsigned)i + 1, EINVAL,
+			    "expected a space after the closing quote, got '%s'",
+			    show(sh, line + i, 1));
+	return 0;
+}
+
 static int window_dir(const char *s)
 {
 	return strcmp(s, "freeze-window") == 0 || strcmp(s, "change-window") == 0;
@@ -312,10 +322,9 @@ static int tokenize(struct parser *ps, const char *line, size_t n)
 			r = quoted_part(ps, line, n, &i, &out, t->col);
 			if (r < 0)
 				return r;
-			if (i < n && line[i] != ' ' && line[i] != '\t')
-				return perr(ps, (unsigned)i + 1, EINVAL,
-					    "expected a space after the closing quote, got '%s'",
-					    show(sh, line + i, 1));
+			r = space_after_quote(ps, line, n, i, sh);
+			if (r < 0)
+				return r;
 		} else {
 			while (i < n && line[i] != ' ' && line[i] != '\t') {
 				unsigned char c = (unsigned char)line[i];
@@ -329,10 +338,9 @@ static int tokenize(struct parser *ps, const char *line, size_t n)
 					r = quoted_part(ps, line, n, &i, &out, t->vcol);
 					if (r < 0)
 						return r;
-					if (i < n && line[i] != ' ' && line[i] != '\t')
-						return perr(ps, (unsigned)i + 1, EINVAL,
-							    "expected a space after the closing quote, got '%s'",
-							    show(sh, line + i, 1));
+					r = space_after_quote(ps, line, n, i, sh);
+					if (r < 0)
+						return r;
 					break;
 				}
 				if (c == '"')
