@@ -2,10 +2,11 @@
 /* The agent's per-event work on the host's own CPU (no emulation): N
  * synthetic ring-buffer events, each formatted as an audit line
  * (pf_event_to_json) and appended to a chained audit log (SHA-256, one
- * write per line or per batch), with rotation and gzip as the agent does.
+ * write per batch, as the agent does; --single: one write per line), with
+ * rotation and gzip (in the writer's thread) as the agent does.
  * Prints "evpipe events=N seconds=S events_per_s=R cpu_s=C".
  *
- * usage: evpipe DIR N */
+ * usage: evpipe DIR N [--single] */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,10 +43,11 @@ int main(int argc, char **argv)
 	char path[4096];
 	struct pf_err err;
 	double t0, c0, t, c;
+	int single = argc == 4 && strcmp(argv[3], "--single") == 0;
 	long n;
 
-	if (argc != 3 || (n = strtol(argv[2], NULL, 10)) <= 0) {
-		fprintf(stderr, "usage: evpipe DIR N\n");
+	if ((argc != 3 && !single) || (n = strtol(argv[2], NULL, 10)) <= 0) {
+		fprintf(stderr, "usage: evpipe DIR N [--single]\n");
 		return 2;
 	}
 	snprintf(path, sizeof(path), "%s/audit.log", argv[1]);
@@ -77,14 +79,26 @@ int main(int argc, char **argv)
 					   .seq = pf_auditlog_next_seq(l), .unit = "nginx.service" };
 		pf_buf_reset(&b);
 		e.ts_boot_ns += 1000;
-		if (pf_event_to_json(&e, &ec, &b) < 0 || pf_auditlog_append_own(l, b.data, b.len) < 0) {
+		if (!single && pf_auditlog_batch_full(l) && pf_auditlog_batch_commit(l) < 0) {
+			fprintf(stderr, "evpipe: batch before event %ld failed\n", i);
+			return 1;
+		}
+		ec.seq = pf_auditlog_next_seq(l);
+		if (pf_event_to_json(&e, &ec, &b) < 0 ||
+		    (single ? pf_auditlog_append_own(l, b.data, b.len)
+			    : pf_auditlog_batch_add_own(l, b.data, b.len)) < 0) {
 			fprintf(stderr, "evpipe: event %ld failed\n", i);
 			return 1;
 		}
 		if ((i & 1023) == 1023)
 			pf_auditlog_sync(l);
 	}
+	if (pf_auditlog_batch_commit(l) < 0) {
+		fprintf(stderr, "evpipe: the last batch failed\n");
+		return 1;
+	}
 	pf_auditlog_sync(l);
+	pf_auditlog_wait(l);
 	t = now_s() - t0;
 	c = cpu_s() - c0;
 	printf("evpipe events=%ld seconds=%.3f events_per_s=%.0f cpu_s=%.3f cpu_ms_per_100k=%.0f\n", n, t,
