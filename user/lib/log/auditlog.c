@@ -306,10 +306,6 @@ static void outage_begin(struct pf_auditlog *l, int err)
 		l->out.active = 1;
 		l->out.err = err;
 		l->out.since_ns = now;
-		snprintf(l->err, sizeof(l->err),
-			 "audit log %s: writing failed (%s): records are counted, not written, until it "
-			 "works again (tried every second)", l->path, strerror(err));
-		l->err_pending = 1;
 	}
 	l->out.next_try_ns = now + OUTAGE_RETRY_NS;
 }
