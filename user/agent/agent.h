@@ -105,6 +105,7 @@ struct agent_events {
 	struct pf_auditlog *log;
 	int in_outage;        /* the log cannot be written (auditlog.h) */
 	uint64_t bat_events;  /* kernel events in the batch being built */
+	uint64_t missed_now, missed_past; /* records not written: this outage, earlier ones */
 	uint64_t lost_reported; /* the kernel's lost counter, as far as reported */
 	uint64_t logged, bad_samples, log_errors;
 	/* from the log's tail at start (events.c, scan_log_tail) */
@@ -244,6 +245,8 @@ int syslog_priority(const char *decision);
 /* events.c */
 int events_open(struct agent *a, struct pf_err *err);
 int events_fd(struct agent *a); /* for epoll: readable when samples wait */
+uint64_t events_missed(struct agent *a); /* records not written in outages */
+void events_status(struct agent *a, struct pf_msg *rep); /* status: the log's outage */
 void events_drain(struct agent *a);
 void events_check_lost(struct agent *a);
 void events_close(struct agent *a);

@@ -33,6 +33,7 @@
 #include "auditlog.h"
 #include "event.h"
 #include "logread.h"
+#include "reply.h"
 #include "util.h"
 
 /* Bytes at the end of the log read at start (see above). */
@@ -217,7 +218,40 @@ static void events_outage(struct agent *a)
 		warnx_("audit log %s: writable again; a log-gap record says what was not written",
 		       a->paths.log);
 	}
+	if (now)
+		a->ev.missed_now = o.missed;
+	else if (a->ev.in_outage) {
+		a->ev.missed_past += a->ev.missed_now;
+		a->ev.missed_now = 0;
+	}
 	a->ev.in_outage = now;
+}
+
+uint64_t events_missed(struct agent *a)
+{
+	return a->ev.missed_past + a->ev.missed_now;
+}
+
+/* While the log cannot be written: since when, why, what was not written. */
+void events_status(struct agent *a, struct pf_msg *rep)
+{
+	struct pf_auditlog_outage o;
+	struct pf_buf by;
+	char ts[64];
+
+	pf_reply_num(rep, "log_missed_total", events_missed(a));
+	if (!a->ev.log || !pf_auditlog_outage(a->ev.log, &o))
+		return;
+	pf_rfc3339_ns(o.since_ns, ts, sizeof(ts));
+	pf_reply_str(rep, "log_outage_since", ts);
+	pf_reply_str(rep, "log_outage_error", strerror(o.err));
+	pf_reply_num(rep, "log_missed", o.missed);
+	pf_buf_init(&by);
+	for (size_t i = 0; i < o.n; i++)
+		pf_buf_printf(&by, "%s%s=%llu", i ? " " : "", o.decision[i],
+			      (unsigned long long)o.count[i]);
+	pf_reply_str(rep, "log_missed_by", by.data ? by.data : "");
+	pf_buf_free(&by);
 }
 
 /* One batch from the ring: the number of samples taken, or a negative

@@ -145,5 +145,6 @@ void cmd_status(struct agent *a, const struct pf_msg *req, struct pf_msg *rep,
 	status_trees(a, rep);
 	status_approvals(a, rep);
 	status_agent(a, rep);
+	events_status(a, rep);
 	chainhead_status(a, rep);
 }
