@@ -53,7 +53,8 @@ struct pf_auditlog;
 /* Opens (creates) the log at @path for appending and recovers the chain from
  * the tail of the active file (at most 128 KiB are read):
  *  - stale temporary files of an interrupted rotation are removed, and a
- *    rotation interrupted after path.1.gz was in place is completed;
+ *    rotation interrupted after path.1 was linked is completed (the rotated
+ *    record written, path.1 compressed in the writer's thread);
  *  - a torn last line (no final '\n') is cut off, and a "torn-tail" record
  *    (its length and SHA-256, and its first 4096 bytes) is appended;
  *  - the last line's SHA-256 and seq become the chain state;
