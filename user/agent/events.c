@@ -299,6 +299,8 @@ static void skip_logged(struct agent *a)
 		pf_ring_commit(&a->ev.ring, skip_to);
 		pf_ring_rewind(&a->ev.ring);
 		a->ev.dup_skipped += n;
+		warnx_("ring buffer: %llu samples already in the log (written before a kill) skipped",
+		       (unsigned long long)n);
 	}
 }
 
