@@ -161,3 +161,24 @@ dups=$(tail -n +"$((mark + 1))" "$PF_LOG" | sed -n 's/.*"tid":\([0-9]*\).*"boot_
 grep "already in the log" "$PF_AGENT_OUT" | sed 's/^/# /'
 pf_thaw >/dev/null 2>&1
 stop_agent
+
+# --- 4. rotation while enforcing: link, new file, compression in a thread --------
+# The agent's thread (same tgid) links, renames and unlinks in the protected
+# log directory; nothing of it may be refused or lost.
+write_policy enforce "log-max-size 64K" "log-keep 2"
+require_agent
+check "freeze (rotation)" permafrost freeze --reason "rotation while enforcing"
+N=1500
+out=$(pfop burst /prot/etc/a.conf $N)
+echo "$out" | grep -q "^BURST n=$N opened=0 denied=$N " && ok "enforce: $N writes refused" || not_ok "enforce burst" "$out"
+sleep 3
+[ -e "$PF_LOG.1.gz" ] && [ ! -e "$PF_LOG.1" ] && gzip -t "$PF_LOG.1.gz" &&
+	ok "rotation in enforce mode: .1.gz in place, valid gzip, no uncompressed .1 left" ||
+	not_ok "rotation in enforce mode" "$(ls -l "$(dirname "$PF_LOG")")"
+grep -q "rotation failed\|compressing the rotated file failed" "$PF_AGENT_OUT" &&
+	not_ok "no rotation or compression failure" "$(grep 'rotation failed\|compressing' "$PF_AGENT_OUT" | tail -n 2)" ||
+	ok "no rotation or compression failure reported"
+no_event "no self-protection denial of the agent's own rotation" '"decision":"deny"' '"path":"/var/log/permafrost'
+verify_ok "log verify: intact across rotations in enforce mode"
+pf_thaw >/dev/null 2>&1
+stop_agent
