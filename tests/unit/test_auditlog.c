@@ -1355,6 +1355,37 @@ static void test_rotation_steps(void)
 	pf_auditlog_close(l);
 	free(buf);
 
+	/* a compression that fails: path.1 stays, read in its place, and is
+	 * compressed before the next rotation */
+	p0 = new_path();
+	snprintf(p, sizeof(p), "%s", p0);
+	snprintf(gz, sizeof(gz), "%s.1.gz", p);
+	snprintf(plain, sizeof(plain), "%s.1", p);
+	snprintf(tmp, sizeof(tmp), "%s.1.gz.tmp", p);
+	l = open_log(p, 0, 0);
+	for (int i = 0; i < 5; i++)
+		add_event(l, PF_DEC_DENY, PF_OP_OPEN_WRITE, "x", 1, 0, (uint32_t)i);
+	mkdir(tmp, 0700); /* the compressor cannot create its temporary file */
+	{
+		struct pf_err e = { "" };
+
+		TAP_OK(pf_auditlog_rotate(l) == 0 && pf_auditlog_take_error(l, &e) == 1 &&
+		       strstr(e.msg, "compressing the rotated file failed") && strstr(e.msg, "kept uncompressed"),
+		       "compression fails: reported (%s)", e.msg);
+	}
+	TAP_OK(access(plain, F_OK) == 0 && access(gz, F_OK) != 0, "path.1 stays uncompressed");
+	add_event(l, PF_DEC_DENY, PF_OP_OPEN_WRITE, "y", 1, 0, 9);
+	TAP_OK(verify(p) == PF_LOG_OK && vres.files == 2 && vres.records == 8,
+	       "the chain reads through path.1: intact, 8 records (%s)", vres.detail);
+	rmdir(tmp);
+	TAP_OK(pf_auditlog_rotate(l) == 0, "the next rotation works");
+	pf_auditlog_close(l);
+	snprintf(tmp, sizeof(tmp), "%s.2.gz", p);
+	TAP_OK(access(plain, F_OK) != 0 && access(gz, F_OK) == 0 && access(tmp, F_OK) == 0,
+	       "path.1 compressed first (now .2.gz), then the new .1.gz");
+	TAP_OK(verify(p) == PF_LOG_OK && vres.files == 3 && vres.records == 9,
+	       "intact across 3 files, 9 records (%s)", vres.detail);
+
 	/* many rotations with compression in the thread; keep 3 */
 	p0 = new_path();
 	snprintf(p, sizeof(p), "%s", p0);

@@ -814,6 +814,8 @@ static int zjob_reap(struct pf_auditlog *l, int wait)
 			 "uncompressed and compressed again at the next rotation)",
 			 l->path, z->step, strerror(-z->result), l->plain1);
 		l->err_pending = 1;
+		/* not a thread per batch while the disk is full */
+		l->rotate_after_ns = pf_now_ns() + ROTATE_RETRY_NS;
 	}
 	zjob_free(z);
 	l->z = NULL;
