@@ -90,6 +90,38 @@ static void test_mem(void)
 	}
 }
 
+static int is_c(const void *d, uint32_t len, void *ctx)
+{
+	(void)ctx;
+	return len == 1 && *(const char *)d == 'C';
+}
+
+/* A batch written before a kill -9, its samples still in the ring: the
+ * samples up to the log's last one are skipped, the rest stay. */
+static void test_skip(void)
+{
+	struct pf_ring r;
+	const void *d;
+	uint32_t len;
+	uint64_t p, after_c;
+
+	cons = prod = 0;
+	p = put(0, 0, "A", 1);
+	p = put(p, 0, "B", 1);
+	p = put(p, 0, "C", 1);
+	after_c = p;
+	p = put(p, 0, "D", 1);
+	prod = p;
+	pf_ring_init_mem(&r, &cons, &prod, data, SZ);
+	TAP_OK(pf_ring_skip_through(&r, 2, is_c, NULL) == 0 && cons == 0,
+	       "C beyond the samples looked at: nothing skipped");
+	TAP_OK(pf_ring_skip_through(&r, 100, is_c, NULL) == 3 && cons == after_c,
+	       "A, B, C already logged: 3 skipped, the consumer position after C");
+	TAP_OK(pf_ring_next(&r, &d, &len) == 1 && *(const char *)d == 'D', "D is read next");
+	TAP_OK(pf_ring_skip_through(&r, 100, is_c, NULL) == 0 && cons == after_c,
+	       "no match: nothing moves");
+}
+
 static void test_map(void)
 {
 	union bpf_attr a;
@@ -121,6 +153,7 @@ static void test_map(void)
 int main(void)
 {
 	test_mem();
+	test_skip();
 	test_map();
 	return TAP_DONE();
 }

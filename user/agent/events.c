@@ -275,29 +275,25 @@ static int drain_batch(struct agent *a, struct pf_buf *b)
 /* At start: the samples from the consumer position up to the log's last
  * kernel event were written by an agent killed before it moved the
  * position on; they are skipped. */
+static int is_tail_event(const void *data, uint32_t size, void *ctx)
+{
+	const struct agent *a = ctx;
+	struct pf_event e;
+
+	if (size < sizeof(e))
+		return 0;
+	memcpy(&e, data, sizeof(e));
+	return e.ts_boot_ns == a->ev.tail_ev_boot_ns && e.pid == a->ev.tail_ev_tid;
+}
+
 static void skip_logged(struct agent *a)
 {
-	const void *data;
-	uint32_t size;
-	uint64_t skip_to = 0, n = 0, k = 0;
-	struct pf_event e;
+	uint64_t n;
 
 	if (!a->ev.tail_ev_boot_ns)
 		return;
-	while (k < DEDUP_SCAN && pf_ring_next(&a->ev.ring, &data, &size) == 1) {
-		k++;
-		if (size < sizeof(e))
-			continue;
-		memcpy(&e, data, sizeof(e));
-		if (e.ts_boot_ns == a->ev.tail_ev_boot_ns && e.pid == a->ev.tail_ev_tid) {
-			skip_to = pf_ring_pos(&a->ev.ring);
-			n = k;
-		}
-	}
-	pf_ring_rewind(&a->ev.ring);
-	if (skip_to) {
-		pf_ring_commit(&a->ev.ring, skip_to);
-		pf_ring_rewind(&a->ev.ring);
+	n = pf_ring_skip_through(&a->ev.ring, DEDUP_SCAN, is_tail_event, a);
+	if (n) {
 		a->ev.dup_skipped += n;
 		warnx_("ring buffer: %llu samples already in the log (written before a kill) skipped",
 		       (unsigned long long)n);

@@ -91,3 +91,24 @@ void pf_ring_rewind(struct pf_ring *r)
 {
 	r->pos = __atomic_load_n(r->cons, __ATOMIC_ACQUIRE);
 }
+
+uint64_t pf_ring_skip_through(struct pf_ring *r, uint64_t max,
+			      int (*match)(const void *data, uint32_t len, void *ctx), void *ctx)
+{
+	uint64_t to = 0, n = 0, k = 0;
+	const void *d;
+	uint32_t len;
+
+	pf_ring_rewind(r);
+	while (k < max && pf_ring_next(r, &d, &len) == 1) {
+		k++;
+		if (match(d, len, ctx)) {
+			to = r->pos;
+			n = k;
+		}
+	}
+	if (n)
+		pf_ring_commit(r, to);
+	pf_ring_rewind(r);
+	return n;
+}

@@ -54,4 +54,13 @@ static inline uint64_t pf_ring_pos(const struct pf_ring *r)
 /* The read position goes back to the published consumer position. */
 void pf_ring_rewind(struct pf_ring *r);
 
+/* Looks at up to @max samples from the consumer position; if @match says 1
+ * for one of them, publishes the consumer position after the last such
+ * sample and returns how many samples that passed (the samples up to it
+ * were handled before: an agent killed between its write and its commit).
+ * 0 when none matched (nothing moves). The read position ends at the
+ * consumer position. */
+uint64_t pf_ring_skip_through(struct pf_ring *r, uint64_t max,
+			      int (*match)(const void *data, uint32_t len, void *ctx), void *ctx);
+
 #endif
