@@ -107,6 +107,7 @@ struct agent_events {
 	uint64_t bat_events;  /* kernel events in the batch being built */
 	uint64_t missed_now, missed_past; /* records not written: this outage, earlier ones */
 	uint64_t lost_reported; /* the kernel's lost counter, as far as reported */
+	uint32_t lost_map_id;   /* which counter: the lost map's id */
 	uint64_t logged, bad_samples, log_errors;
 	/* from the log's tail at start (events.c, scan_log_tail) */
 	uint64_t tail_ev_boot_ns, tail_lost_total;

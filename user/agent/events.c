@@ -300,15 +300,18 @@ static void skip_logged(struct agent *a)
 	}
 }
 
-/* STATE_DIR/lost-reported: "BOOT_ID TOTAL\n", the kernel's lost counter as
- * far as `lost` records have reported it. */
+/* STATE_DIR/lost-reported: "BOOT_ID TOTAL MAP_ID\n", the kernel's lost
+ * counter as far as `lost` records have reported it, and which counter (the
+ * lost map's id: a thawed stop unpins the maps, the next agent's counter
+ * starts at 0 and may pass the old total). */
 static void save_lost_reported(struct agent *a)
 {
 	char path[PATH_MAX], line[128];
 	int n, r;
 
 	snprintf(path, sizeof(path), "%s/lost-reported", a->paths.state_dir);
-	n = snprintf(line, sizeof(line), "%s %" PRIu64 "\n", a->live.boot_id, a->ev.lost_reported);
+	n = snprintf(line, sizeof(line), "%s %" PRIu64 " %u\n", a->live.boot_id, a->ev.lost_reported,
+		     a->ev.lost_map_id);
 	r = pf_write_file_atomic(path, line, (size_t)n, 0600);
 	if (r < 0)
 		warnx_("%s: %s (a restart may report these losses again)", path, strerror(-r));
@@ -341,8 +344,11 @@ static void tail_line(struct agent *a, const struct pf_logrec *rec, int *have_ev
 		a->ev.tail_ev_tid = (uint32_t)tid;
 		*have_ev = 1;
 	}
-	if (!*have_lost && pf_logrec_str_eq(rec, "decision", "lost") && lost_total_of(rec, &v) == 0 &&
-	    pf_logrec_time(rec, &a->ev.tail_lost_time) == 0) {
+	/* a record of another counter (map_id: the maps were replaced after a
+	 * thawed stop) says nothing about this one */
+	if (!*have_lost && pf_logrec_str_eq(rec, "decision", "lost") &&
+	    !(pf_logrec_u64(rec, "map_id", &v) == 0 && v != a->ev.lost_map_id) &&
+	    lost_total_of(rec, &v) == 0 && pf_logrec_time(rec, &a->ev.tail_lost_time) == 0) {
 		a->ev.tail_lost_total = v;
 		*have_lost = 1;
 	}
@@ -384,11 +390,14 @@ out:
 }
 
 /* The losses already reported, if the counter is the same one (same boot,
- * and not below what was reported: a new map starts at 0). */
+ * same map id; a file of an earlier version without the id: not below what
+ * was reported, a new map starts at 0). */
 static void load_lost_reported(struct agent *a)
 {
 	char path[PATH_MAX], saved[64];
 	unsigned long long v;
+	unsigned id = 0;
+	int f;
 	uint64_t now = lost_total(a);
 	char *buf = NULL;
 	size_t len;
@@ -396,8 +405,9 @@ static void load_lost_reported(struct agent *a)
 	a->ev.lost_reported = 0;
 	snprintf(path, sizeof(path), "%s/lost-reported", a->paths.state_dir);
 	if (pf_read_file(path, 256, &buf, &len) == 0) {
-		if (sscanf(buf, "%63s %llu", saved, &v) == 2 && strcmp(saved, a->live.boot_id) == 0 &&
-		    v <= now)
+		f = sscanf(buf, "%63s %llu %u", saved, &v, &id);
+		if (f >= 2 && strcmp(saved, a->live.boot_id) == 0 && v <= now &&
+		    (f < 3 || id == a->ev.lost_map_id))
 			a->ev.lost_reported = v;
 		free(buf);
 	}
@@ -421,12 +431,22 @@ static void open_cgroot(struct agent *a)
 	}
 }
 
+static uint32_t map_id(int fd)
+{
+	struct bpf_map_info info;
+	uint32_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	return bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? info.id : 0;
+}
+
 int events_open(struct agent *a, struct pf_err *err)
 {
 	struct bpf_map *m = a->k.maps.events;
 	int r;
 
 	open_cgroot(a);
+	a->ev.lost_map_id = map_id(bpf_map__fd(a->k.maps.lost));
 	scan_log_tail(a);
 	load_lost_reported(a);
 	r = pf_ring_open(bpf_map__fd(m), bpf_map__max_entries(m), &a->ev.ring);
@@ -466,7 +486,7 @@ void events_check_lost(struct agent *a)
 	if (lost <= a->ev.lost_reported)
 		return;
 	n = lost - a->ev.lost_reported;
-	log_record(a, "lost", F_NUM("count", n), F_NUM("total", lost));
+	log_record(a, "lost", F_NUM("count", n), F_NUM("total", lost), F_NUM("map_id", a->ev.lost_map_id));
 	warnx_("%" PRIu64 " events lost (ring buffer full); total %" PRIu64, n, lost);
 	a->ev.lost_reported = lost;
 	save_lost_reported(a);

@@ -142,12 +142,12 @@ delivered_lost() {
 	_l=$(tail -n +"$((mark + 1))" "$PF_LOG" | grep -F '"decision":"lost"' | sed -n 's/.*"count":\([0-9]*\),.*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
 	echo "$_d $_l"
 }
-# until the agent has drained the ring (the sum stops moving), at most 120 s
-prev=""; i=0
-while [ $i -lt 120 ]; do
+# until the agent has drained the ring (the sum still for 3 s), at most 120 s
+prev=""; i=0; still=0
+while [ $i -lt 120 ] && [ $still -lt 3 ]; do
 	sleep 1; i=$((i + 1))
 	cur=$(delivered_lost)
-	[ "$cur" = "$prev" ] && break
+	[ "$cur" = "$prev" ] && still=$((still + 1)) || still=0
 	prev=$cur
 done
 set -- $cur
