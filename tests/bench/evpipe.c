@@ -58,6 +58,7 @@ int main(int argc, char **argv)
 	struct pf_err err;
 	double t0, c0, m0, t, c, m;
 	int single = argc == 4 && strcmp(argv[3], "--single") == 0;
+	unsigned long batches = 0;
 	long n;
 
 	if ((argc != 3 && !single) || (n = strtol(argv[2], NULL, 10)) <= 0) {
@@ -94,9 +95,15 @@ int main(int argc, char **argv)
 					   .seq = pf_auditlog_next_seq(l), .unit = "nginx.service" };
 		pf_buf_reset(&b);
 		e.ts_boot_ns += 1000;
-		if (!single && pf_auditlog_batch_full(l) && pf_auditlog_batch_commit(l) < 0) {
-			fprintf(stderr, "evpipe: batch before event %ld failed\n", i);
-			return 1;
+		if (!single && pf_auditlog_batch_full(l)) {
+			if (pf_auditlog_batch_commit(l) < 0) {
+				fprintf(stderr, "evpipe: batch before event %ld failed\n", i);
+				return 1;
+			}
+			/* the agent syncs once per pass of its loop: after at
+			 * most 64 batches (events.c, DRAIN_BATCHES) */
+			if (++batches % 64 == 0)
+				pf_auditlog_sync(l);
 		}
 		ec.seq = pf_auditlog_next_seq(l);
 		if (pf_event_to_json(&e, &ec, &b) < 0 ||
@@ -105,7 +112,7 @@ int main(int argc, char **argv)
 			fprintf(stderr, "evpipe: event %ld failed\n", i);
 			return 1;
 		}
-		if ((i & 1023) == 1023)
+		if (single && (i & 1023) == 1023)
 			pf_auditlog_sync(l);
 	}
 	if (pf_auditlog_batch_commit(l) < 0) {
