@@ -1281,6 +1281,20 @@ static void test_outage(void)
 	lines_free(&ls);
 	TAP_OK(verify(p) == PF_LOG_OK && vres.records == 5 && vres.last_seq == 5,
 	       "the chain verifies, seq without a gap (%s)", vres.detail);
+
+	/* closed during an outage, writable again: the counts are written */
+	l = open_log(p, 0, 0);
+	sz = file_size(p);
+	lim.rlim_cur = (rlim_t)sz + 10;
+	setrlimit(RLIMIT_FSIZE, &lim);
+	TAP_OK(add_event(l, PF_DEC_TAMPER, PF_OP_OPEN_WRITE, "e", 1, 0, 5) == -EFBIG, "another outage");
+	setrlimit(RLIMIT_FSIZE, &old);
+	pf_auditlog_close(l);
+	read_lines(p, &ls);
+	TAP_OK(ls.n == 6 && strstr(ls.l[5], "\"decision\":\"log-gap\"") &&
+	       strstr(ls.l[5], "\"missed\":1,\"missed_by_decision\":{\"tamper\":1}"),
+	       "closed within the second: the log-gap record is written at close");
+	lines_free(&ls);
 }
 
 /* Rotation with compression in a thread, and each interrupted step. */

@@ -1278,6 +1278,9 @@ void pf_auditlog_close(struct pf_auditlog *l)
 		return;
 	if (l->fd >= 0) {
 		batch_commit(l);
+		/* an outage's counts are not left unsaid: one last try */
+		l->out.next_try_ns = 0;
+		outage_try(l);
 		pf_auditlog_sync(l);
 		close(l->fd);
 	}

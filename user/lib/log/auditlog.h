@@ -66,7 +66,8 @@ struct pf_auditlog;
  * (bad options, not a regular file), -errno of a system call. */
 int pf_auditlog_open(const char *path, const struct pf_auditlog_opts *o, struct pf_auditlog **ret,
 		     struct pf_err *err);
-/* Syncs and closes. NULL is allowed. */
+/* Writes a pending batch (and in an outage tries the log-gap record once
+ * more), syncs and closes. NULL is allowed. */
 void pf_auditlog_close(struct pf_auditlog *l);
 
 /* The seq the next appended line must carry (last seq + 1; persisted across
