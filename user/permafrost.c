@@ -372,6 +372,11 @@ static int show_status(const struct pf_msg *rep)
 	       col && strcmp(get(rep, "lost"), "0") != 0 ? "\033[1;31m" : "", get(rep, "lost"), off);
 	printf(LABEL "%s (%s events this run)\n", "Audit log:", get(rep, "audit_log"),
 	       get(rep, "events_logged"));
+	if (get(rep, "log_outage_since")[0])
+		printf(LABEL "%sNOT WRITABLE%s since %s (%s): %s records counted, not written (%s); "
+			     "retried every second, enforcement continues\n",
+		       "Log outage:", col ? "\033[1;31m" : "", off, get(rep, "log_outage_since"),
+		       get(rep, "log_outage_error"), get(rep, "log_missed"), get(rep, "log_missed_by"));
 	fmt_duration(strtoll(get(rep, "uptime_s"), NULL, 10), d, sizeof(d));
 	printf(LABEL "pid %s, version %s, up %s (since %s)\n", "Agent:", get(rep, "agent_pid"),
 	       get(rep, "version"), d, get(rep, "started"));

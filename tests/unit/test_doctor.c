@@ -608,6 +608,11 @@ static void test_agent(void)
 	static const char *const short_links[] = { "status", "ok", "mode", "off", "agent_pid", "77",
 						    "links_expected", "27", "links_present", "25",
 						    "pin_dir", "/sys/fs/bpf/permafrost/links-77" };
+	static const char *const outage[] = { "status", "ok", "mode", "enforce", "agent_pid", "91",
+					       "links_expected", "27", "links_present", "27",
+					       "log_outage_since", "2026-12-01T10:00:00.000000000Z",
+					       "log_outage_error", "No space left on device",
+					       "log_missed", "1200", "log_missed_by", "deny=1199 mode-change=1" };
 	static const char *const refused[] = { "status", "error", "error",
 						"permission denied: uid 1000 is neither root nor in "
 						"the 'permafrost' group" };
@@ -635,6 +640,16 @@ static void test_agent(void)
 	       "restart it so that it pins them again: systemctl restart permafrostd",
 	       "agent: pinned links missing");
 	reap(pid, "agent: pinned links missing");
+
+	pid = fake_agent(sock, outage, PF_ARRAY_SIZE(outage));
+	EXPECT(pf_doctor_agent, &e, PF_DOC_FAIL,
+	       "agent pid 91 answers, but its audit log cannot be written since "
+	       "2026-12-01T10:00:00.000000000Z (No space left on device): 1200 records counted, not "
+	       "written (deny=1199 mode-change=1)",
+	       "free space on the log's filesystem (or fix the disk): the agent retries every second "
+	       "and then writes a log-gap record with the counts",
+	       "agent: the audit log cannot be written");
+	reap(pid, "agent: the audit log cannot be written");
 
 	pid = fake_agent(sock, refused, PF_ARRAY_SIZE(refused));
 	EXPECT(pf_doctor_agent, &e, PF_DOC_WARN,

@@ -11,6 +11,7 @@ static void test_full(void)
 	struct pf_metrics m = {
 		.denials = 3, .would_denials = 4, .approved = 5, .tamper = 6, .lost = 7,
 		.events_logged = 18, .log_errors = 0, .live_approvals = 2,
+		.log_unwritable = 1, .log_missed = 29,
 		.mode = PF_MODE_ENFORCE, .mode_since_s = 1796000000, .agent_start_s = 1795999000,
 	};
 	static const char *const want[] = {
@@ -18,6 +19,8 @@ static void test_full(void)
 		"permafrost_approved_total 5\n", "permafrost_tamper_total 6\n",
 		"permafrost_lost_events_total 7\n", "permafrost_events_logged_total 18\n",
 		"permafrost_audit_log_errors_total 0\n", "permafrost_live_approvals 2\n",
+		"permafrost_audit_log_unwritable 1\n", "permafrost_audit_log_missed_total 29\n",
+		"# TYPE permafrost_audit_log_unwritable gauge\n",
 		"permafrost_mode{mode=\"off\"} 0\n", "permafrost_mode{mode=\"audit\"} 0\n",
 		"permafrost_mode{mode=\"enforce\"} 1\n",
 		"permafrost_mode_since_seconds 1796000000\n",
@@ -41,7 +44,7 @@ static void test_full(void)
 			samples++;
 	}
 	TAP_OK(b.len > 0 && b.data[b.len - 1] == '\n', "ends in a newline");
-	TAP_OK(samples == 14, "14 samples (got %zu)", samples);
+	TAP_OK(samples == 16, "16 samples (got %zu)", samples);
 	TAP_OK(!strstr(b.data, "permafrost_next_transition_seconds"), "no windows: no next transition");
 	pf_buf_free(&b);
 

@@ -41,6 +41,7 @@
 #include "event.h"
 #include "util.h"
 #include "wallclock.h"
+#include "ringread.h"
 
 struct bpf_map;
 struct btf;
@@ -99,15 +100,19 @@ struct unit_info {
 
 /* Kernel events into the audit log. */
 struct agent_events {
-	struct ring_buffer *rb;
+	struct pf_ring ring; /* the events map's pages (ringread.h) */
+	int ring_open;
 	struct pf_auditlog *log;
+	int in_outage;        /* the log cannot be written (auditlog.h) */
+	uint64_t bat_events;  /* kernel events in the batch being built */
+	uint64_t missed_now, missed_past; /* records not written: this outage, earlier ones */
 	uint64_t lost_reported; /* the kernel's lost counter, as far as reported */
+	uint32_t lost_map_id;   /* which counter: the lost map's id */
 	uint64_t logged, bad_samples, log_errors;
 	/* from the log's tail at start (events.c, scan_log_tail) */
 	uint64_t tail_ev_boot_ns, tail_lost_total;
 	uint32_t tail_ev_tid;
 	int64_t tail_lost_time;
-	int first_sample; /* the next sample is the first since start */
 	uint64_t dup_skipped;
 	int cgroot_fd; /* /sys/fs/cgroup (cgroup2) for unit names, or -1 */
 	int chain_fd;  /* the chain head's map (chainhead.c), or -1 */
@@ -252,6 +257,9 @@ int syslog_priority(const char *decision);
 
 /* events.c */
 int events_open(struct agent *a, struct pf_err *err);
+int events_fd(struct agent *a); /* for epoll: readable when samples wait */
+uint64_t events_missed(struct agent *a); /* records not written in outages */
+void events_status(struct agent *a, struct pf_msg *rep); /* status: the log's outage */
 void events_drain(struct agent *a);
 void events_check_lost(struct agent *a);
 void events_close(struct agent *a);

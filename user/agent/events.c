@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* The event path: ring buffer -> the caller's systemd unit -> one audit-log
- * line (and its syslog copy); lost accounting.
+ * line (and its syslog copy) in a batch -> one write; lost accounting.
+ *
+ * Samples are read from the ring's mmapped pages (ringread.h) and their
+ * lines chained into a batch; the ring's consumer position moves on only
+ * after the batch is in the file. When the log cannot be written (outage,
+ * auditlog.h) the samples are still consumed and counted by the writer.
  *
  * The ring buffer is a pinned map: events the kernel made while no agent
  * ran are delivered by the next one, and its lost counter outlives agents
  * too. So at start the agent reads the log's tail: the last kernel event
- * (a `kill -9` between writing a line and the ring's consumer position
- * moving on leaves that one sample to be read again: it is skipped) and the
- * last `lost` record's total (losses are reported once). */
+ * (a `kill -9` between writing a batch and the consumer position moving on
+ * leaves that batch to be read again: the samples up to the one that
+ * matches are skipped) and the last `lost` record's total (losses are
+ * reported once). */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -20,12 +26,14 @@
 #include <linux/magic.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "agent.h"
 #include "auditlog.h"
 #include "event.h"
 #include "logread.h"
+#include "reply.h"
 #include "util.h"
 
 /* Bytes at the end of the log read at start (see above). */
@@ -34,6 +42,12 @@
  * this long after its event: the event is sent from the hook, before the
  * kernel performs the change. */
 #define REFRESH_AFTER_NS 1000000000LL
+/* Batches written per drain before the loop looks at its other work. */
+#define DRAIN_BATCHES 64
+/* Samples looked at from the consumer position for a batch already in the
+ * log at start: more than a batch can hold (PF_AUDITLOG_BATCH_BYTES of
+ * lines of at least 300 bytes). */
+#define DEDUP_SCAN 4096
 
 /* The unit of a cgroup v2 path: its last component that names one
  * (".service", ".scope", ...; a ".slice" only when nothing else does). */
@@ -94,17 +108,6 @@ static const char *unit_for_cgroup(struct agent *a, uint64_t cgroup_id)
 	return u->unit[0] ? u->unit : NULL;
 }
 
-/* Already in the log: the first sample after a start that the previous
- * agent wrote before it died, before the ring moved on. */
-static int already_logged(struct agent *a, const struct pf_event *e)
-{
-	if (!a->ev.first_sample)
-		return 0;
-	a->ev.first_sample = 0;
-	return e->ts_boot_ns != 0 && e->ts_boot_ns == a->ev.tail_ev_boot_ns &&
-	       e->pid == a->ev.tail_ev_tid;
-}
-
 static int names_change(const struct pf_event *e)
 {
 	return e->decision == PF_DEC_APPROVED &&
@@ -112,26 +115,47 @@ static int names_change(const struct pf_event *e)
 		e->op == PF_OP_CREATE || e->op == PF_OP_LINK || e->op == PF_OP_MKDIR);
 }
 
-/* ring_buffer__new's callback: one sample, one line. */
-static int on_event(void *ctx, void *data, size_t size)
+/* A ring-buffer sample too short to be an event: a "malformed" record in
+ * the batch (log_record would write it at once, ahead of the batch). */
+static void add_malformed(struct agent *a, size_t size, struct pf_buf *b)
 {
-	struct agent *a = ctx;
+	uint64_t seq = pf_auditlog_next_seq(a->ev.log);
+	struct pf_json j;
+
+	a->ev.bad_samples++;
+	pf_auditlog_record_begin(a->ev.log, &j, b, "malformed");
+	pf_json_key(&j, "mode");
+	pf_json_str(&j, pf_mode_name((uint32_t)a->st.mode));
+	pf_json_key(&j, "bytes");
+	pf_json_uint(&j, size);
+	pf_json_key(&j, "pid");
+	pf_json_uint(&j, (uint64_t)getpid());
+	pf_json_obj_end(&j);
+	pf_buf_putc(b, '\n');
+	if (!b->oom && pf_auditlog_batch_add_own(a->ev.log, b->data, b->len) < 0 &&
+	    !pf_auditlog_outage(a->ev.log, NULL))
+		a->ev.log_errors++;
+	if (a->pol->syslog)
+		syslog(LOG_WARNING, "malformed mode=%s bytes=%zu seq=%llu",
+		       pf_mode_name((uint32_t)a->st.mode), size, (unsigned long long)seq);
+}
+
+/* One sample into the batch (and its syslog copy). */
+static void add_sample(struct agent *a, const void *data, size_t size, int64_t boot_to_real,
+		       struct pf_buf *b)
+{
 	struct pf_event_ctx ec = { 0 };
 	const struct live_approval *l;
 	struct pf_event e;
-	struct pf_buf b;
+	int r;
 
+	pf_buf_reset(b);
 	if (size < sizeof(e)) {
-		a->ev.bad_samples++;
-		log_record(a, "malformed", F_NUM("bytes", size));
-		return 0;
+		add_malformed(a, size, b);
+		return;
 	}
 	memcpy(&e, data, sizeof(e));
-	if (already_logged(a, &e)) {
-		a->ev.dup_skipped++;
-		return 0;
-	}
-	ec.boot_to_real_ns = pf_boot_to_real_ns();
+	ec.boot_to_real_ns = boot_to_real;
 	ec.host = a->live.id.hostname;
 	ec.seq = pf_auditlog_next_seq(a->ev.log);
 	ec.unit = unit_for_cgroup(a, e.cgroup_id);
@@ -141,35 +165,153 @@ static int on_event(void *ctx, void *data, size_t size)
 		ec.token = l->id;
 		ec.ticket = l->ticket;
 	}
-	pf_buf_init(&b);
-	if (pf_event_to_json(&e, &ec, &b) < 0) {
+	if (pf_event_to_json(&e, &ec, b) < 0) {
 		a->ev.bad_samples++;
 		warnx_("event %llu could not be formatted", (unsigned long long)ec.seq);
-		pf_buf_free(&b);
-		return 0;
+		return;
 	}
 	if (names_change(&e))
 		a->ev.refresh_at = boot_now_ns() + REFRESH_AFTER_NS;
-	log_append(a, &b);
-	a->ev.logged++;
-	if (a->pol->syslog) {
-		pf_buf_reset(&b);
-		if (pf_event_to_text(&e, &ec, &b) == 0)
-			syslog(syslog_priority(pf_decision_name(e.decision)), "%s", b.data);
+	r = pf_auditlog_batch_add_own(a->ev.log, b->data, b->len);
+	if (r == 0)
+		a->ev.bat_events++;
+	else if (!pf_auditlog_outage(a->ev.log, NULL)) {
+		a->ev.log_errors++;
+		warnx_("audit log %s: event %llu: %s; line follows", a->paths.log,
+		       (unsigned long long)ec.seq, strerror(-r));
+		fwrite(b->data, 1, b->len, stderr);
 	}
-	pf_buf_free(&b);
-	return 0;
+	if (a->pol->syslog) {
+		pf_buf_reset(b);
+		if (pf_event_to_text(&e, &ec, b) == 0)
+			syslog(syslog_priority(pf_decision_name(e.decision)), "%s", b->data);
+	}
 }
 
-/* STATE_DIR/lost-reported: "BOOT_ID TOTAL\n", the kernel's lost counter as
- * far as `lost` records have reported it. */
+/* Writes the batch; the consumer position moves past the samples it holds
+ * once they are in the file, or were counted by an outage. */
+static void commit_batch(struct agent *a, uint64_t pos)
+{
+	struct pf_err why = { "" };
+
+	if (pf_auditlog_batch_commit(a->ev.log) == 0)
+		a->ev.logged += a->ev.bat_events;
+	a->ev.bat_events = 0;
+	pf_ring_commit(&a->ev.ring, pos);
+	if (pf_auditlog_take_error(a->ev.log, &why))
+		warnx_("%s", why.msg);
+}
+
+/* The log's outage (auditlog.h): said when it begins and when it ends. */
+static void events_outage(struct agent *a)
+{
+	struct pf_auditlog_outage o;
+	int now = pf_auditlog_outage(a->ev.log, &o);
+	char ts[64];
+
+	if (now && !a->ev.in_outage) {
+		pf_rfc3339_ns(o.since_ns, ts, sizeof(ts));
+		warnx_("audit log %s: cannot be written since %s (%s); records are counted by "
+		       "decision and the agent retries every second; enforcement continues",
+		       a->paths.log, ts, strerror(o.err));
+	} else if (!now && a->ev.in_outage) {
+		warnx_("audit log %s: writable again; a log-gap record says what was not written",
+		       a->paths.log);
+	}
+	if (now)
+		a->ev.missed_now = o.missed;
+	else if (a->ev.in_outage) {
+		a->ev.missed_past += a->ev.missed_now;
+		a->ev.missed_now = 0;
+	}
+	a->ev.in_outage = now;
+}
+
+uint64_t events_missed(struct agent *a)
+{
+	return a->ev.missed_past + a->ev.missed_now;
+}
+
+/* While the log cannot be written: since when, why, what was not written. */
+void events_status(struct agent *a, struct pf_msg *rep)
+{
+	struct pf_auditlog_outage o;
+	struct pf_buf by;
+	char ts[64];
+
+	pf_reply_num(rep, "log_missed_total", events_missed(a));
+	if (!a->ev.log || !pf_auditlog_outage(a->ev.log, &o))
+		return;
+	pf_rfc3339_ns(o.since_ns, ts, sizeof(ts));
+	pf_reply_str(rep, "log_outage_since", ts);
+	pf_reply_str(rep, "log_outage_error", strerror(o.err));
+	pf_reply_num(rep, "log_missed", o.missed);
+	pf_buf_init(&by);
+	for (size_t i = 0; i < o.n; i++)
+		pf_buf_printf(&by, "%s%s=%llu", i ? " " : "", o.decision[i],
+			      (unsigned long long)o.count[i]);
+	pf_reply_str(rep, "log_missed_by", by.data ? by.data : "");
+	pf_buf_free(&by);
+}
+
+/* One batch from the ring: the number of samples taken, or a negative
+ * errno. */
+static int drain_batch(struct agent *a, struct pf_buf *b)
+{
+	int64_t boot_to_real = pf_boot_to_real_ns();
+	const void *data;
+	uint32_t size;
+	int n = 0, r = 0;
+
+	while (!pf_auditlog_batch_full(a->ev.log) &&
+	       (r = pf_ring_next(&a->ev.ring, &data, &size)) == 1) {
+		add_sample(a, data, size, boot_to_real, b);
+		n++;
+	}
+	commit_batch(a, pf_ring_pos(&a->ev.ring));
+	return r < 0 ? r : n;
+}
+
+/* At start: the samples from the consumer position up to the log's last
+ * kernel event were written by an agent killed before it moved the
+ * position on; they are skipped. */
+static int is_tail_event(const void *data, uint32_t size, void *ctx)
+{
+	const struct agent *a = ctx;
+	struct pf_event e;
+
+	if (size < sizeof(e))
+		return 0;
+	memcpy(&e, data, sizeof(e));
+	return e.ts_boot_ns == a->ev.tail_ev_boot_ns && e.pid == a->ev.tail_ev_tid;
+}
+
+static void skip_logged(struct agent *a)
+{
+	uint64_t n;
+
+	if (!a->ev.tail_ev_boot_ns)
+		return;
+	n = pf_ring_skip_through(&a->ev.ring, DEDUP_SCAN, is_tail_event, a);
+	if (n) {
+		a->ev.dup_skipped += n;
+		warnx_("ring buffer: %llu samples already in the log (written before a kill) skipped",
+		       (unsigned long long)n);
+	}
+}
+
+/* STATE_DIR/lost-reported: "BOOT_ID TOTAL MAP_ID\n", the kernel's lost
+ * counter as far as `lost` records have reported it, and which counter (the
+ * lost map's id: a thawed stop unpins the maps, the next agent's counter
+ * starts at 0 and may pass the old total). */
 static void save_lost_reported(struct agent *a)
 {
 	char path[PATH_MAX], line[128];
 	int n, r;
 
 	snprintf(path, sizeof(path), "%s/lost-reported", a->paths.state_dir);
-	n = snprintf(line, sizeof(line), "%s %" PRIu64 "\n", a->live.boot_id, a->ev.lost_reported);
+	n = snprintf(line, sizeof(line), "%s %" PRIu64 " %u\n", a->live.boot_id, a->ev.lost_reported,
+		     a->ev.lost_map_id);
 	r = pf_write_file_atomic(path, line, (size_t)n, 0600);
 	if (r < 0)
 		warnx_("%s: %s (a restart may report these losses again)", path, strerror(-r));
@@ -202,8 +344,11 @@ static void tail_line(struct agent *a, const struct pf_logrec *rec, int *have_ev
 		a->ev.tail_ev_tid = (uint32_t)tid;
 		*have_ev = 1;
 	}
-	if (!*have_lost && pf_logrec_str_eq(rec, "decision", "lost") && lost_total_of(rec, &v) == 0 &&
-	    pf_logrec_time(rec, &a->ev.tail_lost_time) == 0) {
+	/* a record of another counter (map_id: the maps were replaced after a
+	 * thawed stop) says nothing about this one */
+	if (!*have_lost && pf_logrec_str_eq(rec, "decision", "lost") &&
+	    !(pf_logrec_u64(rec, "map_id", &v) == 0 && v != a->ev.lost_map_id) &&
+	    lost_total_of(rec, &v) == 0 && pf_logrec_time(rec, &a->ev.tail_lost_time) == 0) {
 		a->ev.tail_lost_total = v;
 		*have_lost = 1;
 	}
@@ -219,7 +364,6 @@ static void scan_log_tail(struct agent *a)
 	off_t from;
 	ssize_t n;
 
-	a->ev.first_sample = 1;
 	if (!rec || fd < 0 || fstat(fd, &st) < 0)
 		goto out;
 	from = st.st_size > LOG_TAIL_SCAN ? st.st_size - LOG_TAIL_SCAN : 0;
@@ -246,11 +390,14 @@ out:
 }
 
 /* The losses already reported, if the counter is the same one (same boot,
- * and not below what was reported: a new map starts at 0). */
+ * same map id; a file of an earlier version without the id: not below what
+ * was reported, a new map starts at 0). */
 static void load_lost_reported(struct agent *a)
 {
 	char path[PATH_MAX], saved[64];
 	unsigned long long v;
+	unsigned id = 0;
+	int f;
 	uint64_t now = lost_total(a);
 	char *buf = NULL;
 	size_t len;
@@ -258,8 +405,9 @@ static void load_lost_reported(struct agent *a)
 	a->ev.lost_reported = 0;
 	snprintf(path, sizeof(path), "%s/lost-reported", a->paths.state_dir);
 	if (pf_read_file(path, 256, &buf, &len) == 0) {
-		if (sscanf(buf, "%63s %llu", saved, &v) == 2 && strcmp(saved, a->live.boot_id) == 0 &&
-		    v <= now)
+		f = sscanf(buf, "%63s %llu %u", saved, &v, &id);
+		if (f >= 2 && strcmp(saved, a->live.boot_id) == 0 && v <= now &&
+		    (f < 3 || id == a->ev.lost_map_id))
 			a->ev.lost_reported = v;
 		free(buf);
 	}
@@ -283,25 +431,52 @@ static void open_cgroot(struct agent *a)
 	}
 }
 
+static uint32_t map_id(int fd)
+{
+	struct bpf_map_info info;
+	uint32_t len = sizeof(info);
+
+	memset(&info, 0, sizeof(info));
+	return bpf_obj_get_info_by_fd(fd, &info, &len) == 0 ? info.id : 0;
+}
+
 int events_open(struct agent *a, struct pf_err *err)
 {
+	struct bpf_map *m = a->k.maps.events;
+	int r;
+
 	open_cgroot(a);
+	a->ev.lost_map_id = map_id(bpf_map__fd(a->k.maps.lost));
 	scan_log_tail(a);
 	load_lost_reported(a);
-	a->ev.rb = ring_buffer__new(bpf_map__fd(a->k.maps.events), on_event, a, NULL);
-	if (!a->ev.rb) {
-		pf_err_set(err, "ring buffer: %s", strerror(errno));
-		return -errno;
+	r = pf_ring_open(bpf_map__fd(m), bpf_map__max_entries(m), &a->ev.ring);
+	if (r < 0) {
+		pf_err_set(err, "ring buffer: mapping it: %s", strerror(-r));
+		return r;
 	}
+	a->ev.ring_open = 1;
+	skip_logged(a);
 	return 0;
+}
+
+int events_fd(struct agent *a)
+{
+	return bpf_map__fd(a->k.maps.events);
 }
 
 void events_drain(struct agent *a)
 {
-	int r = ring_buffer__consume(a->ev.rb);
+	static struct pf_buf b;
+	int r = 1;
 
-	if (r < 0 && r != -EINTR)
+	if (!a->ev.ring_open)
+		return;
+	pf_auditlog_retry(a->ev.log);
+	for (int i = 0; i < DRAIN_BATCHES && r > 0; i++)
+		r = drain_batch(a, &b);
+	if (r < 0)
 		warnx_("ring buffer: %s", strerror(-r));
+	events_outage(a);
 }
 
 void events_check_lost(struct agent *a)
@@ -311,7 +486,7 @@ void events_check_lost(struct agent *a)
 	if (lost <= a->ev.lost_reported)
 		return;
 	n = lost - a->ev.lost_reported;
-	log_record(a, "lost", F_NUM("count", n), F_NUM("total", lost));
+	log_record(a, "lost", F_NUM("count", n), F_NUM("total", lost), F_NUM("map_id", a->ev.lost_map_id));
 	warnx_("%" PRIu64 " events lost (ring buffer full); total %" PRIu64, n, lost);
 	a->ev.lost_reported = lost;
 	save_lost_reported(a);
@@ -319,8 +494,9 @@ void events_check_lost(struct agent *a)
 
 void events_close(struct agent *a)
 {
-	ring_buffer__free(a->ev.rb);
-	a->ev.rb = NULL;
+	if (a->ev.ring_open)
+		pf_ring_close(&a->ev.ring);
+	a->ev.ring_open = 0;
 	if (a->ev.cgroot_fd >= 0)
 		close(a->ev.cgroot_fd);
 	a->ev.cgroot_fd = -1;

@@ -128,6 +128,8 @@ static void write_metrics(struct agent *a)
 	m.lost = lost_total(a);
 	m.events_logged = a->ev.logged;
 	m.log_errors = a->ev.log_errors;
+	m.log_unwritable = a->ev.in_outage;
+	m.log_missed = events_missed(a);
 	m.live_approvals = approvals_live(a);
 	m.mode = agent_mode(a);
 	m.mode_since_s = a->st.since;

@@ -280,7 +280,7 @@ static int start_loop(struct agent *a, struct pf_err *err)
 		pf_err_set(err, "signalfd/epoll: %s", strerror(errno));
 		return -errno;
 	}
-	r = epoll_add(a, ring_buffer__epoll_fd(a->ev.rb));
+	r = epoll_add(a, events_fd(a));
 	if (r == 0)
 		r = epoll_add(a, a->ctl.listen_fd);
 	if (r == 0)

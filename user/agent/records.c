@@ -31,7 +31,8 @@ void log_append(struct agent *a, const struct pf_buf *b)
 	struct pf_err why = { "" };
 	int r = pf_auditlog_append_own(a->ev.log, b->data, b->len);
 
-	if (r < 0) {
+	/* in an outage the writer counts the line (a log-gap record later) */
+	if (r < 0 && !pf_auditlog_outage(a->ev.log, NULL)) {
 		a->ev.log_errors++;
 		warnx_("audit log %s: append failed (%s); line follows", a->paths.log, strerror(-r));
 		fwrite(b->data, 1, b->len, stderr);
@@ -72,7 +73,7 @@ void log_record_n(struct agent *a, const char *decision, const struct rec_field 
 		json_field(&j, &f[i]);
 	pf_json_key(&j, "pid");
 	pf_json_uint(&j, (uint64_t)getpid());
-	if (pf_auditlog_record_end(a->ev.log, &j, &b) < 0) {
+	if (pf_auditlog_record_end(a->ev.log, &j, &b) < 0 && !pf_auditlog_outage(a->ev.log, NULL)) {
 		a->ev.log_errors++;
 		warnx_("audit log %s: record '%s' could not be written; it follows", a->paths.log,
 		       decision);

@@ -1,19 +1,34 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* The tamper-evident audit-log writer. See auditlog.h and docs/audit-log.md.
  *
+ * Lines are chained in memory into a batch and the batch is written with one
+ * write(); a short write is cut back to its last whole line (ftruncate), so
+ * the file never ends in a fragment. A single append is a batch of one.
+ *
  * Rotation, in this order, so that a crash at any point leaves every line in
  * at least one file and the chain intact:
  *   1. fdatasync the active file;
- *   2. compress it to path.1.gz.tmp, fsync that;
- *   3. delete path.KEEP.gz (and anything above), rename path.N.gz to
+ *   2. delete path.KEEP.gz (and anything above), rename path.N.gz to
  *      path.N+1.gz from the oldest down;
- *   4. rename path.1.gz.tmp to path.1.gz, fsync the directory;
- *   5. write the "rotated" record to path.new.tmp, fsync it, rename it over
- *      the active file, fsync the directory.
- * A crash before 4 leaves the active file whole (the temporary file is
- * removed at the next open; a gap in the numbering is harmless). A crash
- * between 4 and 5 leaves the same lines in path.1.gz and the active file:
- * the next open sees that their last lines are identical and does step 5. */
+ *   3. hard-link the active file as path.1 (uncompressed), fsync the
+ *      directory;
+ *   4. write the "rotated" record to path.new.tmp, fsync it, rename it over
+ *      the active file, fsync the directory;
+ *   5. in a thread, off the event path: compress path.1 to path.1.gz.tmp,
+ *      fsync it, rename it to path.1.gz, fsync the directory, unlink path.1.
+ * Readers list path.1 in path.1.gz's place while it exists (logfile.c).
+ * A crash before 3 leaves the active file whole (a gap in the numbering is
+ * harmless). A crash between 3 and 4 leaves path.1 and the active file as
+ * one inode: the next open sees it and does 4 and 5. A crash in 5 leaves
+ * path.1 whole (and perhaps a stale .tmp, removed): the next open compresses
+ * it again, or, if path.1.gz was already renamed in place and ends with the
+ * same line, unlinks path.1. Logs of earlier versions compressed before step
+ * 4 (path.1.gz and the active file ending with the same line): the next open
+ * does step 4 for them too.
+ *
+ * While the log cannot be written (disk full, I/O error) the writer counts
+ * the lines it could not write by decision and tries again every second; the
+ * first write that works is a "log-gap" record with those counts. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -21,6 +36,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -35,6 +52,31 @@
 #define TAIL_MAX (2 * PF_LOG_LINE_MAX + 2)
 #define TORN_KEEP 4096
 #define ROTATE_RETRY_NS (10 * 1000000000LL)
+#define OUTAGE_RETRY_NS 1000000000LL
+/* decisions counted by name in an outage; more go to "other" */
+#define OUTAGE_NAMES 16
+
+/* The compression of path.1 in its thread (step 5). */
+struct zjob {
+	pthread_t th;
+	char *src, *tmp, *dst, *dir;
+	mode_t mode;
+	int result;
+	const char *step;
+	atomic_int done;
+};
+
+struct outage {
+	int active, trying;
+	int err;                 /* errno of the first failure */
+	int64_t since_ns, next_try_ns;
+	uint64_t total, other;
+	size_t n;
+	struct {
+		char name[32];
+		uint64_t n;
+	} d[OUTAGE_NAMES];
+};
 
 struct pf_auditlog {
 	char *path, *dir, *base, *tmp_gz, *tmp_new, *first_gz;
@@ -55,6 +97,18 @@ struct pf_auditlog {
 	uint64_t found_seq;
 	int dirty;
 	int wedged; /* a fragment of a line could not be taken back */
+	uint64_t first_seq; /* of the active file's first line; 0: unknown */
+	size_t last_len;    /* of the last line written */
+
+	/* the batch: chained lines in memory, not yet written */
+	struct pf_buf bat;
+	size_t bat_n;
+	uint8_t tip_hash[PF_SHA256_LEN]; /* of the batch's last line */
+
+	char *plain1;       /* path.1: a rotated file not yet compressed */
+	struct zjob *z;     /* its compression, while it runs */
+
+	struct outage out;
 
 	int64_t rotate_after_ns; /* no rotation attempt before (after a failure) */
 	int err_pending;
@@ -97,7 +151,7 @@ static int pread_all(int fd, void *p, size_t n, off_t off)
 
 uint64_t pf_auditlog_next_seq(const struct pf_auditlog *l)
 {
-	return l->last_seq + 1;
+	return l->last_seq + l->bat_n + 1;
 }
 
 int64_t pf_auditlog_last_time_ns(const struct pf_auditlog *l)
@@ -117,7 +171,6 @@ uint64_t pf_auditlog_found(const struct pf_auditlog *l, uint8_t hash[32])
 	return l->found_seq;
 }
 
-/* Checks a caller's line and writes it with "prev" into l->line. */
 /* The seq of a line our own JSON writer made: the value after the first
  * "seq": (a key: inside a JSON string a quote is always escaped, so the raw
  * bytes "seq": cannot occur there). -EINVAL if absent or not digits. */
@@ -140,8 +193,14 @@ static int own_seq(const char *s, size_t len, uint64_t *ret)
 	return 0;
 }
 
-static int build_line(struct pf_auditlog *l, const char *s, size_t len, int own)
+/* Checks a caller's line and appends it with "prev" (the hash of the line
+ * before: the batch's last, else the file's) to @out; @out is unchanged on
+ * failure. */
+static int build_line(struct pf_auditlog *l, const char *s, size_t len, int own,
+		      struct pf_buf *out)
 {
+	const uint8_t *prev = l->bat_n ? l->tip_hash : l->have_last ? l->last_hash : NULL;
+	size_t at = out->len;
 	struct pf_logrec *rec;
 	uint64_t seq;
 	int r = 0;
@@ -171,53 +230,280 @@ static int build_line(struct pf_auditlog *l, const char *s, size_t len, int own)
 	if (r < 0)
 		return r;
 build:
-	pf_buf_reset(&l->line);
-	pf_buf_putn(&l->line, s, len - 2);
-	if (l->have_last) {
-		pf_buf_puts(&l->line, ",\"prev\":\"");
-		pf_hex(&l->line, l->last_hash, PF_SHA256_LEN);
-		pf_buf_putc(&l->line, '"');
+	pf_buf_putn(out, s, len - 2);
+	if (prev) {
+		pf_buf_putn(out, ",\"prev\":\"", 9);
+		pf_hex(out, prev, PF_SHA256_LEN);
+		pf_buf_putc(out, '"');
 	}
-	pf_buf_puts(&l->line, "}\n");
-	if (l->line.oom)
-		return -ENOMEM;
-	if (l->line.len > PF_LOG_LINE_MAX)
-		return -E2BIG;
-	return 0;
+	pf_buf_putn(out, "}\n", 2);
+	if (out->oom)
+		r = -ENOMEM;
+	else if (out->len - at > PF_LOG_LINE_MAX)
+		r = -E2BIG;
+	if (r < 0) {
+		out->len = at;
+		out->oom = 0;
+	}
+	return r;
 }
 
-/* The chain now ends with l->line. */
-static void commit_line(struct pf_auditlog *l)
+/* --- outage: the log cannot be written ------------------------------------- */
+
+/* The "decision" of a line of ours (a key: see own_seq), into @name. */
+static void line_decision(const char *s, size_t len, char *name, size_t namesz)
 {
-	pf_sha256(l->line.data, l->line.len, l->last_hash);
-	l->have_last = 1;
-	l->last_seq++;
+	const char *p = memmem(s, len, "\"decision\":\"", 12), *q;
+
+	snprintf(name, namesz, "unknown");
+	if (!p)
+		return;
+	p += 12;
+	q = memchr(p, '"', (size_t)(s + len - p));
+	if (q && (size_t)(q - p) < namesz) {
+		memcpy(name, p, (size_t)(q - p));
+		name[q - p] = '\0';
+	}
 }
 
-/* Writes l->line to the active file with one write(). */
-static int write_line(struct pf_auditlog *l)
+static void outage_count(struct pf_auditlog *l, const char *s, size_t len)
 {
-	ssize_t w;
+	struct outage *o = &l->out;
+	char name[32];
+	size_t i;
 
-	if (l->wedged)
-		return -EIO;
-	do
-		w = write(l->fd, l->line.data, l->line.len);
-	while (w < 0 && errno == EINTR);
-	if (w < 0)
-		return -errno;
-	if ((size_t)w != l->line.len) {
-		/* disk full mid-line: take the fragment back, never leave a torn line */
-		if (ftruncate(l->fd, (off_t)l->size) < 0)
-			l->wedged = 1; /* the next open cuts it as a torn tail */
-		return -ENOSPC;
+	line_decision(s, len, name, sizeof(name));
+	o->total++;
+	for (i = 0; i < o->n && strcmp(o->d[i].name, name); i++)
+		;
+	if (i == o->n && o->n < OUTAGE_NAMES)
+		snprintf(o->d[o->n++].name, sizeof(o->d[0].name), "%s", name);
+	if (i < o->n)
+		o->d[i].n++;
+	else
+		o->other++;
+}
+
+/* Each line of buf[0..len) counted as not written. */
+static void outage_count_all(struct pf_auditlog *l, const char *buf, size_t len)
+{
+	while (len) {
+		const char *nl = memchr(buf, '\n', len);
+		size_t n = nl ? (size_t)(nl - buf) + 1 : len;
+
+		outage_count(l, buf, n);
+		buf += n;
+		len -= n;
 	}
-	l->size += (uint64_t)w;
-	l->dirty = 1;
-	commit_line(l);
-	if (l->fsync_every)
+}
+
+static void outage_begin(struct pf_auditlog *l, int err)
+{
+	int64_t now = pf_now_ns();
+
+	if (!l->out.active) {
+		memset(&l->out, 0, sizeof(l->out));
+		l->out.active = 1;
+		l->out.err = err;
+		l->out.since_ns = now;
+	}
+	l->out.next_try_ns = now + OUTAGE_RETRY_NS;
+}
+
+static int batch_commit(struct pf_auditlog *l);
+
+/* Writes the log-gap record if it is time to try; ends the outage if it
+ * was written. */
+static void outage_try(struct pf_auditlog *l)
+{
+	struct outage *o = &l->out;
+	struct pf_json j;
+	struct pf_buf b;
+	char ts[64];
+	int64_t now = pf_now_ns();
+	int r;
+
+	if (!o->active || o->trying || now < o->next_try_ns || l->bat_n)
+		return;
+	o->next_try_ns = now + OUTAGE_RETRY_NS;
+	if (l->wedged && ftruncate(l->fd, (off_t)l->size) == 0)
+		l->wedged = 0;
+	pf_buf_init(&b);
+	pf_auditlog_record_begin(l, &j, &b, "log-gap");
+	pf_json_key(&j, "from");
+	pf_rfc3339_ns(o->since_ns, ts, sizeof(ts));
+	pf_json_str(&j, ts);
+	pf_json_key(&j, "to");
+	pf_rfc3339_ns(now, ts, sizeof(ts));
+	pf_json_str(&j, ts);
+	pf_json_key(&j, "missed");
+	pf_json_uint(&j, o->total);
+	pf_json_key(&j, "missed_by_decision");
+	pf_json_obj_begin(&j);
+	for (size_t i = 0; i < o->n; i++) {
+		pf_json_key(&j, o->d[i].name);
+		pf_json_uint(&j, o->d[i].n);
+	}
+	if (o->other) {
+		pf_json_key(&j, "other");
+		pf_json_uint(&j, o->other);
+	}
+	pf_json_obj_end(&j);
+	pf_json_key(&j, "error");
+	pf_json_str(&j, strerror(o->err));
+	pf_json_key(&j, "reason");
+	pf_json_str(&j, "the audit log could not be written; these records were counted, not written "
+			"(the kernel kept enforcing, and their syslog copies were sent)");
+	o->trying = 1;
+	r = pf_auditlog_record_end(l, &j, &b);
+	o->trying = 0;
+	pf_buf_free(&b);
+	if (r == 0) {
+		memset(o, 0, sizeof(*o));
 		pf_auditlog_sync(l);
+	}
+}
+
+int pf_auditlog_outage(struct pf_auditlog *l, struct pf_auditlog_outage *ret)
+{
+	const struct outage *o = &l->out;
+
+	if (!o->active)
+		return 0;
+	if (ret) {
+		memset(ret, 0, sizeof(*ret));
+		ret->since_ns = o->since_ns;
+		ret->err = o->err;
+		ret->missed = o->total;
+		for (size_t i = 0; i < o->n && i < PF_AUDITLOG_OUTAGE_NAMES; i++) {
+			snprintf(ret->decision[i], sizeof(ret->decision[i]), "%s", o->d[i].name);
+			ret->count[i] = o->d[i].n;
+			ret->n = i + 1;
+		}
+	}
+	return 1;
+}
+
+void pf_auditlog_retry(struct pf_auditlog *l)
+{
+	outage_try(l);
+}
+
+/* --- the batch --------------------------------------------------------------- */
+
+static int batch_add(struct pf_auditlog *l, const char *s, size_t len, int own)
+{
+	size_t at = l->bat.len;
+	int r;
+
+	if (l->out.active && !l->out.trying) {
+		outage_try(l);
+		if (l->out.active) {
+			outage_count(l, s, len);
+			return -l->out.err;
+		}
+	}
+	r = build_line(l, s, len, own, &l->bat);
+	if (r < 0)
+		return r;
+	pf_sha256(l->bat.data + at, l->bat.len - at, l->tip_hash);
+	l->bat_n++;
 	return 0;
+}
+
+/* Length of the last line of buf[0..len) (len > 0, ends in '\n'). */
+static size_t last_line_len(const char *buf, size_t len)
+{
+	const char *nl = len > 1 ? memrchr(buf, '\n', len - 1) : NULL;
+
+	return nl ? len - (size_t)(nl - buf) - 1 : len;
+}
+
+static size_t count_lines(const char *buf, size_t len)
+{
+	size_t n = 0;
+
+	for (const char *p = buf, *e = buf + len; (p = memchr(p, '\n', (size_t)(e - p))); p++)
+		n++;
+	return n;
+}
+
+static void maybe_rotate(struct pf_auditlog *l);
+
+/* The batch in one write(). On a failure the whole lines that made it stay
+ * (a fragment is cut off), the rest are counted by the outage. */
+static int batch_commit(struct pf_auditlog *l)
+{
+	size_t len = l->bat.len, done = 0, keep;
+	int err = 0;
+
+	if (!l->bat_n)
+		return 0;
+	if (l->wedged)
+		err = EIO;
+	while (!err && done < len) {
+		ssize_t w = write(l->fd, l->bat.data + done, len - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			err = w < 0 ? errno : ENOSPC;
+		else
+			done += (size_t)w;
+	}
+	if (!err) {
+		memcpy(l->last_hash, l->tip_hash, PF_SHA256_LEN);
+		l->have_last = 1;
+		l->last_seq += l->bat_n;
+		l->last_len = last_line_len(l->bat.data, len);
+		l->size += len;
+		l->dirty = 1;
+		l->bat_n = 0;
+		pf_buf_reset(&l->bat);
+		if (l->fsync_every)
+			pf_auditlog_sync(l);
+		maybe_rotate(l);
+		return 0;
+	}
+	/* keep the whole lines written, take a fragment back */
+	{
+		const char *nl = done ? memrchr(l->bat.data, '\n', done) : NULL;
+
+		keep = nl ? (size_t)(nl - l->bat.data) + 1 : 0;
+	}
+	if (done > keep && ftruncate(l->fd, (off_t)(l->size + keep)) < 0)
+		l->wedged = 1; /* the next open cuts it as a torn tail */
+	if (keep) {
+		pf_sha256(l->bat.data + keep - last_line_len(l->bat.data, keep),
+			  last_line_len(l->bat.data, keep), l->last_hash);
+		l->have_last = 1;
+		l->last_seq += count_lines(l->bat.data, keep);
+		l->last_len = last_line_len(l->bat.data, keep);
+		l->size += keep;
+		l->dirty = 1;
+	}
+	if (!l->out.trying) {
+		outage_begin(l, err);
+		outage_count_all(l, l->bat.data + keep, len - keep);
+	}
+	l->bat_n = 0;
+	pf_buf_reset(&l->bat);
+	return -err;
+}
+
+int pf_auditlog_batch_add_own(struct pf_auditlog *l, const char *json_line, size_t len)
+{
+	return batch_add(l, json_line, len, 1);
+}
+
+int pf_auditlog_batch_commit(struct pf_auditlog *l)
+{
+	return batch_commit(l);
+}
+
+size_t pf_auditlog_batch_lines(const struct pf_auditlog *l)
+{
+	return l->bat_n;
 }
 
 void pf_auditlog_record_begin(struct pf_auditlog *l, struct pf_json *j, struct pf_buf *b,
@@ -383,63 +669,166 @@ static int torn_tail(struct pf_auditlog *l, uint64_t bytes, const uint8_t hash[P
 
 /* --- rotation ---------------------------------------------------------------- */
 
-/* Compresses the active file into l->tmp_gz; counts its lines. */
-static int compress_active(struct pf_auditlog *l, uint64_t *ret_lines)
+/* Compresses @src into @tmp (gzip level 1: ~10% larger files than level 6
+ * at a third of the time) and fsyncs it. */
+static int compress_file(const char *src, const char *tmp, mode_t mode)
 {
-	char *buf = NULL;
-	uint64_t off = 0, lines = 0;
+	char *buf = malloc(256 * 1024);
 	gzFile gz = NULL;
-	int fd, gfd = -1, r = 0;
+	int fd = -1, sfd, gfd = -1, r = 0;
+	ssize_t n;
 
-	fd = open(l->tmp_gz, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, l->mode);
-	if (fd < 0)
-		return -errno;
-	buf = malloc(64 * 1024);
-	gfd = dup(fd);
-	if (!buf || gfd < 0) {
+	sfd = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (!buf || sfd < 0) {
 		r = buf ? -errno : -ENOMEM;
 		goto out;
 	}
-	/* level 1: rotation runs in the agent's thread while events queue in the
-	 * ring; level 6 took 3x longer for ~10% smaller files */
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0 || (gfd = dup(fd)) < 0) {
+		r = -errno;
+		goto out;
+	}
 	gz = gzdopen(gfd, "wb1");
 	if (!gz) {
 		r = -ENOMEM;
 		goto out;
 	}
 	gfd = -1;
-	while (off < l->size) {
-		size_t n = l->size - off > 64 * 1024 ? 64 * 1024 : (size_t)(l->size - off);
-
-		r = pread_all(l->fd, buf, n, (off_t)off);
-		if (r < 0)
+	gzbuffer(gz, 256 * 1024);
+	while ((n = read(sfd, buf, 256 * 1024)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			r = -errno;
 			goto out;
-		for (size_t i = 0; i < n; i++)
-			lines += buf[i] == '\n';
+		}
 		if (gzwrite(gz, buf, (unsigned)n) != (int)n) {
 			r = -EIO;
 			goto out;
 		}
-		off += n;
 	}
 	r = gzclose(gz) == Z_OK ? 0 : -EIO;
 	gz = NULL;
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
-	*ret_lines = lines;
 out:
 	if (gz)
 		gzclose(gz);
 	if (gfd >= 0)
 		close(gfd);
-	close(fd);
+	if (fd >= 0)
+		close(fd);
+	if (sfd >= 0)
+		close(sfd);
 	free(buf);
-	if (r < 0)
-		unlink(l->tmp_gz);
+	if (r < 0 && fd >= 0)
+		unlink(tmp);
 	return r;
 }
 
-/* Step 3: make room for a new path.1.gz. */
+static void fsync_dir_path(const char *dir)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+}
+
+/* Step 5, in its thread. */
+static void *zjob_run(void *p)
+{
+	struct zjob *z = p;
+
+	z->step = "compressing";
+	z->result = compress_file(z->src, z->tmp, z->mode);
+	if (z->result == 0) {
+		z->step = "renaming the compressed file";
+		if (rename(z->tmp, z->dst) < 0) {
+			z->result = -errno;
+			unlink(z->tmp);
+		}
+	}
+	if (z->result == 0) {
+		fsync_dir_path(z->dir);
+		z->step = "removing the uncompressed file";
+		if (unlink(z->src) < 0)
+			z->result = -errno;
+		fsync_dir_path(z->dir);
+	}
+	atomic_store_explicit(&z->done, 1, memory_order_release);
+	return NULL;
+}
+
+static void zjob_free(struct zjob *z)
+{
+	if (!z)
+		return;
+	free(z->src);
+	free(z->tmp);
+	free(z->dst);
+	free(z->dir);
+	free(z);
+}
+
+/* Starts compressing path.1. */
+static int zjob_start(struct pf_auditlog *l)
+{
+	struct zjob *z = calloc(1, sizeof(*z));
+	int r;
+
+	if (!z)
+		return -ENOMEM;
+	z->src = strdup(l->plain1);
+	z->tmp = strdup(l->tmp_gz);
+	z->dst = strdup(l->first_gz);
+	z->dir = strdup(l->dir);
+	z->mode = l->mode;
+	if (!z->src || !z->tmp || !z->dst || !z->dir) {
+		zjob_free(z);
+		return -ENOMEM;
+	}
+	r = -pthread_create(&z->th, NULL, zjob_run, z);
+	if (r < 0) {
+		zjob_free(z);
+		return r;
+	}
+	l->z = z;
+	return 0;
+}
+
+/* Collects a finished compression (@wait: waits for it). 1 while one runs. */
+static int zjob_reap(struct pf_auditlog *l, int wait)
+{
+	struct zjob *z = l->z;
+
+	if (!z)
+		return 0;
+	if (!wait && !atomic_load_explicit(&z->done, memory_order_acquire))
+		return 1;
+	pthread_join(z->th, NULL);
+	if (z->result < 0) {
+		snprintf(l->err, sizeof(l->err),
+			 "audit log %s: compressing the rotated file failed while %s: %s (%s is kept "
+			 "uncompressed and compressed again at the next rotation)",
+			 l->path, z->step, strerror(-z->result), l->plain1);
+		l->err_pending = 1;
+		/* not a thread per batch while the disk is full */
+		l->rotate_after_ns = pf_now_ns() + ROTATE_RETRY_NS;
+	}
+	zjob_free(z);
+	l->z = NULL;
+	return 0;
+}
+
+int pf_auditlog_wait(struct pf_auditlog *l)
+{
+	zjob_reap(l, 1);
+	return 0;
+}
+
+/* Step 2: make room for a new path.1.gz. */
 static int shift_rotated(struct pf_auditlog *l)
 {
 	char **files = NULL;
@@ -452,7 +841,9 @@ static int shift_rotated(struct pf_auditlog *l)
 		return r;
 	/* files are listed highest index first */
 	for (size_t i = 0; i < n && r == 0; i++) {
-		if (idx[i] == 0)
+		size_t fl = strlen(files[i]);
+
+		if (idx[i] == 0 || fl < 3 || strcmp(files[i] + fl - 3, ".gz"))
 			continue;
 		if (idx[i] >= l->keep) {
 			if (unlink(files[i]) < 0 && errno != ENOENT)
@@ -470,7 +861,7 @@ static int shift_rotated(struct pf_auditlog *l)
 	return r;
 }
 
-/* Step 5: a new active file holding the "rotated" record. */
+/* Step 4: a new active file holding the "rotated" record. */
 static int start_new_active(struct pf_auditlog *l, uint64_t lines, uint64_t bytes)
 {
 	struct pf_json j;
@@ -492,8 +883,9 @@ static int start_new_active(struct pf_auditlog *l, uint64_t lines, uint64_t byte
 	pf_json_key(&j, "bytes");
 	pf_json_uint(&j, bytes);
 	r = record_finish(&j, &b);
+	pf_buf_reset(&l->line);
 	if (r == 0)
-		r = build_line(l, b.data, b.len, 1);
+		r = build_line(l, b.data, b.len, 1, &l->line);
 	pf_buf_free(&b);
 	if (r < 0)
 		return r;
@@ -518,43 +910,92 @@ static int start_new_active(struct pf_auditlog *l, uint64_t lines, uint64_t byte
 	l->fd = fd;
 	l->size = l->line.len;
 	l->dirty = 0;
-	commit_line(l);
+	pf_sha256(l->line.data, l->line.len, l->last_hash);
+	l->have_last = 1;
+	l->last_seq++;
+	l->first_seq = l->last_seq;
+	l->last_len = l->line.len;
 	return 0;
 }
 
-static int rotate(struct pf_auditlog *l)
+/* Lines of the active file: from the seqs of its first and last lines, or
+ * counted when the first is unknown. */
+static uint64_t active_lines(struct pf_auditlog *l)
 {
-	uint64_t lines = 0, bytes = l->size;
-	const char *step;
+	char *buf;
+	uint64_t off = 0, lines = 0;
+
+	if (l->first_seq && l->last_seq >= l->first_seq)
+		return l->last_seq - l->first_seq + 1;
+	buf = malloc(64 * 1024);
+	while (buf && off < l->size) {
+		size_t n = l->size - off > 64 * 1024 ? 64 * 1024 : (size_t)(l->size - off);
+
+		if (pread_all(l->fd, buf, n, (off_t)off) < 0)
+			break;
+		lines += count_lines(buf, n);
+		off += n;
+	}
+	free(buf);
+	return lines;
+}
+
+/* Steps 1-4 and the start of 5. */
+static int rotate_steps(struct pf_auditlog *l, const char **step)
+{
+	uint64_t lines = active_lines(l), bytes = l->size;
 	int r;
 
-	step = "fdatasync";
+	*step = "fdatasync";
 	r = fdatasync(l->fd) < 0 ? -errno : 0;
 	l->dirty = 0;
 	if (r == 0) {
-		step = "compressing";
-		r = compress_active(l, &lines);
-	}
-	if (r == 0) {
-		step = "shifting the rotated files";
+		*step = "shifting the rotated files";
 		r = shift_rotated(l);
-		if (r < 0)
-			unlink(l->tmp_gz);
 	}
 	if (r == 0) {
-		step = "renaming the compressed file";
-		if (rename(l->tmp_gz, l->first_gz) < 0) {
+		*step = "linking the active file as the rotated one";
+		if (link(l->path, l->plain1) < 0)
 			r = -errno;
-			unlink(l->tmp_gz);
-		}
 	}
 	if (r == 0) {
 		fsync_dir(l);
-		step = "starting the new active file";
+		*step = "starting the new active file";
 		r = start_new_active(l, lines, bytes);
 		if (r < 0)
-			unlink(l->first_gz); /* the active file still holds all */
+			unlink(l->plain1); /* the active file still holds all */
 	}
+	if (r == 0) {
+		/* on failure path.1 stays, compressed at the next rotation */
+		*step = "starting the compression";
+		r = zjob_start(l);
+	}
+	return r;
+}
+
+/* -EBUSY: not now (the previous rotated file is still being compressed;
+ * @wait waits for it instead). */
+static int rotate(struct pf_auditlog *l, int wait)
+{
+	const char *step = "starting the compression";
+	int r = 0;
+
+	if (zjob_reap(l, wait))
+		return -EBUSY;
+	if (access(l->plain1, F_OK) == 0) {
+		/* a rotated file whose compression failed or was cut short */
+		r = zjob_start(l);
+		if (r == 0 && !wait)
+			return -EBUSY;
+		if (r == 0)
+			zjob_reap(l, 1);
+		if (r == 0 && access(l->plain1, F_OK) == 0)
+			return -EBUSY;
+	}
+	if (r == 0)
+		r = rotate_steps(l, &step);
+	if (r == 0 && wait)
+		zjob_reap(l, 1);
 	if (r < 0) {
 		snprintf(l->err, sizeof(l->err), "audit log %s: rotation failed while %s: %s",
 			 l->path, step, strerror(-r));
@@ -564,9 +1005,40 @@ static int rotate(struct pf_auditlog *l)
 	return r;
 }
 
+/* Rotation is due when another line as long as the last would take the
+ * file past max_size, and not held back (a failure's retry, the previous
+ * compression still running while the file is below twice max_size). */
+static int rotation_due(struct pf_auditlog *l, uint64_t extra)
+{
+	if (!l->max_size || l->size + extra + l->last_len <= l->max_size)
+		return 0;
+	if (l->rotate_after_ns && pf_now_ns() < l->rotate_after_ns)
+		return 0;
+	if (l->z && !atomic_load_explicit(&l->z->done, memory_order_acquire) &&
+	    l->size + extra < 2 * l->max_size)
+		return 0;
+	return 1;
+}
+
+static void maybe_rotate(struct pf_auditlog *l)
+{
+	zjob_reap(l, 0);
+	if (rotation_due(l, 0))
+		rotate(l, l->size >= 2 * l->max_size);
+}
+
+int pf_auditlog_batch_full(struct pf_auditlog *l)
+{
+	if (!l->bat_n)
+		return 0;
+	return l->bat.len >= PF_AUDITLOG_BATCH_BYTES || rotation_due(l, l->bat.len);
+}
+
 int pf_auditlog_rotate(struct pf_auditlog *l)
 {
-	return rotate(l);
+	int r = batch_commit(l);
+
+	return r < 0 ? r : rotate(l, 1);
 }
 
 int pf_auditlog_take_error(struct pf_auditlog *l, struct pf_err *ret)
@@ -580,17 +1052,14 @@ int pf_auditlog_take_error(struct pf_auditlog *l, struct pf_err *ret)
 
 static int append(struct pf_auditlog *l, const char *json_line, size_t len, int own)
 {
-	int r = build_line(l, json_line, len, own);
+	int r = batch_add(l, json_line, len, own);
 
-	if (r < 0)
+	if (r < 0) {
+		if (l->bat_n)
+			batch_commit(l);
 		return r;
-	r = write_line(l);
-	if (r < 0)
-		return r;
-	if (l->max_size && l->size + l->line.len > l->max_size &&
-	    (!l->rotate_after_ns || pf_now_ns() >= l->rotate_after_ns))
-		rotate(l);
-	return 0;
+	}
+	return batch_commit(l);
 }
 
 int pf_auditlog_append(struct pf_auditlog *l, const char *json_line, size_t len)
@@ -727,14 +1196,97 @@ static int first_gz_tail(struct pf_auditlog *l, uint8_t hash[PF_SHA256_LEN], uin
 	return any ? 0 : -ENODATA;
 }
 
+/* The seq of the active file's first line; 0 if it cannot be read. */
+static uint64_t first_seq_of(struct pf_auditlog *l)
+{
+	size_t w = l->size > PF_LOG_LINE_MAX ? PF_LOG_LINE_MAX : (size_t)l->size;
+	char *buf = malloc(w + 1), *nl;
+	uint64_t seq = 0;
+
+	if (buf && w && pread_all(l->fd, buf, w, 0) == 0 && (nl = memchr(buf, '\n', w)) &&
+	    own_seq(buf, (size_t)(nl - buf) + 1, &seq) < 0)
+		seq = 0;
+	free(buf);
+	return seq;
+}
+
+/* The SHA-256 of the last line of @path (a plain or gzipped log file). */
+static int file_last_hash(const char *path, uint8_t hash[PF_SHA256_LEN])
+{
+	struct pf_log_reader *rd;
+	const char *line;
+	size_t len;
+	int r, any = 0;
+
+	r = pf_log_reader_open(path, 0, &rd);
+	if (r < 0)
+		return r;
+	while ((r = pf_log_reader_next(rd, &line, &len)) == 1) {
+		pf_sha256(line, len, hash);
+		any = 1;
+	}
+	pf_log_reader_close(rd);
+	return r < 0 ? r : any ? 0 : -ENODATA;
+}
+
+/* Completes a rotation a crash interrupted (see the top of this file). */
+static int recover_rotation(struct pf_auditlog *l, struct pf_err *err)
+{
+	uint8_t h[PF_SHA256_LEN], h2[PF_SHA256_LEN];
+	uint64_t lines = 0, bytes = 0;
+	struct stat a, p;
+	int r = 0;
+
+	if (stat(l->plain1, &p) == 0) {
+		if (fstat(l->fd, &a) == 0 && a.st_dev == p.st_dev && a.st_ino == p.st_ino) {
+			/* between steps 3 and 4: path.1 is the active file */
+			r = start_new_active(l, active_lines(l), l->size);
+			if (r < 0) {
+				pf_err_set(err, "audit log %s: completing an interrupted rotation: %s",
+					   l->path, strerror(-r));
+				return r;
+			}
+		} else if (access(l->first_gz, F_OK) == 0 && file_last_hash(l->plain1, h) == 0 &&
+			   file_last_hash(l->first_gz, h2) == 0 && memcmp(h, h2, PF_SHA256_LEN) == 0) {
+			/* step 5 was cut short after the rename */
+			unlink(l->plain1);
+			fsync_dir(l);
+			return 0;
+		}
+		/* step 5 was cut short: compress again (off this thread) */
+		if (access(l->first_gz, F_OK) != 0 && zjob_start(l) < 0) {
+			snprintf(l->err, sizeof(l->err),
+				 "audit log %s: %s is left uncompressed (no thread)", l->path,
+				 l->plain1);
+			l->err_pending = 1;
+		}
+		return 0;
+	}
+	/* logs of earlier versions: compressed before the new active file */
+	if (first_gz_tail(l, h, &lines, &bytes) == 0 && memcmp(h, l->last_hash, PF_SHA256_LEN) == 0) {
+		r = start_new_active(l, lines, bytes);
+		if (r < 0)
+			pf_err_set(err, "audit log %s: completing an interrupted rotation: %s", l->path,
+				   strerror(-r));
+	}
+	return r;
+}
+
 void pf_auditlog_close(struct pf_auditlog *l)
 {
 	if (!l)
 		return;
 	if (l->fd >= 0) {
+		batch_commit(l);
+		/* an outage's counts are not left unsaid: one last try */
+		l->out.next_try_ns = 0;
+		outage_try(l);
 		pf_auditlog_sync(l);
 		close(l->fd);
 	}
+	zjob_reap(l, 1);
+	free(l->plain1);
+	pf_buf_free(&l->bat);
 	free(l->path);
 	free(l->dir);
 	free(l->base);
@@ -769,6 +1321,7 @@ int pf_auditlog_open(const char *path, const struct pf_auditlog_opts *o, struct 
 	}
 	l->fd = -1;
 	pf_buf_init(&l->line);
+	pf_buf_init(&l->bat);
 	l->max_size = o->max_size;
 	l->keep = o->keep ? o->keep : PF_AUDITLOG_KEEP_DEFAULT;
 	l->fsync_every = o->fsync == PF_AUDITLOG_FSYNC_EVERY;
@@ -786,7 +1339,10 @@ int pf_auditlog_open(const char *path, const struct pf_auditlog_opts *o, struct 
 	if (asprintf(&l->tmp_new, "%s.new.tmp", path) < 0)
 		l->tmp_new = NULL;
 	l->first_gz = pf_log_rotated_name(path, 1);
-	if (!l->path || !l->base || !l->dir || !l->tmp_gz || !l->tmp_new || !l->first_gz) {
+	if (asprintf(&l->plain1, "%s.1", path) < 0)
+		l->plain1 = NULL;
+	if (!l->path || !l->base || !l->dir || !l->tmp_gz || !l->tmp_new || !l->first_gz ||
+	    !l->plain1) {
 		r = -ENOMEM;
 		pf_err_set(err, "out of memory");
 		goto out;
@@ -842,25 +1398,17 @@ int pf_auditlog_open(const char *path, const struct pf_auditlog_opts *o, struct 
 	if (!l->have_last) {
 		l->last_seq = 0;
 		r = chain_start(l);
+		l->first_seq = 1;
 		if (r < 0) {
 			pf_err_set(err, "audit log %s: writing its chain-start record: %s", path,
 			       strerror(-r));
 			goto out;
 		}
 	} else {
-		uint8_t h[PF_SHA256_LEN];
-		uint64_t lines = 0, bytes = 0;
-
-		/* a rotation interrupted between its steps 4 and 5 */
-		if (first_gz_tail(l, h, &lines, &bytes) == 0 &&
-		    memcmp(h, l->last_hash, PF_SHA256_LEN) == 0) {
-			r = start_new_active(l, lines, bytes);
-			if (r < 0) {
-				pf_err_set(err, "audit log %s: completing an interrupted rotation: %s", path,
-				       strerror(-r));
-				goto out;
-			}
-		}
+		l->first_seq = first_seq_of(l);
+		r = recover_rotation(l, err);
+		if (r < 0)
+			goto out;
 	}
 	if (t->torn) {
 		r = torn_tail(l, t->torn, t->torn_hash, t->torn_data, t->torn_len);

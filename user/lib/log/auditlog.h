@@ -3,10 +3,12 @@
  *
  * The log is JSON lines. Every line but a chain's first (its chain-start
  * record) ends with "prev": the SHA-256 of the previous line's exact bytes,
- * '\n' included, as 64 lowercase hex digits. Each line is written with one
- * write() on an O_APPEND descriptor. Rotation by size compresses the active
- * file to path.1.gz (older ones shift to path.2.gz ...) and starts a new
- * active file whose first line, a "rotated" record, continues the chain.
+ * '\n' included, as 64 lowercase hex digits. Lines are chained in memory and
+ * written in batches, each with one write() on an O_APPEND descriptor; a
+ * short write is cut back to its last whole line. Rotation by size renames
+ * the active file to path.1 (older ones shift to path.2.gz ...), starts a
+ * new active file whose first line, a "rotated" record, continues the
+ * chain, and compresses path.1 to path.1.gz in a thread.
  * The format, the records the writer adds itself and the crash-safety
  * argument are in docs/audit-log.md.
  *
@@ -25,6 +27,8 @@
 /* Schema version, in chain-start and rotated records ("v"). */
 #define PF_AUDITLOG_VERSION 2
 #define PF_AUDITLOG_KEEP_DEFAULT 10
+/* A batch is written once it holds this many bytes. */
+#define PF_AUDITLOG_BATCH_BYTES (256 * 1024)
 
 enum pf_auditlog_fsync {
 	/* Lines reach the disk when the caller calls pf_auditlog_sync() (e.g.
@@ -49,7 +53,8 @@ struct pf_auditlog;
 /* Opens (creates) the log at @path for appending and recovers the chain from
  * the tail of the active file (at most 128 KiB are read):
  *  - stale temporary files of an interrupted rotation are removed, and a
- *    rotation interrupted after path.1.gz was in place is completed;
+ *    rotation interrupted after path.1 was linked is completed (the rotated
+ *    record written, path.1 compressed in the writer's thread);
  *  - a torn last line (no final '\n') is cut off, and a "torn-tail" record
  *    (its length and SHA-256, and its first 4096 bytes) is appended;
  *  - the last line's SHA-256 and seq become the chain state;
@@ -61,7 +66,8 @@ struct pf_auditlog;
  * (bad options, not a regular file), -errno of a system call. */
 int pf_auditlog_open(const char *path, const struct pf_auditlog_opts *o, struct pf_auditlog **ret,
 		     struct pf_err *err);
-/* Syncs and closes. NULL is allowed. */
+/* Writes a pending batch (and in an outage tries the log-gap record once
+ * more), syncs and closes. NULL is allowed. */
 void pf_auditlog_close(struct pf_auditlog *l);
 
 /* The seq the next appended line must carry (last seq + 1; persisted across
@@ -99,6 +105,43 @@ int pf_auditlog_append(struct pf_auditlog *l, const char *json_line, size_t len)
  * twice as fast; the agent uses it for every kernel event. */
 int pf_auditlog_append_own(struct pf_auditlog *l, const char *json_line, size_t len);
 
+/* Batches: lines added with pf_auditlog_batch_add_own() (the checks and
+ * returns of pf_auditlog_append_own) are chained in memory;
+ * pf_auditlog_next_seq() counts them. pf_auditlog_batch_commit() writes
+ * them with one write(): 0 when all are in the file. On a failure the whole
+ * lines written stay in the file (a fragment is cut off), the others are
+ * counted by decision and the log is in an outage (below); returns -errno.
+ * pf_auditlog_batch_full(): 1 when the batch should be written before
+ * another line is added (PF_AUDITLOG_BATCH_BYTES, or a rotation is due).
+ * A single append commits any pending batch lines with its line. */
+int pf_auditlog_batch_add_own(struct pf_auditlog *l, const char *json_line, size_t len);
+int pf_auditlog_batch_commit(struct pf_auditlog *l);
+int pf_auditlog_batch_full(struct pf_auditlog *l);
+size_t pf_auditlog_batch_lines(const struct pf_auditlog *l);
+
+/* Outage: a write failed (ENOSPC, EIO, ...). Until a write works again,
+ * every line appended or added is counted by its "decision" and not written
+ * (the call returns the first failure's -errno); once a second the writer
+ * tries to write a "log-gap" record ({"from","to","missed",
+ * "missed_by_decision":{"deny":N,...},"error","reason"}): when that works
+ * the outage is over. pf_auditlog_retry() makes the attempt when it is due
+ * without a line to add (call it about once a second). */
+#define PF_AUDITLOG_OUTAGE_NAMES 16
+struct pf_auditlog_outage {
+	int64_t since_ns; /* Unix ns of the first failure */
+	int err;          /* its errno */
+	uint64_t missed;  /* lines not written */
+	size_t n;
+	char decision[PF_AUDITLOG_OUTAGE_NAMES][32];
+	uint64_t count[PF_AUDITLOG_OUTAGE_NAMES];
+};
+/* 1 and the outage's figures into @ret (may be NULL) while one lasts, else 0. */
+int pf_auditlog_outage(struct pf_auditlog *l, struct pf_auditlog_outage *ret);
+void pf_auditlog_retry(struct pf_auditlog *l);
+
+/* Waits for the compression of a rotated file running in its thread. */
+int pf_auditlog_wait(struct pf_auditlog *l);
+
 /* Building a record: begin resets @b and writes {"time":now,"host":...,
  * "seq":next,"decision":@decision leaving the object open for more fields
  * through @j; end closes it and appends it (pf_auditlog_append's returns). */
@@ -118,7 +161,8 @@ void pf_auditlog_duration(int64_t ns, char *out, size_t outsz);
 
 /* fdatasync() of the active file if anything was written since the last one. */
 int pf_auditlog_sync(struct pf_auditlog *l);
-/* Rotates now (whatever the size). 0 or a negative errno (see take_error). */
+/* Rotates now (whatever the size), waiting for the compression. 0 or a
+ * negative errno (see take_error). */
 int pf_auditlog_rotate(struct pf_auditlog *l);
 /* 1 and the message of a failure that happened behind an append (rotation),
  * once; 0 if none since the last call. */

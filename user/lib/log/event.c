@@ -253,25 +253,25 @@ int pf_event_to_json(const struct pf_event *e, const struct pf_event_ctx *ctx,
 	start = out->len;
 	pf_json_init(&j, out, 0);
 	pf_json_obj_begin(&j);
-	pf_json_key(&j, "time");
+	PF_JSON_KEY_LIT(&j, "time");
 	pf_json_str(&j, ts);
 	if (ctx->host) {
-		pf_json_key(&j, "host");
+		PF_JSON_KEY_LIT(&j, "host");
 		pf_json_str(&j, ctx->host);
 	}
-	pf_json_key(&j, "seq");
+	PF_JSON_KEY_LIT(&j, "seq");
 	pf_json_uint(&j, ctx->seq);
-	pf_json_key(&j, "decision");
+	PF_JSON_KEY_LIT(&j, "decision");
 	pf_json_str(&j, pf_decision_name(e->decision));
-	pf_json_key(&j, "mode");
+	PF_JSON_KEY_LIT(&j, "mode");
 	pf_json_str(&j, pf_mode_name(e->mode));
-	pf_json_key(&j, "op");
+	PF_JSON_KEY_LIT(&j, "op");
 	pf_json_str(&j, pf_op_name(e->op));
-	pf_json_key(&j, "path");
+	PF_JSON_KEY_LIT(&j, "path");
 	if (pf_json_strn(&j, path, (size_t)plen)) {
 		pf_buf_init(&hex);
 		pf_hex(&hex, path, (size_t)plen);
-		pf_json_key(&j, "path_hex");
+		PF_JSON_KEY_LIT(&j, "path_hex");
 		if (hex.oom)
 			out->oom = 1;
 		else
@@ -279,45 +279,63 @@ int pf_event_to_json(const struct pf_event *e, const struct pf_event_ctx *ctx,
 		pf_buf_free(&hex);
 	}
 	if (e->path_flags & PF_PATH_TRUNCATED) {
-		pf_json_key(&j, "path_truncated");
+		PF_JSON_KEY_LIT(&j, "path_truncated");
 		pf_json_bool(&j, 1);
 	}
 	if (e->path_flags & PF_PATH_FSROOT) {
-		pf_json_key(&j, "path_scope");
+		PF_JSON_KEY_LIT(&j, "path_scope");
 		pf_json_str(&j, "fs");
 	}
-	pf_json_key(&j, "dev");
-	snprintf(dev, sizeof(dev), "%llu:%llu", (unsigned long long)(e->dev >> 20),
-		 (unsigned long long)(e->dev & 0xfffff));
-	pf_json_str(&j, dev);
-	pf_json_key(&j, "ino");
+	PF_JSON_KEY_LIT(&j, "dev");
+	{
+		/* "MAJOR:MINOR" without printf */
+		uint64_t part[2] = { e->dev >> 20, e->dev & 0xfffff };
+		size_t dl = 0;
+
+		for (int k = 0; k < 2; k++) {
+			char d[24];
+			int m = (int)sizeof(d);
+			uint64_t v = part[k];
+
+			do {
+				d[--m] = (char)('0' + v % 10);
+				v /= 10;
+			} while (v);
+			if (k)
+				dev[dl++] = ':';
+			memcpy(dev + dl, d + m, sizeof(d) - (size_t)m);
+			dl += sizeof(d) - (size_t)m;
+		}
+		pf_json_strn(&j, dev, dl);
+	}
+	PF_JSON_KEY_LIT(&j, "ino");
 	pf_json_uint(&j, e->ino);
-	pf_json_key(&j, "pid");
+	PF_JSON_KEY_LIT(&j, "pid");
 	pf_json_uint(&j, e->tgid);
-	pf_json_key(&j, "tid");
+	PF_JSON_KEY_LIT(&j, "tid");
 	pf_json_uint(&j, e->pid);
-	pf_json_key(&j, "ppid");
+	PF_JSON_KEY_LIT(&j, "ppid");
 	pf_json_uint(&j, e->ppid);
-	pf_json_key(&j, "uid");
+	PF_JSON_KEY_LIT(&j, "uid");
 	pf_json_uint(&j, e->uid);
-	pf_json_key(&j, "gid");
+	PF_JSON_KEY_LIT(&j, "gid");
 	pf_json_uint(&j, e->gid);
-	pf_json_key(&j, "boot_ns");
+	PF_JSON_KEY_LIT(&j, "boot_ns");
 	pf_json_uint(&j, e->ts_boot_ns);
-	pf_json_key(&j, "comm");
+	PF_JSON_KEY_LIT(&j, "comm");
 	pf_json_strn(&j, e->comm, strnlen(e->comm, sizeof(e->comm)));
-	pf_json_key(&j, "cgroup_id");
+	PF_JSON_KEY_LIT(&j, "cgroup_id");
 	pf_json_uint(&j, e->cgroup_id);
 	if (exe) {
-		pf_json_key(&j, "exe");
+		PF_JSON_KEY_LIT(&j, "exe");
 		pf_json_str(&j, exe);
 	}
 	if (ctx->unit) {
-		pf_json_key(&j, "unit");
+		PF_JSON_KEY_LIT(&j, "unit");
 		pf_json_str(&j, ctx->unit);
 	}
 	if (e->rule_id != PF_RULEID_NONE) {
-		pf_json_key(&j, "rule");
+		PF_JSON_KEY_LIT(&j, "rule");
 		if (e->rule_id == PF_RULEID_TOO_DEEP)
 			pf_json_str(&j, "too-deep");
 		else if (e->rule_id == PF_RULEID_BLKDEV)
@@ -334,11 +352,11 @@ int pf_event_to_json(const struct pf_event *e, const struct pf_event_ctx *ctx,
 			pf_json_uint(&j, e->rule_id);
 	}
 	if (ctx->token) {
-		pf_json_key(&j, "token");
+		PF_JSON_KEY_LIT(&j, "token");
 		pf_json_str(&j, ctx->token);
 	}
 	if (ctx->ticket) {
-		pf_json_key(&j, "ticket");
+		PF_JSON_KEY_LIT(&j, "ticket");
 		pf_json_str(&j, ctx->ticket);
 	}
 	pf_json_obj_end(&j);

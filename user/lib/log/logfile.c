@@ -23,8 +23,9 @@ char *pf_log_rotated_name(const char *path, unsigned n)
 }
 
 /* N if @name is "<base>.N.gz" with N in 1..PF_LOG_MAX_FILES written without
- * leading zeros, else 0. */
-static unsigned rotated_index(const char *name, const char *base, size_t blen)
+ * leading zeros, else 0. *ret_plain: "<base>.N" (a rotated file the writer
+ * has not compressed yet). */
+static unsigned rotated_index(const char *name, const char *base, size_t blen, int *ret_plain)
 {
 	const char *p;
 	unsigned v = 0;
@@ -40,7 +41,8 @@ static unsigned rotated_index(const char *name, const char *base, size_t blen)
 			return 0;
 		p++;
 	}
-	return strcmp(p, ".gz") == 0 ? v : 0;
+	*ret_plain = *p == '\0';
+	return strcmp(p, ".gz") == 0 || *p == '\0' ? v : 0;
 }
 
 void pf_log_files_free(char **files, unsigned *idx, size_t n)
@@ -78,12 +80,15 @@ int pf_log_files(const char *path, char ***ret_files, unsigned **ret_idx, size_t
 		r = -errno;
 		goto out;
 	}
+	/* present[v]: 1 path.v.gz, 2 path.v (uncompressed; listed only without
+	 * the .gz: a finished compression is renamed in place before path.v goes) */
 	while ((de = readdir(d))) {
-		unsigned v = rotated_index(de->d_name, base, strlen(base));
-		if (v && !present[v]) {
-			present[v] = 1;
+		int plain = 0;
+		unsigned v = rotated_index(de->d_name, base, strlen(base), &plain);
+		if (v && !present[v])
 			cnt++;
-		}
+		if (v)
+			present[v] |= plain ? 2 : 1;
 	}
 	files = calloc(cnt, sizeof(*files));
 	idx = calloc(cnt, sizeof(*idx));
@@ -94,7 +99,10 @@ int pf_log_files(const char *path, char ***ret_files, unsigned **ret_idx, size_t
 	for (unsigned v = PF_LOG_MAX_FILES; v >= 1; v--) {
 		if (!present[v])
 			continue;
-		files[n] = pf_log_rotated_name(path, v);
+		if (present[v] & 1)
+			files[n] = pf_log_rotated_name(path, v);
+		else if (asprintf(&files[n], "%s.%u", path, v) < 0)
+			files[n] = NULL;
 		if (!files[n]) {
 			r = -ENOMEM;
 			goto out;

@@ -59,7 +59,7 @@ static int buf_reserve(struct pf_buf *b, size_t extra)
 	return 0;
 }
 
-int pf_buf_putn(struct pf_buf *b, const void *p, size_t n)
+int pf_buf_putn_grow(struct pf_buf *b, const void *p, size_t n)
 {
 	int r = buf_reserve(b, n);
 
@@ -70,11 +70,6 @@ int pf_buf_putn(struct pf_buf *b, const void *p, size_t n)
 	b->len += n;
 	b->data[b->len] = '\0';
 	return 0;
-}
-
-int pf_buf_putc(struct pf_buf *b, char c)
-{
-	return pf_buf_putn(b, &c, 1);
 }
 
 int pf_buf_puts(struct pf_buf *b, const char *s)

@@ -9,6 +9,7 @@
 #define PF_BUF_H
 
 #include <stddef.h>
+#include <string.h>
 
 /* Hard cap on a buffer's size: appends beyond it fail like an allocation
  * failure (oom is set). */
@@ -25,9 +26,32 @@ void pf_buf_free(struct pf_buf *b);
 /* Empties the buffer (keeps its memory) and clears oom. */
 void pf_buf_reset(struct pf_buf *b);
 /* Appenders: 0, or -ENOMEM (and oom set) if the bytes could not be added. */
-int pf_buf_putc(struct pf_buf *b, char c);
 int pf_buf_puts(struct pf_buf *b, const char *s);
-int pf_buf_putn(struct pf_buf *b, const void *p, size_t n);
+/* The growing path of pf_buf_putn (below: the fast path inline, the event
+ * path formats with many small appends). */
+int pf_buf_putn_grow(struct pf_buf *b, const void *p, size_t n);
+
+static inline int pf_buf_putn(struct pf_buf *b, const void *p, size_t n)
+{
+	if (!b->oom && n < b->cap - b->len) {
+		if (n)
+			memcpy(b->data + b->len, p, n);
+		b->len += n;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	return pf_buf_putn_grow(b, p, n);
+}
+
+static inline int pf_buf_putc(struct pf_buf *b, char c)
+{
+	if (!b->oom && b->cap - b->len > 1) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+		return 0;
+	}
+	return pf_buf_putn_grow(b, &c, 1);
+}
 int pf_buf_printf(struct pf_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -553,6 +553,16 @@ void pf_doctor_agent(const struct pf_doctor_env *env, struct pf_doctor_check *c)
 		fix(c, "restart it so that it pins them again: systemctl restart permafrostd");
 		goto out;
 	}
+	v = pf_msg_get(&rep, "log_outage_since");
+	if (v && v[0]) {
+		finding(c, "agent pid %s answers, but its audit log cannot be written since %s (%s): "
+			   "%s records counted, not written (%s)",
+			pf_msg_get(&rep, "agent_pid") ?: "?", v, pf_msg_get(&rep, "log_outage_error") ?: "?",
+			pf_msg_get(&rep, "log_missed") ?: "?", pf_msg_get(&rep, "log_missed_by") ?: "");
+		fix(c, "free space on the log's filesystem (or fix the disk): the agent retries every "
+		       "second and then writes a log-gap record with the counts");
+		goto out;
+	}
 	v = pf_msg_get(&rep, "unenforced");
 	if (v && v[0]) {
 		c->result = PF_DOC_WARN;

@@ -28,8 +28,13 @@ int pf_json_escape(struct pf_buf *b, const void *p, size_t n)
 		const char *rep = NULL;
 
 		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x7f) {
-			i++;
-			run++;
+			/* the common case: a run of printable ASCII */
+			size_t k = i + 1;
+
+			while (k < n && s[k] >= 0x20 && s[k] < 0x7f && s[k] != '"' && s[k] != '\\')
+				k++;
+			run += k - i;
+			i = k;
 			continue;
 		}
 		if (c >= 0x80) {
@@ -139,6 +144,22 @@ void pf_json_obj_end(struct pf_json *j) { close_(j, '}'); }
 void pf_json_arr_begin(struct pf_json *j) { open_(j, '['); }
 void pf_json_arr_end(struct pf_json *j) { close_(j, ']'); }
 
+void pf_json_key_lit(struct pf_json *j, const char *name, size_t len)
+{
+	if (j->depth == 0 || j->after_key || j->pretty) {
+		if (j->depth == 0 || j->after_key)
+			j->misuse = 1;
+		else
+			pf_json_key(j, name);
+		return;
+	}
+	sep(j);
+	pf_buf_putc(j->b, '"');
+	pf_buf_putn(j->b, name, len);
+	pf_buf_putn(j->b, "\":", 2);
+	j->after_key = 1;
+}
+
 void pf_json_key(struct pf_json *j, const char *name)
 {
 	if (j->depth == 0 || j->after_key) {
@@ -147,7 +168,10 @@ void pf_json_key(struct pf_json *j, const char *name)
 	}
 	sep(j);
 	pf_json_escape(j->b, name, strlen(name));
-	pf_buf_puts(j->b, j->pretty ? ": " : ":");
+	if (j->pretty)
+		pf_buf_putn(j->b, ": ", 2);
+	else
+		pf_buf_putc(j->b, ':');
 	j->after_key = 1;
 }
 

@@ -32,6 +32,13 @@ int pf_metrics_format(const struct pf_metrics *m, struct pf_buf *b)
 	metric(b, "permafrost_audit_log_errors_total", "counter",
 	       "Audit records that could not be appended to the log (sent to stderr instead).",
 	       m->log_errors);
+	metric(b, "permafrost_audit_log_unwritable", "gauge",
+	       "1 while the audit log cannot be written (disk full, I/O error): records are "
+	       "counted, not written, until a log-gap record says how many.",
+	       (uint64_t)(m->log_unwritable != 0));
+	metric(b, "permafrost_audit_log_missed_total", "counter",
+	       "Audit records counted, not written, while the log could not be written.",
+	       m->log_missed);
 	metric(b, "permafrost_live_approvals", "gauge", "Approval tokens loaded and not expired.",
 	       m->live_approvals);
 	pf_buf_puts(b, "# HELP permafrost_mode 1 for the current mode (off, audit, enforce).\n"

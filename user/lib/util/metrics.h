@@ -13,6 +13,8 @@ struct pf_metrics {
 	uint64_t lost;           /* failed ring-buffer reservations */
 	uint64_t events_logged;  /* events this agent wrote to the audit log */
 	uint64_t log_errors;     /* lines that could not be appended */
+	int log_unwritable;      /* the audit log cannot be written now (outage) */
+	uint64_t log_missed;     /* records counted, not written, in outages */
 	unsigned live_approvals;
 	int mode;                /* enum pf_mode */
 	int64_t mode_since_s;    /* Unix seconds */

@@ -16,6 +16,7 @@ static const char *const numeric[] = {
 	"submounts", "filesystems", "trees_total", "tree_objects[]",
 	/* status: counters */
 	"denied", "would_deny", "approved", "tamper", "lost", "events", "events_logged",
+	"log_missed", "log_missed_total",
 	/* status: approvals */
 	"approvals_live", "approval_left_s[]",
 	/* status: the agent */
