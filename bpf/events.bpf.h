@@ -159,13 +159,13 @@ __noinline int pf_emit(__u64 dp, __u64 mntp, __u64 ino, __u64 dev_rule, __u64 ho
 
 	struct pf_mark *m = current_mark();
 
-	e->ai_agent = PF_AI_NONE;
+	e->ai_agent = 0;
 	e->ai_root_pid = 0;
 	e->ai_root_dev = 0;
 	e->ai_root_ino = 0;
 	e->ai_marked_ns = 0;
 	if (m) {
-		e->ai_agent = m->agent;
+		e->ai_agent = m->agent + 1;
 		e->ai_root_pid = m->root_pid;
 		e->ai_root_dev = m->root_dev;
 		e->ai_root_ino = m->root_ino;

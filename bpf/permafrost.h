@@ -347,8 +347,8 @@ struct pf_event {
 	__u32 exe_len;      /* bytes used in exe[] (0: none, a kernel thread) */
 	__u32 exe_flags;    /* PF_PATH_* */
 	char exe[PF_EXE_BYTES];
-	/* The AI agent's tree the caller belongs to (struct pf_mark), or
-	 * agent PF_AI_NONE and the rest 0. */
+	/* The AI agent's tree the caller belongs to (struct pf_mark): its
+	 * index + 1; 0 (and the rest 0): none. */
 	__u32 ai_agent;
 	__u32 ai_root_pid;
 	__u64 ai_root_dev;
