@@ -530,6 +530,36 @@ static void test_approve(void)
 		free(bf);
 	}
 
+	/* a token for AI agents needs agent-approvals approvers, never fewer
+	 * than its paths ask; a token without agent: is not held to it */
+	{
+		char *v2 = subst(body, "approval v1", "approval v2");
+		char *ab = subst(v2, "not-before: ", "agent: claude\nnot-before: ");
+		struct pf_approve_ctx ca = ctx();
+
+		ca.ai_threshold = 3;
+		b2 = bundle(ab, BOB, CAROL, -1);
+		refused(&ca, b2, "threshold",
+			"threshold not met for /etc/nginx/: 2 distinct approvers (bob, carol), 3 required",
+			"agent token below agent-approvals");
+		free(b2);
+		b2 = bundle(body, BOB, CAROL, -1);
+		TAP_OK(verify(&ca, b2, &a, &e, NULL) == 0 && a && a->required == 2,
+		       "approve: a token without agent: is not held to agent-approvals %s", e.msg);
+		pf_approval_free(a);
+		a = NULL;
+		free(b2);
+		ca.ai_threshold = 1;
+		b2 = bundle(ab, BOB, CAROL, -1);
+		TAP_OK(verify(&ca, b2, &a, &e, NULL) == 0 && a && a->required == 2,
+		       "approve: agent-approvals 1 never below the path's own 2 %s", e.msg);
+		pf_approval_free(a);
+		a = NULL;
+		free(b2);
+		free(v2);
+		free(ab);
+	}
+
 	/* a key on two allowed_signers lines, one with verify-required: the
 	 * strictest line applies (an ed25519 signature has no user
 	 * verification, so it is refused) */

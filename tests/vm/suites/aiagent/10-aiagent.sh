@@ -5,7 +5,7 @@
 . "$PF_LIB"
 pf_keys_setup || { not_ok "ssh-keygen keys" "ssh-keygen failed"; exit 1; }
 mkdir -p /prot/etc/strict /opt/fakeai /opt/fakebin /usr/local/bin
-for f in app.conf tok.conf any.conf bin.conf; do printf 'orig %s\n' $f > /prot/etc/$f; done
+for f in app.conf tok.conf ai.conf any.conf bin.conf ghost.conf; do printf 'orig %s\n' $f > /prot/etc/$f; done
 printf 'strict\n' > /prot/etc/strict/s.conf
 # The stand-in agent CLI: a #! script (its pid on record) that runs its
 # arguments, started by its path or through a symbolic link; and a binary
@@ -47,15 +47,21 @@ rm -f /tmp/r-*
 /opt/fakeai/cli.sh sh -c '( setsid sh -c "sleep 0.3; pfop write /prot/etc/app.conf x > /tmp/r-dfork" & ) ; exit 0'
 wait_for /tmp/r-dfork 10; sleep 0.2
 grep -q EPERM /tmp/r-dfork && ok "double fork + setsid: still the agent's" || not_ok "double fork + setsid" "$(cat /tmp/r-dfork 2>&1)"
-/opt/fakeai/cli.sh sh -c 'nohup sh -c "pfop write /prot/etc/app.conf x > /tmp/r-nohup" >/dev/null 2>&1 &'
-wait_for /tmp/r-nohup 10; sleep 0.2
-grep -q EPERM /tmp/r-nohup && ok "nohup in the background: still the agent's" || not_ok "nohup" "$(cat /tmp/r-nohup 2>&1)"
+if command -v nohup >/dev/null 2>&1; then
+	/opt/fakeai/cli.sh sh -c 'nohup sh -c "pfop write /prot/etc/app.conf x > /tmp/r-nohup" >/dev/null 2>&1 &'
+	wait_for /tmp/r-nohup 10; sleep 0.2
+	grep -q EPERM /tmp/r-nohup && ok "nohup in the background: still the agent's" || not_ok "nohup" "$(cat /tmp/r-nohup 2>&1)"
+fi
+/opt/fakeai/cli.sh sh -c 'trap "" HUP; (sleep 0.3; pfop write /prot/etc/app.conf x > /tmp/r-bg) & exit 0'
+wait_for /tmp/r-bg 10; sleep 0.2
+grep -q EPERM /tmp/r-bg && ok "a background job outliving its parent: still the agent's" || not_ok "background job" "$(cat /tmp/r-bg 2>&1)"
 expect EPERM "exec of anything (env, another shell) keeps the mark" /opt/fakeai/cli.sh env -i /bin/sh -c 'exec pfop write /prot/etc/app.conf x'
 expect EPERM "binary agent: its own write" /opt/fakebin/agent-bin write /prot/etc/bin.conf x
 expect EPERM "binary agent: a command it execs (run-as)" /opt/fakebin/agent-bin run-as 0 0 pfop write /prot/etc/bin.conf x
 expect_event "the binary agent's refusal names it" '"decision":"deny"' '"path":"/prot/etc/bin.conf"' \
 	'"agent":"fakebin"' '"agent_root_exe":"/opt/fakebin/agent-bin"'
 expect OK "reads by the agent's tree pass" /opt/fakeai/cli.sh pfop open-read /prot/etc/app.conf
+: > /tmp/agent-scratch
 expect OK "the agent's tree writes outside protected trees" /opt/fakeai/cli.sh pfop write /tmp/agent-scratch x
 expect_same_hash "none of the agent's writes reached the file" /prot/etc/app.conf "$H"
 expect OK "unmarked shell: the same path afterwards" pfop write /prot/etc/app.conf "by a human again"
@@ -67,21 +73,21 @@ expect EPERM "a token without agent: does not let the agent through" /opt/fakeai
 new_token /tmp/one.tok --path /prot/etc/tok.conf --ops write --ttl 10m --agent fakeai && sign_token /tmp/one.tok alice
 out=$(permafrost approve /tmp/one.tok 2>&1) && not_ok "a token for agents with 1 approver is refused" "accepted: $out" ||
 	{ echo "$out" | grep -q "threshold" && ok "a token for agents with 1 approver is refused (agent-approvals 2)" || not_ok "agent token threshold" "$out"; }
-new_token /tmp/ai.tok --path /prot/etc/tok.conf --ops write --ttl 10m --agent fakeai && sign_token /tmp/ai.tok alice bob
+new_token /tmp/ai.tok --path /prot/etc/ai.conf --ops write --ttl 10m --agent fakeai && sign_token /tmp/ai.tok alice bob
 grep -q "^permafrost-approval v2$" /tmp/ai.tok && ok "a token with agent: is format v2" || not_ok "token v2" "$(head -1 /tmp/ai.tok)"
 check "a token for agent fakeai with 2 approvers is accepted" permafrost approve /tmp/ai.tok
 AI_ID=$(sed -n 's/^token-id: //p' /tmp/ai.tok)
-expect OK "it lets the agent fakeai through" /opt/fakeai/cli.sh pfop write /prot/etc/tok.conf "by fakeai"
-expect_event "the approved change names the agent and the token" '"decision":"approved"' '"path":"/prot/etc/tok.conf"' \
+expect OK "it lets the agent fakeai through" /opt/fakeai/cli.sh pfop write /prot/etc/ai.conf "by fakeai"
+expect_event "the approved change names the agent and the token" '"decision":"approved"' '"path":"/prot/etc/ai.conf"' \
 	'"agent":"fakeai"' "\"token\":\"$AI_ID\""
-expect EPERM "not another agent (fakebin)" /opt/fakebin/agent-bin write /prot/etc/tok.conf x
+expect EPERM "not another agent (fakebin)" /opt/fakebin/agent-bin write /prot/etc/ai.conf x
 new_token /tmp/any.tok --path /prot/etc/any.conf --ops write --ttl 10m --agent any && sign_token /tmp/any.tok alice bob
 check "a token for any agent is accepted" permafrost approve /tmp/any.tok
 expect OK "agent: any lets the binary agent through" /opt/fakebin/agent-bin write /prot/etc/any.conf "by fakebin"
 new_token /tmp/strict.tok --path /prot/etc/strict/s.conf --ops write --ttl 10m --agent fakeai && sign_token /tmp/strict.tok alice bob
 out=$(permafrost approve /tmp/strict.tok 2>&1) && not_ok "agent-approvals never below the path's own (3)" "accepted: $out" ||
 	{ echo "$out" | grep -q "3 required" && ok "agent-approvals never below the path's own (3 required)" || not_ok "strict threshold" "$out"; }
-new_token /tmp/ghost.tok --path /prot/etc/any.conf --ops write --ttl 10m --agent ghost && sign_token /tmp/ghost.tok alice bob
+new_token /tmp/ghost.tok --path /prot/etc/ghost.conf --ops write --ttl 10m --agent ghost && sign_token /tmp/ghost.tok alice bob
 out=$(permafrost approve /tmp/ghost.tok 2>&1) && not_ok "a token for an agent the policy does not name is refused" "accepted" ||
 	{ echo "$out" | grep -q "no such agent" && ok "a token for an agent the policy does not name is refused" || not_ok "unknown agent token" "$out"; }
 
