@@ -20,6 +20,7 @@ struct awalk {
 	__u32 slot;     /* the approving entry's slot, when approved */
 	__u32 approved;
 	__u32 name_hash;
+	__u32 ai_agent; /* the caller's AI agent (agent-mode on), or PF_AI_NONE */
 	char name[PF_APPROVAL_NAME_MAX]; /* the object's last component */
 };
 
@@ -45,6 +46,11 @@ static __always_inline int approval_permits(struct awalk *w, struct pf_approval_
 	if ((a->flags & PF_APR_CGROUP) && a->cgroup_id != w->cgroup)
 		return 0;
 	if ((a->flags & PF_APR_EXE) && (a->exe_dev != w->exe_dev || a->exe_ino != w->exe_ino))
+		return 0;
+	/* an AI agent's process: only a token that names its agent (or any),
+	 * which the agent installed only with agent-approvals approvers */
+	if (w->ai_agent != PF_AI_NONE &&
+	    (!(a->flags & PF_APR_AI) || (a->ai_agent != PF_AI_ANY && a->ai_agent != w->ai_agent)))
 		return 0;
 	return 1;
 }
@@ -107,12 +113,14 @@ PF_LOOP_FN approval_step(__u32 i, void *ctx)
 }
 
 /* Does a live approval cover @op on the dentry @dp (on @dev) for the
- * current task? The approving entry's slot + 1, or 0. A global function
+ * current task (for an AI agent's process while agent-mode is on: an
+ * approval for agents)? The approving entry's slot + 1, or 0. A global function
  * (compat.bpf.h): verified once per program. */
 __noinline __u64 pf_approved(__u64 dp, __u64 dev, __u64 op)
 {
 	struct task_struct *task = current_task();
 	struct dentry *d = (struct dentry *)dp;
+	struct pf_config *cfg;
 	struct awalk w = {};
 
 	w.d = d;
@@ -123,6 +131,14 @@ __noinline __u64 pf_approved(__u64 dp, __u64 dev, __u64 op)
 	w.cgroup = bpf_get_current_cgroup_id();
 	w.exe_ino = BPF_CORE_READ(task, mm, exe_file, f_inode, i_ino);
 	w.exe_dev = BPF_CORE_READ(task, mm, exe_file, f_inode, i_sb, s_dev);
+	w.ai_agent = PF_AI_NONE;
+	cfg = get_config();
+	if (cfg && cfg->ai_mode != PF_MODE_OFF) {
+		struct pf_mark *m = current_mark();
+
+		if (m)
+			w.ai_agent = m->agent;
+	}
 	bpf_probe_read_kernel_str(w.name, sizeof(w.name), BPF_CORE_READ(d, d_name.name));
 	w.name_hash = pf_name_hash(w.name);
 	/* the object, then its parent (where a create-style approval for the

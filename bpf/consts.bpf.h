@@ -11,6 +11,7 @@
 /* errno */
 #define EPERM 1
 #define ENOENT 2
+#define ENOMEM 12
 
 /* struct file: f_mode, f_flags */
 #define FMODE_WRITE 0x2

@@ -6,12 +6,14 @@
 #ifndef PF_DECIDE_BPF_H
 #define PF_DECIDE_BPF_H
 
-/* Apply the mode to a protected hit: log, and deny in enforce. A hit on
+/* Apply the mode (the one the current task is held to: an AI agent's
+ * process may be held to agent-mode on a thawed host) to a protected hit:
+ * log, and deny in enforce. A hit on
  * Permafrost's own objects is a `tamper` in enforce mode; in audit mode it
  * is logged as would-deny like any other (the protections are off). */
 static __always_inline int verdict(struct pf_config *cfg, const struct hit *h)
 {
-	__u32 mode = mode_now(cfg);
+	__u32 mode = mode_for_current(cfg);
 
 	if (mode == PF_MODE_ENFORCE) {
 		int deny = -EPERM;
@@ -65,7 +67,7 @@ static __always_inline int decide_obj_ex(struct pf_config *cfg, struct dentry *d
 			  .rule_id = w.rule_id };
 	if (cfg->n_approvals && approved(&h)) {
 		if (!(how & DECIDE_QUIET_APPROVED))
-			emit(&h, PF_DEC_APPROVED, mode_now(cfg));
+			emit(&h, PF_DEC_APPROVED, mode_for_current(cfg));
 		return 0;
 	}
 	return verdict(cfg, &h);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /* Events: what a decision was about (a hit), and its ring-buffer record
- * with the object's path and the caller's executable. A record that finds
+ * with the object's path, the caller's executable and the AI agent's tree
+ * it belongs to. A record that finds
  * the ring full is counted in `lost`: a lost event is never silent. Part
  * of permafrost.bpf.c. */
 #ifndef PF_EVENTS_BPF_H
@@ -155,6 +156,21 @@ __noinline int pf_emit(__u64 dp, __u64 mntp, __u64 ino, __u64 dev_rule, __u64 ho
 	e->path_flags = h->mnt ? 0 : PF_PATH_FSROOT;
 	e->approval = decision == PF_DEC_APPROVED ? h->approval : PF_APPROVAL_NONE;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
+
+	struct pf_mark *m = current_mark();
+
+	e->ai_agent = 0;
+	e->ai_root_pid = 0;
+	e->ai_root_dev = 0;
+	e->ai_root_ino = 0;
+	e->ai_marked_ns = 0;
+	if (m) {
+		e->ai_agent = m->agent + 1;
+		e->ai_root_pid = m->root_pid;
+		e->ai_root_dev = m->root_dev;
+		e->ai_root_ino = m->root_ino;
+		e->ai_marked_ns = m->marked_ns;
+	}
 
 	struct pathbuild pb = { .e = e, .d = h->d, .mnt = h->mnt, .off = 0 };
 

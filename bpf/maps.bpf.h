@@ -151,6 +151,49 @@ struct {
 	__type(value, struct envchunk);
 } envscan_buf SEC(".maps");
 
+/* AI agents' files (policy `agent NAME exe=PATH`, resolved like
+ * `protect`): (dev, ino) -> the agent's index. Exec'ing one marks the
+ * process (aiagent.bpf.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PF_MAX_AI_EXES);
+	__type(key, struct pf_key);
+	__type(value, __u32);
+} ai_exes SEC(".maps");
+
+/* The marks of AI agents' processes (struct pf_mark), one per task. Task
+ * storage (5.11) in the default build; the compat build (5.10 has no task
+ * storage for LSM programs) keys a hash by the task's address, and
+ * task_free removes the entry with the task. */
+#ifdef PF_COMPAT
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct pf_mark);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} ai_marks SEC(".maps");
+
+static __always_inline struct pf_mark *current_mark(void)
+{
+	__u64 key = bpf_get_current_task();
+
+	return bpf_map_lookup_elem(&ai_marks, &key);
+}
+#else
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct pf_mark);
+} ai_marks SEC(".maps");
+
+static __always_inline struct pf_mark *current_mark(void)
+{
+	return bpf_task_storage_get(&ai_marks, current_task(), 0, 0);
+}
+#endif
+
 /* The config as the agent last wrote it, whatever the mode. */
 static __always_inline struct pf_config *get_config(void)
 {
@@ -179,13 +222,27 @@ static __always_inline __u32 mode_now(const struct pf_config *cfg)
 	return mode;
 }
 
-/* The config, or NULL while the mode is off (nothing is decided then). A
- * hook reads it once, after its cheap tests, and hands it on. */
+/* The mode the current task is held to: the host's (mode_now), or for a
+ * process of an AI agent's tree the stricter of it and the policy's
+ * agent-mode. An unmarked task pays a compare while agent-mode is off, a
+ * mark lookup while the host is less strict than agent-mode. */
+static __always_inline __u32 mode_for_current(const struct pf_config *cfg)
+{
+	__u32 mode = mode_now(cfg);
+
+	if (cfg->ai_mode > mode && current_mark())
+		mode = cfg->ai_mode;
+	return mode;
+}
+
+/* The config, or NULL while the mode the current task is held to is off
+ * (nothing is decided then). A hook reads it once, after its cheap tests,
+ * and hands it on. */
 static __always_inline struct pf_config *active_config(void)
 {
 	struct pf_config *cfg = get_config();
 
-	return cfg && mode_now(cfg) != PF_MODE_OFF ? cfg : NULL;
+	return cfg && mode_for_current(cfg) != PF_MODE_OFF ? cfg : NULL;
 }
 
 #endif

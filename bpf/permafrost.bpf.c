@@ -23,6 +23,7 @@
 #include "events.bpf.h"         /* a hit, and its ring-buffer record */
 #include "approvals.bpf.h"      /* does a live approval cover a change? */
 #include "self.bpf.h"           /* who is the agent */
+#include "aiagent.bpf.h"        /* AI agents: marking their process trees */
 #include "decide.bpf.h"         /* one object: rule, approvals, the mode's verdict */
 #include "guards.bpf.h"         /* ancestors, mounts, systemd's unit sandboxes */
 #include "selfprot.bpf.h"       /* self-protection: its checks and hooks */

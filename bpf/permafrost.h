@@ -185,7 +185,7 @@ static inline int pf_rule_is_self(__u32 rule_id)
 
 /* Bumped whenever a map's layout changes: pinned maps are kept in
  * <pin dir>/maps-v<N> and only reused by an agent of the same layout. */
-#define PF_MAPS_VERSION 1
+#define PF_MAPS_VERSION 2
 
 /* Values in `own_maps` (keyed by map id): when the kernel refuses their
  * fds to anyone but the agent. */
@@ -215,6 +215,9 @@ struct pf_config {
 	__u64 agent_exe_dev; /* the agent binary (kernel dev encoding); 0: unknown */
 	__u64 agent_exe_ino;
 	__u64 paths_hash;  /* pf_name_hash-style FNV of the agent's paths */
+	__u32 ai_mode;     /* policy agent-mode (enum pf_mode): the least mode a
+			      process of an AI agent's tree is held to */
+	__u32 n_ai_exes;   /* entries in `ai_exes` (0: no exec is looked up) */
 };
 
 enum pf_config_flags {
@@ -244,6 +247,26 @@ struct pf_agent_proc {
 	__u64 start_ns; /* the group leader's start_time, against pid reuse */
 };
 
+/* AI agents (policy `agent NAME exe=PATH`; "ai" in names here, since
+ * "agent" is permafrostd). An AI agent's index is the position of its
+ * line among the policy's agent lines. */
+#define PF_AI_NONE 0xffffffffU /* not an agent's process (events, approvals) */
+#define PF_AI_ANY 0xfffffffeU  /* an approval for every agent (token `agent: any`) */
+#define PF_MAX_AI_AGENTS 64    /* agent lines in a policy */
+#define PF_MAX_AI_EXES 256     /* exe= paths in all */
+
+/* The mark of a process in an AI agent's tree (map `ai_marks`): set
+ * when it execs one of the agents' files, copied to every task it
+ * creates, kept across every later exec, never removed but with the
+ * task. */
+struct pf_mark {
+	__u32 agent;     /* the agent's index */
+	__u32 root_pid;  /* tgid of the process that exec'd the agent's file */
+	__u64 root_dev;  /* that file (kernel dev encoding) */
+	__u64 root_ino;
+	__u64 marked_ns; /* boot ns of that exec */
+};
+
 /* Longest last component an approval for a not-yet-existing file names. */
 #define PF_APPROVAL_NAME_MAX 128
 
@@ -253,6 +276,10 @@ enum pf_approval_flags {
 	PF_APR_UID = 1 << 2,
 	PF_APR_CGROUP = 1 << 3,
 	PF_APR_EXE = 1 << 4,
+	PF_APR_AI = 1 << 5,      /* applies to AI agents' processes: `ai_agent` names
+				    which (or PF_AI_ANY); without it, to
+				    unmarked processes only (while agent-mode is
+				    not off) */
 };
 
 /* Key of the `approvals` map: the scope's identity; for PF_APR_NAME entries
@@ -289,6 +316,8 @@ struct pf_approval_k {
 	__u64 cgroup_id;
 	__u64 exe_dev;
 	__u64 exe_ino;
+	__u32 ai_agent;        /* PF_APR_AI: the agent's index or PF_AI_ANY */
+	__u32 _pad;
 	char name[PF_APPROVAL_NAME_MAX];
 };
 
@@ -318,6 +347,13 @@ struct pf_event {
 	__u32 exe_len;      /* bytes used in exe[] (0: none, a kernel thread) */
 	__u32 exe_flags;    /* PF_PATH_* */
 	char exe[PF_EXE_BYTES];
+	/* The AI agent's tree the caller belongs to (struct pf_mark): its
+	 * index + 1; 0 (and the rest 0): none. */
+	__u32 ai_agent;
+	__u32 ai_root_pid;
+	__u64 ai_root_dev;
+	__u64 ai_root_ino;
+	__u64 ai_marked_ns;
 };
 
 #define PF_APPROVAL_NONE 0xffffffffU

@@ -156,11 +156,13 @@ PF_LSM_VOID(bprm_committing_creds, struct linux_binprm *bprm)
 }
 
 /* A process that ends takes its agent_procs entry with it, so a reused
- * tgid can never inherit the agent's trust. */
+ * tgid can never inherit the agent's trust; a task, its AI agent's mark
+ * (compat build, aiagent.bpf.h). */
 PF_LSM_VOID(task_free, struct task_struct *task)
 {
 	__u32 tgid = BPF_CORE_READ(task, tgid);
 
+	ai_forget(task);
 	if (BPF_CORE_READ(task, pid) != tgid)
 		return;
 	bpf_map_delete_elem(&agent_procs, &tgid);

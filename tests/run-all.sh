@@ -14,7 +14,7 @@ trap 'rm -f "$log"' EXIT
 tests/run-unit.sh "$OUT" | tee -a "$log"
 OUT="$OUT" tests/fuzz/run.sh "${PF_FUZZ_SECONDS:-10}" | tee -a "$log"
 tests/pkg/run.sh "$OUT/pkg" | tee -a "$log"
-tests/vm/run.sh --suite "${PF_VM_SUITES:-enforce,agent,approvals,auditlog,inbox,selfprot,bypass,upgrade,windows}" \
+tests/vm/run.sh --suite "${PF_VM_SUITES:-enforce,agent,aiagent,approvals,auditlog,inbox,selfprot,bypass,upgrade,windows}" \
 	--kernel "${PF_VM_KERNELS:-5.10,6.1,6.12,7}" | tee -a "$log"
 deb=$(ls "$OUT"/pkg/deb/permafrost_*_amd64.deb 2>/dev/null | head -n 1)
 tests/vm/host/run.sh --kernel "${PF_HOST_KERNELS:-6.12}" ${deb:+--deb "$deb"} --out "$OUT/host" | tee -a "$log"

@@ -627,7 +627,8 @@ static int token_new(int argc, char **argv)
 		{ "ops", required_argument, NULL, 'o' },    { "uid", required_argument, NULL, 'u' },
 		{ "unit", required_argument, NULL, 'U' },   { "exe", required_argument, NULL, 'e' },
 		{ "ttl", required_argument, NULL, 'T' },    { "reason", required_argument, NULL, 'R' },
-		{ "thaw", no_argument, NULL, 'z' },	    { 0 },
+		{ "thaw", no_argument, NULL, 'z' },	    { "agent", required_argument, NULL, 'A' },
+		{ 0 },
 	};
 	const char *hosts[PF_TOKEN_MAX_HOSTS], *paths[PF_TOKEN_MAX_PATHS];
 	struct pf_token_spec spec = { 0 };
@@ -682,6 +683,7 @@ static int token_new(int argc, char **argv)
 		}
 		case 'U': spec.unit = optarg; break;
 		case 'e': spec.exe = optarg; break;
+		case 'A': spec.agent = optarg; break;
 		case 'T':
 			if (pf_parse_duration(optarg, &ttl) < 0)
 				return fail(EXIT_USAGE, "--ttl: expected a duration such as 30m or 2h, got '%s'", optarg);
@@ -691,7 +693,8 @@ static int token_new(int argc, char **argv)
 		default:
 			return fail(EXIT_USAGE, "usage: permafrost token new --ticket T --requester R "
 						"[--host H]... (--path P... | --thaw) [--ops OPS] [--uid U] "
-						"[--unit U] [--exe PATH] [--ttl D] --reason TEXT");
+						"[--unit U] [--exe PATH] [--agent NAME|any] [--ttl D] "
+						"--reason TEXT");
 		}
 	}
 	if (!spec.n_hosts) {

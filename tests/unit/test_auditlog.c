@@ -945,6 +945,26 @@ static void test_filters(void)
 	FM((f.has_until = 1, f.until_ns = now - 1800LL * 1000000000LL + 499999999), 0,
 	   "until 1 ns before it");
 	FM((f.decision = "deny", f.has_uid = 1, f.uid = 1), 0, "deny and uid 1");
+	FM(f.agent = "none", 1, "agent none: a record without an agent");
+	FM(f.agent = "any", 0, "agent any: a record without an agent");
+	FM(f.agent = "fakeai", 0, "agent fakeai: a record without an agent");
+	{
+		static const char ai[] = "{\"seq\":3,\"decision\":\"deny\",\"agent\":\"fakeai\","
+					 "\"agent_root_pid\":7}";
+		struct pf_logrec *ar = malloc(sizeof(*ar));
+
+		TAP_OK(ar && pf_logrec_parse(ai, strlen(ai), ar) == 0, "parse an agent's record");
+		memset(&f, 0, sizeof(f));
+		f.agent = "fakeai";
+		TAP_OK(ar && pf_log_filter_match(&f, ar) == 1, "filter agent fakeai: match");
+		f.agent = "fake";
+		TAP_OK(ar && pf_log_filter_match(&f, ar) == 0, "filter agent fake: no match");
+		f.agent = "any";
+		TAP_OK(ar && pf_log_filter_match(&f, ar) == 1, "filter agent any: match");
+		f.agent = "none";
+		TAP_OK(ar && pf_log_filter_match(&f, ar) == 0, "filter agent none: no match");
+		free(ar);
+	}
 
 	/* record parsing edge cases */
 	TAP_OK(pf_logrec_parse("{\"a\":1,\"a\":2}", 13, &r) == -EINVAL, "a key twice is refused");

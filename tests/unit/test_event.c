@@ -279,6 +279,38 @@ static void test_lines(void)
 		  "\"decision\":\"deny\",\"mode\":\"enforce\",\"op\":\"open-write\","
 		  "\"path\":\"/etc/passwd\"," "\"dev\":\"254:3\",\"ino\":131,\"pid\":1234,\"tid\":1235,\"ppid\":1,\"uid\":0,\"gid\":0,\"boot_ns\":5," "\"comm\":\"vi\",\"cgroup_id\":77,\"rule\":3}\n");
 
+	/* an AI agent's process: named by the context, or by index and
+	 * identity without one; the text line names the agent too */
+	base_event(&e);
+	e.ai_agent = 2; /* index 1 */
+	e.ai_root_pid = 4321;
+	e.ai_root_dev = (254ULL << 20) | 3;
+	e.ai_root_ino = 77;
+	e.ai_marked_ns = e.ts_boot_ns - 2500000000ULL;
+	ctx = base_ctx;
+	ctx.ai_agent = "fakeai";
+	ctx.ai_root_exe = "/opt/fakeai/cli.sh";
+	line_case("AI agent", &e, &ctx,
+		  HEAD "\"decision\":\"deny\",\"mode\":\"enforce\",\"op\":\"open-write\","
+		  "\"path\":\"/etc/passwd\"," TAIL_IDS "\"comm\":\"vi\",\"cgroup_id\":77,\"rule\":3,"
+		  "\"agent\":\"fakeai\",\"agent_root_pid\":4321,"
+		  "\"agent_root_exe\":\"/opt/fakeai/cli.sh\",\"agent_age_ms\":2500}\n");
+	line_case("AI agent without names", &e, &base_ctx,
+		  HEAD "\"decision\":\"deny\",\"mode\":\"enforce\",\"op\":\"open-write\","
+		  "\"path\":\"/etc/passwd\"," TAIL_IDS "\"comm\":\"vi\",\"cgroup_id\":77,\"rule\":3,"
+		  "\"agent\":\"#1\",\"agent_root_pid\":4321,"
+		  "\"agent_root_exe\":\"254:3:77\",\"agent_age_ms\":2500}\n");
+	e.ai_marked_ns = e.ts_boot_ns + 1;
+	pf_buf_init(&b);
+	r = pf_event_to_text(&e, &ctx, &b);
+	TAP_OK(r == 0 && strstr(b.data, " agent=\"fakeai\" agent_root_pid=4321 seq=42"),
+	       "AI agent: text line (%s)", b.data ? b.data : "");
+	pf_buf_reset(&b);
+	r = pf_event_to_json(&e, &ctx, &b);
+	TAP_OK(r == 0 && strstr(b.data, "\"agent_age_ms\":0}"), "AI agent: marked after the event: age 0");
+	pf_buf_free(&b);
+	ctx = base_ctx;
+
 	/* appends one line to what is there; failures leave the buffer alone */
 	base_event(&e);
 	pf_buf_init(&b);

@@ -13,7 +13,7 @@
 #define DIRS "(expected one of: mode, protect, exempt, allowed-signers, approvals, " \
 	     "thaw-approvals, max-token-ttl, log-max-size, log-keep, ring-buffer-size, " \
 	     "metrics-file, lock-kernel, syslog, self-protect, requester-signs, freeze-window, " \
-	     "change-window)"
+	     "change-window, agent, agent-mode, agent-approvals)"
 #define TTL "a duration 1s..30d (e.g. 90s, 30m, 24h, 7d)"
 #define LOGSZ "a size 64K..16G (e.g. 512K, 64M, 1G)"
 #define RBSZ "a power of two 64K..256M (e.g. 4M)"
@@ -752,9 +752,99 @@ static void test_windows(void)
 		  "windows: limit message");
 }
 
+#define AINAME "an agent name (1..32 bytes of a-z 0-9 . _ -, starting with a letter or digit)"
+
+static const struct ecase ai_ecases[] = {
+	{ "agent without name", "agent", EINVAL, "p.conf:1:6: expected " AINAME " after 'agent'" },
+	{ "agent bad name", "agent Claude exe=/a", EINVAL,
+	  "p.conf:1:7: expected " AINAME " after 'agent', got 'Claude'" },
+	{ "agent name too long", "agent aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa exe=/a", EINVAL,
+	  "p.conf:1:7: expected " AINAME " after 'agent', got 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'" },
+	{ "agent name starts with a dash", "agent -x exe=/a", EINVAL,
+	  "p.conf:1:7: expected " AINAME " after 'agent', got '-x'" },
+	{ "agent name any is reserved", "agent any exe=/a", EINVAL,
+	  "p.conf:1:7: agent name 'any' is reserved (tokens and log filters use it)" },
+	{ "agent name none is reserved", "agent none exe=/a", EINVAL,
+	  "p.conf:1:7: agent name 'none' is reserved (tokens and log filters use it)" },
+	{ "agent without exe", "agent claude   # no file", EINVAL,
+	  "p.conf:1:13: expected exe=PATH after the agent name" },
+	{ "agent unknown option", "agent claude exe=/a cmd=/b", EINVAL,
+	  "p.conf:1:21: unknown option 'cmd=/b' for 'agent' (expected exe=PATH)" },
+	{ "agent bare path", "agent claude /usr/bin/claude", EINVAL,
+	  "p.conf:1:14: unknown option '/usr/bin/claude' for 'agent' (expected exe=PATH)" },
+	{ "agent relative exe", "agent claude exe=bin/claude", EINVAL,
+	  "p.conf:1:18: expected an absolute path after 'exe=', got 'bin/claude'" },
+	{ "agent exe not normalised", "agent claude exe=/usr//bin/claude", EINVAL,
+	  "p.conf:1:18: path '/usr//bin/claude' is not normalised: it has an empty component ('//')" },
+	{ "agent duplicate name", "agent a exe=/a\n\nagent a exe=/b", EINVAL,
+	  "p.conf:3:7: duplicate agent 'a' (already named on line 1)" },
+	{ "agent duplicate exe", "agent a exe=/x\nagent b exe=/y exe=/x", EINVAL,
+	  "p.conf:2:20: duplicate exe '/x' (already named on line 1)" },
+	{ "agent-mode bad value", "agent-mode on", EINVAL,
+	  "p.conf:1:12: expected off, audit or enforce after 'agent-mode', got 'on'" },
+	{ "agent-mode duplicate", "agent-mode audit\nagent-mode enforce", EINVAL,
+	  "p.conf:2:1: duplicate 'agent-mode' (already set on line 1)" },
+	{ "agent-approvals zero", "agent-approvals 0", EINVAL,
+	  "p.conf:1:17: expected a number 1..16 after 'agent-approvals', got '0'" },
+	{ "agent-approvals missing", "agent-approvals", EINVAL,
+	  "p.conf:1:16: expected a number 1..16 after 'agent-approvals'" },
+};
+
+static void test_ai(void)
+{
+	static const char in[] =
+		"agent claude exe=/usr/lib/node_modules/@anthropic-ai/claude-code/cli.js\n"
+		"# aider as a pip install and as a pipx one\n"
+		"agent aider exe=/usr/bin/aider exe=/usr/local/bin/aider\n"
+		"agent-mode enforce\n"
+		"agent-approvals 3\n";
+	struct pf_policy *p = NULL;
+	struct pf_err e;
+	char big[PF_POLICY_MAX_AI * 40 + 64];
+	size_t k = 0;
+	int r;
+
+	for (size_t i = 0; i < sizeof(ai_ecases) / sizeof(ai_ecases[0]); i++)
+		err_case(ai_ecases[i].name, ai_ecases[i].in, strlen(ai_ecases[i].in),
+			 ai_ecases[i].err, ai_ecases[i].msg);
+
+	r = pf_policy_parse("p.conf", in, strlen(in), &p, &e);
+	TAP_OK(r == 0, "agents: parse (%s)", r ? e.msg : "");
+	if (r == 0) {
+		TAP_OK(p->n_ai == 2 && p->n_ai_exes == 3, "agents: 2 agents, 3 files");
+		TAP_STREQ(p->ai[0].name, "claude", "agents: first name");
+		TAP_STREQ(p->ai[1].name, "aider", "agents: second name");
+		TAP_OK(p->ai[1].line == 3, "agents: line of the second");
+		TAP_OK(p->ai_exes[1].agent == 1 && p->ai_exes[2].agent == 1 &&
+		       p->ai_exes[0].agent == 0, "agents: files map to their agent");
+		TAP_STREQ(p->ai_exes[2].path, "/usr/local/bin/aider", "agents: third file");
+		TAP_OK(p->ai_mode == PF_MODE_ENFORCE && p->ai_approvals == 3,
+		       "agents: agent-mode enforce, agent-approvals 3");
+		TAP_OK(pf_policy_ai_find(p, "aider") == 1 && pf_policy_ai_find(p, "any") == -1,
+		       "agents: find by name");
+		TAP_OK(pf_policy_ai_threshold(p, 1) == 3 && pf_policy_ai_threshold(p, 5) == 5,
+		       "agents: agent-approvals, never below the path's own");
+		pf_policy_free(p);
+	}
+	p = NULL;
+	r = pf_policy_parse("p.conf", "", 0, &p, &e);
+	TAP_OK(r == 0 && p->n_ai == 0 && p->ai_mode == PF_MODE_OFF && p->ai_approvals == 2,
+	       "agents: defaults agent-mode off, agent-approvals 2");
+	if (r == 0)
+		pf_policy_free(p);
+	for (int i = 0; i <= PF_POLICY_MAX_AI; i++)
+		k += (size_t)snprintf(big + k, sizeof(big) - k, "agent a%d exe=/x%d\n", i, i);
+	p = NULL;
+	r = pf_policy_parse("p.conf", big, k, &p, &e);
+	TAP_OK(r == -E2BIG && !p, "agents: more than %d refused (got %d)", PF_POLICY_MAX_AI, r);
+	TAP_STREQ(e.msg, "p.conf:65:1: too many agents (limit 64 agent lines)",
+		  "agents: limit message");
+}
+
 int main(void)
 {
 	test_errors();
+	test_ai();
 	test_windows();
 	test_valid();
 	test_valid_small();

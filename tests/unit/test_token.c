@@ -207,8 +207,43 @@ static void test_parse(void)
 	parse_bad(b, strlen(base), -EBADMSG, "token line 2: byte 0x00 is not printable ASCII", "NUL byte");
 	free(b);
 	parse_bad(base, strlen(base) - 1, -EBADMSG, "token line 15: missing final newline", "no final LF");
-	bad_subst("permafrost-approval v1", "permafrost-approval v2", "token line 1: expected \"permafrost-approval v1\"",
+	bad_subst("permafrost-approval v1", "permafrost-approval v3",
+		  "token line 1: expected \"permafrost-approval v1\" (or \"permafrost-approval v2\")",
 		  "bad magic");
+	/* agent: format v2 only, after exe, any or an agent's name */
+	bad_subst("exe: /usr/bin/vim\n", "exe: /usr/bin/vim\nagent: claude\n",
+		  "token line 13: field \"agent\" needs format v2 (line 1 \"permafrost-approval v2\")",
+		  "agent in a v1 token");
+	{
+		char *v2 = subst(base, "approval v1", "approval v2");
+		char *ok = subst(v2, "exe: /usr/bin/vim\n", "exe: /usr/bin/vim\nagent: claude\n");
+		char *bad = subst(v2, "exe: /usr/bin/vim\n", "exe: /usr/bin/vim\nagent: Claude\n");
+		char *none = subst(v2, "exe: /usr/bin/vim\n", "exe: /usr/bin/vim\nagent: none\n");
+		char *order = subst(v2, "uid: 0\n", "agent: any\nuid: 0\n");
+		struct pf_token *tk = NULL;
+
+		TAP_OK(pf_token_parse(v2, strlen(v2), &tk, &e) == 0 && tk->version == 2 && !tk->agent,
+		       "token v2 without agent parses (%s)", e.msg);
+		pf_token_free(tk);
+		tk = NULL;
+		TAP_OK(pf_token_parse(ok, strlen(ok), &tk, &e) == 0 && tk->agent &&
+		       strcmp(tk->agent, "claude") == 0, "token v2 agent: claude (%s)", e.msg);
+		pf_token_free(tk);
+		parse_bad(bad, strlen(bad), -EBADMSG,
+			  "token line 13: invalid agent \"Claude\" (any, or an agent's name: 1..32 bytes of a-z 0-9 . _ -)",
+			  "agent upper case");
+		parse_bad(none, strlen(none), -EBADMSG,
+			  "token line 13: invalid agent \"none\" (any, or an agent's name: 1..32 bytes of a-z 0-9 . _ -)",
+			  "agent none");
+		parse_bad(order, strlen(order), -EBADMSG,
+			  "token line 11: field \"uid\" out of order (must come before \"agent\")",
+			  "agent before uid");
+		free(v2);
+		free(ok);
+		free(bad);
+		free(none);
+		free(order);
+	}
 	bad_subst("ticket: CHG-1234\n", "ticket: CHG-1234\n\n", "token line 4: empty line", "empty line");
 	/* line syntax */
 	bad_subst("ticket: CHG", "ticket:  CHG", "token line 3: expected exactly one space after \"ticket:\"",
@@ -256,7 +291,7 @@ static void test_parse(void)
 	bad_subst("ops: write create rename", "ops: write thaw", "token line 9: ops: \"thaw\" must appear alone",
 		  "thaw not alone");
 	bad_subst("ops: write create rename", "ops: thaw",
-		  "token: a thaw token must not have path, uid, unit or exe fields", "thaw with paths");
+		  "token: a thaw token must not have path, uid, unit, exe or agent fields", "thaw with paths");
 	bad_subst("uid: 0", "uid: 01", "token line 10: uid must be a decimal number 0..4294967294", "uid leading zero");
 	bad_subst("uid: 0", "uid: 4294967295", "token line 10: uid must be a decimal number 0..4294967294", "uid -1");
 	bad_subst("unit: nginx.service", "unit: nginx.target",
@@ -326,6 +361,16 @@ static void test_new(void)
 	pf_token_free(t);
 	free(b1);
 	free(b2);
+	/* with an agent: format v2, else v1 */
+	s.agent = "any";
+	b1 = NULL;
+	t = NULL;
+	TAP_OK(pf_token_new(&s, &b1, &l1, &e) == 0 && strncmp(b1, "permafrost-approval v2\n", 23) == 0 &&
+	       strstr(b1, "\nagent: any\nnot-before:") && pf_token_parse(b1, l1, &t, &e) == 0 &&
+	       t->agent && strcmp(t->agent, "any") == 0, "new: agent any, format v2 %s", e.msg);
+	pf_token_free(t);
+	free(b1);
+	s.agent = NULL;
 	paths[1] = "etc/hosts";
 	b1 = NULL;
 	TAP_OK(pf_token_new(&s, &b1, &l1, &e) == -EBADMSG && !b1, "new: invalid path refused");
@@ -483,6 +528,36 @@ static void test_approve(void)
 			  keys[k].name, dir, bf) == 0, "approve: ssh-keygen -Y verify agrees for %s", keys[k].name);
 		free(s);
 		free(bf);
+	}
+
+	/* a token for AI agents needs agent-approvals approvers, never fewer
+	 * than its paths ask; a token without agent: is not held to it */
+	{
+		char *v2 = subst(body, "approval v1", "approval v2");
+		char *ab = subst(v2, "not-before: ", "agent: claude\nnot-before: ");
+		struct pf_approve_ctx ca = ctx();
+
+		ca.ai_threshold = 3;
+		b2 = bundle(ab, BOB, CAROL, -1);
+		refused(&ca, b2, "threshold",
+			"threshold not met for /etc/nginx/: 2 distinct approvers (bob, carol), 3 required",
+			"agent token below agent-approvals");
+		free(b2);
+		b2 = bundle(body, BOB, CAROL, -1);
+		TAP_OK(verify(&ca, b2, &a, &e, NULL) == 0 && a && a->required == 2,
+		       "approve: a token without agent: is not held to agent-approvals %s", e.msg);
+		pf_approval_free(a);
+		a = NULL;
+		free(b2);
+		ca.ai_threshold = 1;
+		b2 = bundle(ab, BOB, CAROL, -1);
+		TAP_OK(verify(&ca, b2, &a, &e, NULL) == 0 && a && a->required == 2,
+		       "approve: agent-approvals 1 never below the path's own 2 %s", e.msg);
+		pf_approval_free(a);
+		a = NULL;
+		free(b2);
+		free(v2);
+		free(ab);
 	}
 
 	/* a key on two allowed_signers lines, one with verify-required: the

@@ -117,12 +117,12 @@ wait_for() {
 }
 
 # --- the agent ---------------------------------------------------------------
-# Programs the agent attaches and pins on the kernels we test: 43
+# Programs the agent attaches and pins on the kernels we test: 45
 # (one of each hook's signature variants in the object) on 6.2 and newer;
 # 6.1 lacks file_truncate, inode_set_acl and inode_remove_acl (routes
 # checked at older hooks); 5.10 also has no program that can take
 # path_chown's kuid_t (chown is checked at inode_setattr).
-case $(uname -r) in 5.10.*) PF_NLINKS=39 ;; 6.1.*) PF_NLINKS=40 ;; *) PF_NLINKS=43 ;; esac
+case $(uname -r) in 5.10.*) PF_NLINKS=41 ;; 6.1.*) PF_NLINKS=42 ;; *) PF_NLINKS=45 ;; esac
 PF_SOCK=/run/permafrost/agent.sock
 PF_LOG=/var/log/permafrost/audit.log
 PF_STATE=/var/lib/permafrost

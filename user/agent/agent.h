@@ -17,7 +17,8 @@
  *   control.c    the control socket: peers, framing, the command table
  *   status.c     the status reply
  *   liveness.c   heartbeat, downtime (gap records), metrics
- *   selfprot.c   self-protection, the agent's half */
+ *   selfprot.c   self-protection, the agent's half
+ *   aiagents.c   AI agents: their files into the kernel, names for records */
 #ifndef PF_AGENT_H
 #define PF_AGENT_H
 
@@ -192,6 +193,7 @@ struct agent {
 	struct agent_liveness live;
 	struct agent_schedule sched;
 	uint64_t pol_gen; /* bumped by every policy reload */
+	struct pf_key *ai_keys; /* identity of each pol->ai_exes[i] (ino 0: missing) */
 	int sig_fd, epfd;
 };
 
@@ -328,6 +330,16 @@ void reply_error(struct pf_msg *rep, const char *fmt, ...) __attribute__((format
 /* status.c */
 void cmd_status(struct agent *a, const struct pf_msg *req, struct pf_msg *rep,
 		const struct peer *p);
+
+/* aiagents.c */
+/* The policy's AI agents' files into `ai_exes`, agent-mode into the config. */
+int ai_apply(struct agent *a, struct pf_err *err);
+/* An event's agent index as a name (NULL for PF_AI_NONE; "#N" for an
+ * index the policy no longer has), its root file as the policy's path
+ * (else "MAJOR:MINOR:INO"); @buf holds what is made up. */
+const char *ai_name(const struct agent *a, uint32_t idx, char *buf, size_t size);
+const char *ai_exe_path(const struct agent *a, uint64_t dev, uint64_t ino, char *buf,
+			size_t size);
 
 /* liveness.c */
 void log_downtime(struct agent *a, int had_pins);

@@ -79,8 +79,9 @@ static char *bundle_path(struct agent *a, const char *id)
 }
 
 /* The constraints every entry of a token carries: uid, executable (its
- * identity), systemd unit (its cgroup). */
-static int constraints(const struct pf_token *t, struct pf_approval_k *v, struct pf_err *err)
+ * identity), systemd unit (its cgroup), the AI agents it applies to. */
+static int constraints(const struct pf_policy *pol, const struct pf_token *t,
+		       struct pf_approval_k *v, struct pf_err *err)
 {
 	static const char *const roots[] = { "/sys/fs/cgroup/system.slice", "/sys/fs/cgroup" };
 	struct stat st;
@@ -88,6 +89,16 @@ static int constraints(const struct pf_token *t, struct pf_approval_k *v, struct
 	if (t->has_uid) {
 		v->flags |= PF_APR_UID;
 		v->uid = t->uid;
+	}
+	if (t->agent) {
+		ssize_t idx = pf_policy_ai_find(pol, t->agent);
+
+		if (strcmp(t->agent, "any") != 0 && idx < 0) {
+			pf_err_set(err, "agent %s: the policy names no such agent", t->agent);
+			return -ENOENT;
+		}
+		v->flags |= PF_APR_AI;
+		v->ai_agent = idx < 0 ? PF_AI_ANY : (uint32_t)idx;
 	}
 	if (t->exe) {
 		if (stat(t->exe, &st) < 0) {
@@ -257,7 +268,7 @@ static int install_approval(struct agent *a, const struct pf_approval *ap, uint6
 		return -ENOMEM;
 	v.ops = t->ops & PF_TOKEN_OPS_DEFAULT;
 	v.slot = (uint32_t)slot;
-	r = constraints(t, &v, err);
+	r = constraints(a->pol, t, &v, err);
 	for (size_t i = 0; r == 0 && i < t->n_paths; i++)
 		r = add_path(a, &l, &t->paths[i], &v, err);
 	if (r == 0 && (r = describe(&l, ap)) < 0)
@@ -412,7 +423,7 @@ static int preflight(struct agent *a, const struct pf_token *t, struct pf_err *e
 		}
 	}
 	if (r == 0)
-		r = constraints(t, &v, err);
+		r = constraints(a->pol, t, &v, err);
 	free(seen);
 	free(owner);
 	return r;

@@ -145,6 +145,7 @@ static void add_sample(struct agent *a, const void *data, size_t size, int64_t b
 		       struct pf_buf *b)
 {
 	struct pf_event_ctx ec = { 0 };
+	char ai_buf[16], ai_exe_buf[80];
 	const struct live_approval *l;
 	struct pf_event e;
 	int r;
@@ -159,6 +160,10 @@ static void add_sample(struct agent *a, const void *data, size_t size, int64_t b
 	ec.host = a->live.id.hostname;
 	ec.seq = pf_auditlog_next_seq(a->ev.log);
 	ec.unit = unit_for_cgroup(a, e.cgroup_id);
+	ec.ai_agent = e.ai_agent ? ai_name(a, e.ai_agent - 1, ai_buf, sizeof(ai_buf)) : NULL;
+	if (ec.ai_agent)
+		ec.ai_root_exe = ai_exe_path(a, e.ai_root_dev, e.ai_root_ino, ai_exe_buf,
+					     sizeof(ai_exe_buf));
 	l = e.decision == PF_DEC_APPROVED ? approval_at(a, e.approval) : NULL;
 	if (l) {
 		/* name the token and ticket that let it through */

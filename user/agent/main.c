@@ -424,6 +424,7 @@ static void cleanup(struct agent *a, int failed)
 	if (a->epfd >= 0)
 		close(a->epfd);
 	pf_resolved_free(a->res);
+	free(a->ai_keys);
 	pf_policy_free(a->pol);
 }
 

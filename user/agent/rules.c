@@ -101,6 +101,8 @@ int refresh_rules(struct agent *a, struct pf_err *err)
 		ret = maps_apply_rules(a, r, err);
 	if (ret == 0)
 		ret = maps_apply_guards(a, err);
+	if (ret == 0)
+		ret = ai_apply(a, err);
 	if (ret < 0) {
 		pf_view_free(view);
 		pf_resolved_free(r);

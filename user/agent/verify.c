@@ -105,6 +105,7 @@ int verify_token(struct agent *a, const struct pf_approve_input *in, const char 
 	ctx.threshold = threshold_cb;
 	ctx.threshold_data = a;
 	ctx.thaw_threshold = a->pol->thaw_approvals;
+	ctx.ai_threshold = a->pol->ai_approvals;
 	ctx.max_ttl = (int64_t)a->pol->max_token_ttl_s;
 	ctx.requester_signs = a->pol->requester_signs;
 	ctx.is_used = used_cb;

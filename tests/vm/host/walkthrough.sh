@@ -82,7 +82,7 @@ phase1() {
 	pid=$(main_pid)
 	eq "systemd's MainPID is the agent answering on the socket" "$(status_pid)" "$pid"
 	eq "status: mode off" "$(status_mode)" off
-	[ -d /sys/fs/bpf/permafrost/maps-v1 ] && ok "maps pinned in /sys/fs/bpf/permafrost" ||
+	[ -d /sys/fs/bpf/permafrost/maps-v2 ] && ok "maps pinned in /sys/fs/bpf/permafrost" ||
 		not_ok "maps pinned" "$(ls -R /sys/fs/bpf 2>&1 | head -n 5)"
 
 	# --- policy and approvers, as an SRE edits them -----------------------------

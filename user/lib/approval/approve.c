@@ -496,6 +496,10 @@ static int evaluate(const struct pf_approve_ctx *ctx, const struct pf_approve_in
 					 why.msg[0] ? why.msg : strerror(-r));
 				ok = false;
 			}
+			/* an approval for AI agents' changes: agent-approvals,
+			 * never below the path's own */
+			if (t->agent && ctx->ai_threshold > th)
+				th = ctx->ai_threshold;
 			ev->thresholds[i] = th ? th : 1;
 			if (ev->thresholds[i] > required)
 				required = ev->thresholds[i];

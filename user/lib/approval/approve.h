@@ -26,8 +26,9 @@
  *               returns 0; -ENOENT means outside every tree -> refused
  *   threshold   the number of distinct approvers reaches, for every path,
  *               the threshold the policy returns for it (for a thaw
- *               token: ctx->thaw_threshold); a threshold below 1 counts
- *               as 1.
+ *               token: ctx->thaw_threshold; for a token with an agent
+ *               field, at least ctx->ai_threshold); a threshold below 1
+ *               counts as 1.
  *
  * Distinct approvers: each good signature stands for the union of the
  * principals of its key's usable allowed_signers entries. Signatures whose
@@ -77,6 +78,8 @@ struct pf_approve_ctx {
 	pf_threshold_fn threshold;
 	void *threshold_data;
 	unsigned thaw_threshold;
+	unsigned ai_threshold;    /* policy agent-approvals: the least a token with
+				     an agent field needs for every path */
 	int64_t max_ttl;          /* seconds */
 	bool requester_signs;     /* policy requester-signs: the requester must sign */
 	pf_used_fn is_used;

@@ -22,6 +22,7 @@ enum field {
 	F_UID,
 	F_UNIT,
 	F_EXE,
+	F_AGENT,
 	F_NOT_BEFORE,
 	F_NOT_AFTER,
 	F_REASON,
@@ -42,6 +43,7 @@ static const struct {
 	[F_UID] = { "uid", false, false },
 	[F_UNIT] = { "unit", false, false },
 	[F_EXE] = { "exe", false, false },
+	[F_AGENT] = { "agent", false, false }, /* format v2 */
 	[F_NOT_BEFORE] = { "not-before", false, true },
 	[F_NOT_AFTER] = { "not-after", false, true },
 	[F_REASON] = { "reason", false, true },
@@ -66,6 +68,7 @@ void pf_token_free(struct pf_token *t)
 	free(t->paths);
 	free(t->unit);
 	free(t->exe);
+	free(t->agent);
 	free(t->reason);
 	free(t);
 }
@@ -274,13 +277,27 @@ static int parse_ops(const char *s, size_t n, unsigned *ret_ops, char *why, size
 
 #define LERR(...) (r = pf_err(err, -EBADMSG, "token line %u: " __VA_ARGS__), (void)0)
 
+/* any, or an agent's name as the policy spells it (policy.c). */
+static bool valid_agent(const char *v, size_t vl)
+{
+	if (vl == 0 || vl > PF_TOKEN_MAX_AGENT)
+		return false;
+	if (!((v[0] >= 'a' && v[0] <= 'z') || (v[0] >= '0' && v[0] <= '9')))
+		return false;
+	for (size_t i = 0; i < vl; i++)
+		if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' && v[i] <= '9') || v[i] == '.' ||
+		      v[i] == '_' || v[i] == '-'))
+			return false;
+	return !(vl == 4 && memcmp(v, "none", 4) == 0);
+}
+
 int pf_token_parse(const char *body, size_t len, struct pf_token **ret_tok,
 		   struct pf_err *err)
 {
 	struct pf_token *t = NULL;
 	unsigned line = 1, seen[F_COUNT] = { 0 };
 	size_t off, mlen = strlen(PF_TOKEN_MAGIC);
-	int last = -1, r = 0;
+	int last = -1, r = 0, version = 1;
 	char why[160];
 
 	if (len > PF_TOKEN_MAX_SIZE)
@@ -306,13 +323,17 @@ int pf_token_parse(const char *body, size_t len, struct pf_token **ret_tok,
 	}
 	if (body[len - 1] != '\n')
 		return pf_err(err, -EBADMSG, "token line %u: missing final newline", line);
-	if (len < mlen + 1 || memcmp(body, PF_TOKEN_MAGIC, mlen) != 0 || body[mlen] != '\n')
-		return pf_err(err, -EBADMSG, "token line 1: expected \"%s\"", PF_TOKEN_MAGIC);
+	if (len > mlen && memcmp(body, PF_TOKEN_MAGIC_V2, mlen) == 0 && body[mlen] == '\n')
+		version = 2;
+	else if (len < mlen + 1 || memcmp(body, PF_TOKEN_MAGIC, mlen) != 0 || body[mlen] != '\n')
+		return pf_err(err, -EBADMSG, "token line 1: expected \"%s\" (or \"%s\")",
+			      PF_TOKEN_MAGIC, PF_TOKEN_MAGIC_V2);
 
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return -ENOMEM;
 	t->ops = PF_TOKEN_OPS_DEFAULT;
+	t->version = version;
 	line = 1;
 	off = mlen + 1;
 	while (off < len && r == 0) {
@@ -501,6 +522,20 @@ int pf_token_parse(const char *body, size_t len, struct pf_token **ret_tok,
 				r = -ENOMEM;
 			break;
 		}
+		case F_AGENT:
+			if (t->version < 2) {
+				LERR("field \"agent\" needs format v2 (line 1 \"%s\")", line,
+				     PF_TOKEN_MAGIC_V2);
+				break;
+			}
+			if (!valid_agent(v, vl)) {
+				LERR("invalid agent \"%.*s\" (any, or an agent's name: 1..%d bytes of a-z 0-9 . _ -)",
+				     line, (int)(vl > 64 ? 64 : vl), v, PF_TOKEN_MAX_AGENT);
+				break;
+			}
+			if (!(t->agent = strndup(v, vl)))
+				r = -ENOMEM;
+			break;
 		case F_NOT_BEFORE:
 		case F_NOT_AFTER: {
 			int64_t ts;
@@ -533,8 +568,8 @@ int pf_token_parse(const char *body, size_t len, struct pf_token **ret_tok,
 			goto fail;
 		}
 	if (t->ops == PF_TOKEN_OP_THAW) {
-		if (t->n_paths || t->has_uid || t->unit || t->exe) {
-			r = pf_err(err, -EBADMSG, "token: a thaw token must not have path, uid, unit or exe fields");
+		if (t->n_paths || t->has_uid || t->unit || t->exe || t->agent) {
+			r = pf_err(err, -EBADMSG, "token: a thaw token must not have path, uid, unit, exe or agent fields");
 			goto fail;
 		}
 	} else if (!t->n_paths) {
@@ -629,7 +664,8 @@ int pf_token_new(const struct pf_token_spec *s, char **ret_body, size_t *ret_len
 	for (size_t i = 0; i < sizeof(rnd); i++)
 		snprintf(id + 2 * i, 3, "%02x", rnd[i]);
 
-	body_add(&b, PF_TOKEN_MAGIC, "");
+	/* v1 unless the token needs v2: an older agent still reads it */
+	body_add(&b, s->agent ? PF_TOKEN_MAGIC_V2 : PF_TOKEN_MAGIC, "");
 	body_add(&b, "token-id", id);
 	body_add(&b, "ticket", s->ticket);
 	body_add(&b, "requester", s->requester);
@@ -646,6 +682,8 @@ int pf_token_new(const struct pf_token_spec *s, char **ret_body, size_t *ret_len
 		body_add(&b, "unit", s->unit);
 	if (s->exe)
 		body_add(&b, "exe", s->exe);
+	if (s->agent)
+		body_add(&b, "agent", s->agent);
 	if (pf_token_format_time(s->now, tb, sizeof(tb)) < 0 ||
 	    (body_add(&b, "not-before", tb), pf_token_format_time(s->now + s->ttl, tb, sizeof(tb)) < 0)) {
 		pf_buf_free(&b.b);

@@ -4,7 +4,7 @@
  *
  * Format (every rule is enforced; anything else is refused):
  *
- *   permafrost-approval v1
+ *   permafrost-approval v2
  *   token-id: 0123456789abcdef0123456789abcdef
  *   ticket: CHG-1234
  *   requester: alice
@@ -16,6 +16,7 @@
  *   uid: 0
  *   unit: nginx.service
  *   exe: /usr/bin/vim
+ *   agent: claude
  *   not-before: 2026-11-29T09:00:00Z
  *   not-after: 2026-11-29T10:00:00Z
  *   reason: rotate the TLS certificate
@@ -23,13 +24,14 @@
  * - Bytes: printable ASCII 0x20..0x7e and LF only. No CR, tab or other
  *   control byte, no NUL. The body ends with an LF; no empty lines.
  * - Size: at most PF_TOKEN_MAX_SIZE bytes.
- * - Line 1 is exactly "permafrost-approval v1".
+ * - Line 1 is exactly "permafrost-approval v1" or "permafrost-approval v2".
+ *   Format v2 adds the field agent; a v1 token cannot have it.
  * - Every other line is `key: value`: the key, a colon, exactly one space,
  *   and a non-empty value that neither starts nor ends with a space.
  * - Fields appear in the order shown above. Required: token-id, ticket,
  *   requester, host (1..PF_TOKEN_MAX_HOSTS lines), not-before, not-after,
  *   reason; path (1..PF_TOKEN_MAX_PATHS lines) is required unless ops is
- *   "thaw". Optional: ops, uid, unit, exe. Only host and path repeat; an
+ *   "thaw". Optional: ops, uid, unit, exe, agent. Only host and path repeat; an
  *   unknown, repeated or out-of-order field is refused.
  * - token-id: exactly 32 lowercase hex digits (128 bits).
  * - ticket: 1..PF_TOKEN_MAX_TICKET bytes; reason: 1..PF_TOKEN_MAX_REASON.
@@ -50,7 +52,12 @@
  *   [A-Za-z0-9:_.@\-], ending in .service .socket .mount .swap .scope or
  *   .slice (units with a cgroup).
  * - exe: an absolute normalised path naming a file (no trailing '/').
- * - uid, unit and exe are forbidden with ops thaw.
+ * - agent (v2): "any", or the name of one of the policy's `agent` lines
+ *   (1..PF_TOKEN_MAX_AGENT bytes of a-z 0-9 . _ -, starting with a letter
+ *   or digit; not "none"). Only a token with it applies to the processes
+ *   of an AI agent's tree (while agent-mode is not off), and only with
+ *   agent-approvals distinct approvers (never fewer than the paths ask).
+ * - uid, unit, exe and agent are forbidden with ops thaw.
  * - not-before / not-after: YYYY-MM-DDTHH:MM:SSZ (UTC, a real date, no
  *   leap seconds, year 1970..9999), not-after strictly later.
  *
@@ -77,6 +84,8 @@
 
 /* ---- limits ----------------------------------------------------------- */
 #define PF_TOKEN_MAGIC          "permafrost-approval v1"
+#define PF_TOKEN_MAGIC_V2       "permafrost-approval v2"
+#define PF_TOKEN_MAX_AGENT      32     /* an agent's name, bytes */
 #define PF_TOKEN_MAX_SIZE       65536  /* body, bytes */
 #define PF_TOKEN_MAX_HOSTS      64
 #define PF_TOKEN_MAX_PATHS      256
@@ -120,6 +129,8 @@ struct pf_token {
 	uint32_t uid;
 	char *unit;        /* NULL if absent */
 	char *exe;         /* NULL if absent */
+	char *agent;       /* NULL if absent (v2: "any" or an agent's name) */
+	int version;       /* 1 or 2, from line 1 */
 	int64_t not_before; /* Unix seconds, UTC */
 	int64_t not_after;
 	char *reason;
@@ -151,6 +162,7 @@ struct pf_token_spec {
 	uint32_t uid;
 	const char *unit;  /* NULL: none */
 	const char *exe;   /* NULL: none */
+	const char *agent; /* NULL: none (else the body is format v2) */
 	const char *reason;
 	int64_t now;       /* not-before */
 	int64_t ttl;       /* seconds, > 0; not-after = now + ttl */

@@ -164,6 +164,26 @@ static int64_t real_ns(uint64_t ts_boot, int64_t off)
 	return r < 0 ? 0 : r;
 }
 
+/* The AI agent's name and root file, from the context or made up. */
+static const char *ai_name(const struct pf_event *e, const struct pf_event_ctx *ctx, char *buf,
+			   size_t size)
+{
+	if (ctx->ai_agent)
+		return ctx->ai_agent;
+	snprintf(buf, size, "#%u", e->ai_agent - 1);
+	return buf;
+}
+
+static const char *ai_root(const struct pf_event *e, const struct pf_event_ctx *ctx, char *buf,
+			   size_t size)
+{
+	if (ctx->ai_root_exe)
+		return ctx->ai_root_exe;
+	snprintf(buf, size, "%llu:%llu:%llu", (unsigned long long)(e->ai_root_dev >> 20),
+		 (unsigned long long)(e->ai_root_dev & 0xfffff), (unsigned long long)e->ai_root_ino);
+	return buf;
+}
+
 /* A formatter's end: on @failed, out is put back as it was (from @start). */
 static int finish(struct pf_buf *out, size_t start, int failed)
 {
@@ -359,6 +379,19 @@ int pf_event_to_json(const struct pf_event *e, const struct pf_event_ctx *ctx,
 		PF_JSON_KEY_LIT(&j, "ticket");
 		pf_json_str(&j, ctx->ticket);
 	}
+	if (e->ai_agent) {
+		char idx[16], root[64];
+
+		pf_json_key(&j, "agent");
+		pf_json_str(&j, ai_name(e, ctx, idx, sizeof(idx)));
+		pf_json_key(&j, "agent_root_pid");
+		pf_json_uint(&j, e->ai_root_pid);
+		pf_json_key(&j, "agent_root_exe");
+		pf_json_str(&j, ai_root(e, ctx, root, sizeof(root)));
+		pf_json_key(&j, "agent_age_ms");
+		pf_json_uint(&j, e->ts_boot_ns > e->ai_marked_ns
+					 ? (e->ts_boot_ns - e->ai_marked_ns) / 1000000 : 0);
+	}
 	pf_json_obj_end(&j);
 	pf_buf_putc(out, '\n');
 	return finish(out, start, out->oom || j.misuse);
@@ -401,6 +434,14 @@ int pf_event_to_text(const struct pf_event *e, const struct pf_event_ctx *ctx,
 		text_str(out, "token", ctx->token, strlen(ctx->token));
 	if (ctx->ticket)
 		text_str(out, "ticket", ctx->ticket, strlen(ctx->ticket));
+	if (e->ai_agent) {
+		char idx[16];
+		const char *n = ai_name(e, ctx, idx, sizeof(idx));
+
+		text_str(out, "agent", n, strlen(n));
+		snprintf(num, sizeof(num), " agent_root_pid=%u", e->ai_root_pid);
+		pf_buf_puts(out, num);
+	}
 	snprintf(num, sizeof(num), " seq=%llu", (unsigned long long)ctx->seq);
 	pf_buf_puts(out, num);
 	return finish(out, start, out->oom);

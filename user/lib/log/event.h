@@ -41,6 +41,11 @@ struct pf_event_ctx {
 	const char *unit;        /* its systemd unit (from its cgroup) */
 	const char *token;       /* approved: the approval token's id ... */
 	const char *ticket;      /* ... and its ticket */
+	/* The AI agent's tree the caller belongs to (e->ai_agent not 0):
+	 * its name (NULL: "#INDEX") and the file whose exec
+	 * marked it (NULL: "MAJOR:MINOR:INO"). */
+	const char *ai_agent;
+	const char *ai_root_exe;
 };
 
 /* Appends exactly one JSON object followed by '\n' to out:
@@ -49,7 +54,12 @@ struct pf_event_ctx {
  *    ["path_hex":"...",]["path_truncated":true,]["path_scope":"fs",]
  *    "dev":"254:0","ino":1,"pid":1,"tid":1,"ppid":1,"uid":0,"gid":0,
  *    "comm":"vi","cgroup_id":1[,"exe":"..."][,"unit":"..."]
- *    [,"rule":N|"too-deep"|"blkdev"][,"token":"...","ticket":"..."]}
+ *    [,"rule":N|"too-deep"|"blkdev"][,"token":"...","ticket":"..."]
+ *    [,"agent":"NAME","agent_root_pid":N,"agent_root_exe":"...",
+ *     "agent_age_ms":N]}
+ * The agent fields appear for a caller in an AI agent's process tree:
+ * the agent, the process that exec'd its file first (the tree's root),
+ * that file, and how long before this event it did.
  * "pid" is the process (tgid), "tid" the thread. "path_hex" (the raw joined
  * path bytes) appears only when the path is not valid UTF-8. A time before
  * the epoch is written as the epoch. Returns 0, or -EINVAL / -ENOMEM; on
@@ -61,7 +71,7 @@ int pf_event_to_json(const struct pf_event *e, const struct pf_event_ctx *ctx,
  * syslog header has them), NUL-terminated in out and without '\n':
  *   deny op=open-write path="/etc/passwd" dev=254:0 ino=1 pid=1 ppid=1
  *   uid=0 comm="vi" [exe="/usr/bin/vi"] [unit="x.service"]
- *   [token="..." ticket="..."] seq=1
+ *   [token="..." ticket="..."] [agent="claude" agent_root_pid=7] seq=1
  * Strings are JSON-escaped and quoted, so a hostile path cannot forge a
  * second line or a field. Returns 0, or -EINVAL / -ENOMEM. */
 int pf_event_to_text(const struct pf_event *e, const struct pf_event_ctx *ctx,

@@ -29,7 +29,7 @@ enum { EXIT_OK = 0, EXIT_INVALID = 1, EXIT_USAGE = 2 };
 static const char usage_text[] =
 	"usage: permafrost log [--file PATH] [-f] [--json] [--since T] [--until T]\n"
 	"                      [--decision D[,D...]] [--path PREFIX] [--op OP[,OP...]]\n"
-	"                      [--uid U] [--pid P] [--token ID]\n"
+	"                      [--uid U] [--pid P] [--token ID] [--agent NAME|any|none]\n"
 	"       permafrost log verify [--file PATH] [--json]\n"
 	"T: RFC 3339 (2026-11-29T23:00:00Z), a date (2026-11-29), now, or a time ago (90s, 15m, 1h30m, 2d)";
 
@@ -601,6 +601,8 @@ static int cmd_show(struct cmd *c, int argc, char **argv)
 			s.f.op = v;
 		} else if (strcmp(name, "--token") == 0) {
 			s.f.token = v;
+		} else if (strcmp(name, "--agent") == 0) {
+			s.f.agent = v;
 		} else if (strcmp(name, "--uid") == 0) {
 			if (parse_uint(v, &s.f.uid) < 0)
 				return usage(c, "--uid: not a number");

@@ -94,6 +94,19 @@ static int path_match(const struct pf_logrec *r, const char *prefix)
 	return hit;
 }
 
+/* --agent: "none" passes records without an agent (humans, the agent's
+ * own records), "any" those with one, else the agent of that name. */
+static int agent_match(const struct pf_logrec *r, const char *want)
+{
+	int has = pf_logrec_find(r, "agent") != NULL;
+
+	if (strcmp(want, "none") == 0)
+		return !has;
+	if (strcmp(want, "any") == 0)
+		return has;
+	return pf_logrec_str_eq(r, "agent", want);
+}
+
 int pf_log_filter_match(const struct pf_log_filter *f, const struct pf_logrec *r)
 {
 	uint64_t v;
@@ -117,6 +130,8 @@ int pf_log_filter_match(const struct pf_log_filter *f, const struct pf_logrec *r
 		return 0;
 	if (f->token && !pf_logrec_str_eq(r, "token", f->token) &&
 	    !pf_logrec_str_eq(r, "token_id", f->token))
+		return 0;
+	if (f->agent && !agent_match(r, f->agent))
 		return 0;
 	return 1;
 }

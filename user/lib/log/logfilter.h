@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* The display filters of `permafrost log` (--since, --until, --decision,
- * --op, --path, --uid, --pid, --token) on audit records. */
+ * --op, --path, --uid, --pid, --token, --agent) on audit records. */
 #ifndef PF_LOGFILTER_H
 #define PF_LOGFILTER_H
 
@@ -17,6 +17,7 @@ struct pf_log_filter {
 	int has_uid, has_pid;
 	uint64_t uid, pid;
 	const char *token;          /* "token" (or "token_id") field */
+	const char *agent;          /* "agent": a name; "any": has one; "none": has none */
 };
 
 /* "2026-11-29T23:18:45Z" (RFC 3339), "2026-11-29" (midnight UTC), "now", or

@@ -25,6 +25,7 @@ _Static_assert((int)PF_POL_EXEMPT == (int)PF_RULE_EXEMPT, "rule kinds differ");
 
 #define DEFAULT_APPROVALS 1
 #define DEFAULT_THAW_APPROVALS 2
+#define DEFAULT_AI_APPROVALS 2
 #define DEFAULT_TTL_S (24 * 3600ULL)
 #define MAX_TTL_S (30 * 86400ULL)
 #define DEFAULT_LOG_MAX_SIZE (64ULL << 20)
@@ -48,7 +49,7 @@ struct tok {
 enum {
 	D_MODE, D_PROTECT, D_EXEMPT, D_SIGNERS, D_APPROVALS, D_THAW, D_TTL,
 	D_LOG_SIZE, D_LOG_KEEP, D_RINGBUF, D_METRICS, D_LOCK, D_SYSLOG, D_SELF, D_REQ_SIGNS,
-	D_FREEZE_WIN, D_CHANGE_WIN,
+	D_FREEZE_WIN, D_CHANGE_WIN, D_AI, D_AI_MODE, D_AI_APPROVALS,
 	D__COUNT
 };
 
@@ -70,12 +71,16 @@ static const char *const dir_names[D__COUNT] = {
 	[D_REQ_SIGNS] = "requester-signs",
 	[D_FREEZE_WIN] = "freeze-window",
 	[D_CHANGE_WIN] = "change-window",
+	[D_AI] = "agent",
+	[D_AI_MODE] = "agent-mode",
+	[D_AI_APPROVALS] = "agent-approvals",
 };
 
 #define DIR_LIST "mode, protect, exempt, allowed-signers, approvals, " \
 		 "thaw-approvals, max-token-ttl, log-max-size, log-keep, " \
 		 "ring-buffer-size, metrics-file, lock-kernel, syslog, self-protect, " \
-		 "requester-signs, freeze-window, change-window"
+		 "requester-signs, freeze-window, change-window, agent, agent-mode, " \
+		 "agent-approvals"
 
 struct parser {
 	const char *file;
@@ -90,6 +95,7 @@ struct parser {
 	size_t cols_cap;
 	unsigned seen[D__COUNT];   /* line a scalar directive was set on */
 	size_t windows_cap;
+	size_t ai_cap, ai_exes_cap;
 };
 
 /* --- messages --------------------------------------------------------- */
@@ -701,6 +707,106 @@ static int window_line(struct parser *ps, int id)
 	return 0;
 }
 
+/* --- AI agents -------------------------------------------------------- */
+
+#define AI_NAME_WHAT "an agent name (1..32 bytes of a-z 0-9 . _ -, starting with a letter or digit)"
+
+static int ai_name_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > PF_POLICY_AI_NAME_MAX)
+		return 0;
+	if (!((s[0] >= 'a' && s[0] <= 'z') || is_digit(s[0])))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || is_digit(s[i]) || s[i] == '.' ||
+		      s[i] == '_' || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+ssize_t pf_policy_ai_find(const struct pf_policy *p, const char *name)
+{
+	for (size_t i = 0; p && name && i < p->n_ai; i++)
+		if (strcmp(p->ai[i].name, name) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+unsigned pf_policy_ai_threshold(const struct pf_policy *p, unsigned path_threshold)
+{
+	return p->ai_approvals > path_threshold ? p->ai_approvals : path_threshold;
+}
+
+/* agent NAME exe=PATH [exe=PATH...] */
+static int ai_line(struct parser *ps)
+{
+	const struct tok *t = ps->toks;
+	struct pf_policy *p = ps->p;
+	struct pf_policy_ai *ai;
+	char sh[SHOW_BUF];
+	ssize_t dup;
+	int r;
+
+	if (ps->ntok < 2)
+		return perr(ps, t[0].end, EINVAL, "expected " AI_NAME_WHAT " after 'agent'");
+	if (!ai_name_ok(t[1].s, t[1].len) || t[1].quoted)
+		return perr(ps, t[1].col, EINVAL, "expected " AI_NAME_WHAT " after 'agent', got '%s'",
+			    show(sh, t[1].s, t[1].len));
+	if (strcmp(t[1].s, "any") == 0 || strcmp(t[1].s, "none") == 0)
+		return perr(ps, t[1].col, EINVAL,
+			    "agent name '%s' is reserved (tokens and log filters use it)", t[1].s);
+	dup = pf_policy_ai_find(p, t[1].s);
+	if (dup >= 0)
+		return perr(ps, t[1].col, EINVAL, "duplicate agent '%s' (already named on line %u)",
+			    t[1].s, p->ai[dup].line);
+	if (p->n_ai >= PF_POLICY_MAX_AI)
+		return perr(ps, t[0].col, E2BIG, "too many agents (limit %d agent lines)",
+			    PF_POLICY_MAX_AI);
+	if (ps->ntok < 3)
+		return perr(ps, t[1].end, EINVAL, "expected exe=PATH after the agent name");
+	for (size_t i = 2; i < ps->ntok; i++) {
+		const struct tok *o = &t[i];
+		struct pf_policy_ai_exe *x;
+		struct tok v;
+
+		if (o->quoted || strncmp(o->s, "exe=", 4) != 0)
+			return perr(ps, o->col, EINVAL,
+				    "unknown option '%s' for 'agent' (expected exe=PATH)",
+				    show(sh, o->s, o->len));
+		v = *o;
+		v.s += 4;
+		v.len -= 4;
+		v.col += 4;
+		r = check_path(ps, &v, "exe=");
+		if (r < 0)
+			return r;
+		for (size_t j = 0; j < p->n_ai_exes; j++)
+			if (strcmp(p->ai_exes[j].path, v.s) == 0)
+				return perr(ps, v.col, EINVAL,
+					    "duplicate exe '%s' (already named on line %u)",
+					    show(sh, v.s, v.len), p->ai_exes[j].line);
+		if (p->n_ai_exes >= PF_POLICY_MAX_AI_EXES)
+			return perr(ps, o->col, E2BIG,
+				    "too many agent files (limit %d exe= in all)",
+				    PF_POLICY_MAX_AI_EXES);
+		if (PF_ARRAY_GROW(p->ai_exes, ps->ai_exes_cap, p->n_ai_exes) < 0)
+			return perr(ps, o->col, ENOMEM, "out of memory");
+		x = &p->ai_exes[p->n_ai_exes];
+		x->path = strdup(v.s);
+		if (!x->path)
+			return perr(ps, o->col, ENOMEM, "out of memory");
+		x->agent = p->n_ai;
+		x->line = ps->line;
+		p->n_ai_exes++;
+	}
+	if (PF_ARRAY_GROW(p->ai, ps->ai_cap, p->n_ai) < 0)
+		return perr(ps, t[0].col, ENOMEM, "out of memory");
+	ai = &p->ai[p->n_ai++];
+	memcpy(ai->name, t[1].s, t[1].len + 1);
+	ai->line = ps->line;
+	return 0;
+}
+
 /* --- lines ------------------------------------------------------------ */
 
 static int parse_line(struct parser *ps, const char *line, size_t n)
@@ -725,19 +831,28 @@ static int parse_line(struct parser *ps, const char *line, size_t n)
 	case D_FREEZE_WIN:
 	case D_CHANGE_WIN:
 		return window_line(ps, id);
+	case D_AI:
+		return ai_line(ps);
 	case D_MODE:
+	case D_AI_MODE: {
+		int m;
+
 		r = scalar(ps, id, MODE_WHAT, &v);
 		if (r < 0)
 			return r;
 		if (strcmp(v->s, "off") == 0)
-			p->mode = PF_MODE_OFF;
+			m = PF_MODE_OFF;
 		else if (strcmp(v->s, "audit") == 0)
-			p->mode = PF_MODE_AUDIT;
+			m = PF_MODE_AUDIT;
 		else if (strcmp(v->s, "enforce") == 0)
-			p->mode = PF_MODE_ENFORCE;
+			m = PF_MODE_ENFORCE;
 		else
 			return bad_value(ps, v, id, MODE_WHAT);
+		*(id == D_MODE ? &p->mode : &p->ai_mode) = m;
 		return 0;
+	}
+	case D_AI_APPROVALS:
+		return uint_value(ps, id, 1, PF_POLICY_MAX_APPROVALS, &p->ai_approvals);
 	case D_SIGNERS:
 		return path_value(ps, id, &p->allowed_signers);
 	case D_METRICS:
@@ -909,6 +1024,10 @@ void pf_policy_free(struct pf_policy *p)
 		free(p->rules[i].path);
 	free(p->rules);
 	free(p->windows);
+	for (i = 0; i < p->n_ai_exes; i++)
+		free(p->ai_exes[i].path);
+	free(p->ai_exes);
+	free(p->ai);
 	free(p->file);
 	free(p->allowed_signers);
 	free(p->metrics_file);
@@ -945,6 +1064,8 @@ int pf_policy_parse(const char *file, const char *buf, size_t len, struct pf_pol
 	p->mode = PF_MODE_OFF;
 	p->approvals = DEFAULT_APPROVALS;
 	p->thaw_approvals = DEFAULT_THAW_APPROVALS;
+	p->ai_mode = PF_MODE_OFF;
+	p->ai_approvals = DEFAULT_AI_APPROVALS;
 	p->max_token_ttl_s = DEFAULT_TTL_S;
 	p->log_max_size = DEFAULT_LOG_MAX_SIZE;
 	p->log_keep = DEFAULT_LOG_KEEP;

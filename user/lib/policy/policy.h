@@ -22,6 +22,9 @@
 #define PF_POLICY_MAX_PATH 4095               /* bytes in a path */
 #define PF_POLICY_MAX_APPROVALS 16
 #define PF_POLICY_MAX_WINDOWS 64              /* freeze-window + change-window lines */
+#define PF_POLICY_MAX_AI 64                   /* agent lines (PF_MAX_AI_AGENTS) */
+#define PF_POLICY_MAX_AI_EXES 256             /* exe= options in all (PF_MAX_AI_EXES) */
+#define PF_POLICY_AI_NAME_MAX 32              /* bytes in an agent's name */
 
 
 enum { PF_POL_PROTECT = 1, PF_POL_EXEMPT = 2 }; /* same values as PF_RULE_PROTECT/EXEMPT in bpf/permafrost.h */
@@ -30,6 +33,19 @@ struct pf_policy_rule {
 	char *path;
 	int kind;
 	unsigned approvals; /* 0 = policy default */
+	unsigned line;
+};
+
+/* `agent NAME exe=PATH...`: an AI agent, known by the files that start
+ * it. Its index (in pf_policy.ai) is what the kernel's marks carry. */
+struct pf_policy_ai {
+	char name[PF_POLICY_AI_NAME_MAX + 1];
+	unsigned line;
+};
+
+struct pf_policy_ai_exe {
+	char *path;
+	size_t agent; /* index into pf_policy.ai */
 	unsigned line;
 };
 
@@ -53,6 +69,12 @@ struct pf_policy {
 	struct pf_window *windows; /* freeze-window and change-window lines, in file
 				      order (see schedule.h for what they mean) */
 	size_t n_windows;
+	struct pf_policy_ai *ai;   /* agent lines, in file order */
+	size_t n_ai;
+	struct pf_policy_ai_exe *ai_exes; /* their exe= paths, in file order */
+	size_t n_ai_exes;
+	int ai_mode;               /* agent-mode (enum pf_mode; default off) */
+	unsigned ai_approvals;     /* agent-approvals (default 2) */
 };
 
 /* Parses buf[0..len) (need not be NUL-terminated); file names it in errors
@@ -81,6 +103,12 @@ int pf_policy_threshold(const struct pf_policy *p, const char *path, int subtree
 /* The `approvals` of rule @rule (its own, or the policy default); 0 for an
  * index beyond the rules. */
 unsigned pf_policy_rule_threshold(const struct pf_policy *p, size_t rule);
+
+/* The index of the agent line named @name, or -1. */
+ssize_t pf_policy_ai_find(const struct pf_policy *p, const char *name);
+/* Approvers a change by an AI agent's process needs where the path's own
+ * rule asks @path_threshold: agent-approvals, never below the path's. */
+unsigned pf_policy_ai_threshold(const struct pf_policy *p, unsigned path_threshold);
 
 /* "90s", "30m", "24h", "7d": digits and exactly one unit. 0, -EINVAL
  * (syntax) or -ERANGE (overflow); *ret_seconds untouched on failure. */

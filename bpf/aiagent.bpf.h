@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* AI agents: marking their processes. A process that execs one of the
+ * files the policy names in `agent NAME exe=PATH` is marked (struct
+ * pf_mark in `ai_marks`); every task it creates inherits the mark, which
+ * survives every later exec and which nothing but the task's end removes.
+ * What a mark changes: mode_for_current() (maps.bpf.h: agent-mode holds
+ * the tree even on a thawed host), pf_approved() (approvals.bpf.h: only
+ * tokens for agents apply) and every record (events.bpf.h). Part of
+ * permafrost.bpf.c. */
+#ifndef PF_AIAGENT_BPF_H
+#define PF_AIAGENT_BPF_H
+
+#ifdef PF_COMPAT
+
+static __always_inline int ai_mark_task(__u64 task, const struct pf_mark *m)
+{
+	/* BPF_ANY: a task address reused after a lost task_free never keeps a
+	 * stale mark */
+	return bpf_map_update_elem(&ai_marks, &task, m, BPF_ANY) ? -ENOMEM : 0;
+}
+
+static __always_inline int ai_mark_current(const struct pf_mark *m)
+{
+	return ai_mark_task(bpf_get_current_task(), m);
+}
+
+static __always_inline void ai_forget(struct task_struct *task)
+{
+	__u64 key = pf_scalar(task);
+
+	bpf_map_delete_elem(&ai_marks, &key);
+}
+
+#else
+
+static __always_inline int ai_mark_task(struct task_struct *task, struct pf_mark *m)
+{
+	return bpf_task_storage_get(&ai_marks, task, m, BPF_LOCAL_STORAGE_GET_F_CREATE) ? 0
+											 : -ENOMEM;
+}
+
+static __always_inline int ai_mark_current(struct pf_mark *m)
+{
+	return ai_mark_task(current_task(), m);
+}
+
+/* Task storage ends with its task. */
+static __always_inline void ai_forget(struct task_struct *task)
+{
+}
+
+#endif
+
+/* Every step of an exec: the file named (a `#!` script too), then each
+ * interpreter binfmt_script or binfmt_misc goes on to (bprm->file is the
+ * file of this step; by bprm_committing_creds a script's file is gone).
+ * A match marks the process, unless it is marked already: the first mark
+ * (its root) stays. No mark can be stored: the exec is refused (fail
+ * closed). An exec that fails after this step leaves the mark. */
+PF_LSM(bprm_check_security, struct linux_binprm *bprm)
+{
+	struct pf_config *cfg = get_config();
+	struct inode *inode;
+	struct pf_key k;
+	struct pf_mark m;
+	__u32 *idx;
+
+	if (!cfg || !cfg->n_ai_exes)
+		return 0;
+	inode = BPF_CORE_READ(bprm, file, f_inode);
+	if (!inode)
+		return 0;
+	k.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	k.ino = BPF_CORE_READ(inode, i_ino);
+	idx = bpf_map_lookup_elem(&ai_exes, &k);
+	if (!idx || current_mark())
+		return 0;
+	m.agent = *idx;
+	m.root_pid = bpf_get_current_pid_tgid() >> 32;
+	m.root_dev = k.dev;
+	m.root_ino = k.ino;
+	m.marked_ns = bpf_ktime_get_boot_ns();
+	return ai_mark_current(&m);
+}
+
+/* A new task (fork, clone, a thread) of a marked one gets its mark. */
+PF_LSM(task_alloc, struct task_struct *task, unsigned long clone_flags)
+{
+	struct pf_mark *p = current_mark(), m;
+
+	if (!p)
+		return 0;
+	m = *p;
+#ifdef PF_COMPAT
+	return ai_mark_task(pf_scalar(task), &m);
+#else
+	return ai_mark_task(task, &m);
+#endif
+}
+
+#endif

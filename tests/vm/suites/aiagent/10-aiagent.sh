@@ -1,0 +1,110 @@
+# AI agents (issue 14): a process tree started from an agent's file is
+# marked in the kernel, held to agent-mode on a thawed host, let through
+# only by tokens for agents with agent-approvals approvers, and named in
+# every record.
+. "$PF_LIB"
+pf_keys_setup || { not_ok "ssh-keygen keys" "ssh-keygen failed"; exit 1; }
+mkdir -p /prot/etc/strict /opt/fakeai /opt/fakebin /usr/local/bin
+for f in app.conf tok.conf ai.conf any.conf bin.conf ghost.conf; do printf 'orig %s\n' $f > /prot/etc/$f; done
+printf 'strict\n' > /prot/etc/strict/s.conf
+# The stand-in agent CLI: a #! script (its pid on record) that runs its
+# arguments, started by its path or through a symbolic link; and a binary
+# agent (a copy of pfop, whose run-as execs a command).
+cat > /opt/fakeai/cli.sh <<'SH'
+#!/bin/sh
+echo $$ > /tmp/fakeai.pid
+exec "$@"
+SH
+chmod 755 /opt/fakeai/cli.sh
+ln -sf /opt/fakeai/cli.sh /usr/local/bin/fakeai
+cp "$(command -v pfop)" /opt/fakebin/agent-bin
+cat > "$PF_POLICY" <<POL
+self-protect no
+allowed-signers $PF_SIGNERS
+max-token-ttl   1h
+protect /prot/etc
+protect /prot/etc/strict approvals=3
+agent fakeai exe=/opt/fakeai/cli.sh
+agent fakebin exe=/opt/fakebin/agent-bin
+agent-mode enforce
+agent-approvals 2
+POL
+require_agent
+permafrost status | grep -q "Mode: .*off" && ok "the host is thawed (mode off)" || not_ok "host thawed" "$(permafrost status | head -5)"
+
+# 1. The agent's tree is refused on a thawed host; an unmarked shell is not.
+expect OK "unmarked shell: write to a protected file on a thawed host" pfop write /prot/etc/app.conf "by a human"
+H=$(hash_of /prot/etc/app.conf)
+expect EPERM "agent script: its exec'd command is refused" /opt/fakeai/cli.sh pfop write /prot/etc/app.conf x
+ROOT=$(cat /tmp/fakeai.pid)
+expect_event "the refusal names the agent, its root pid and file" '"decision":"deny"' '"mode":"enforce"' \
+	'"path":"/prot/etc/app.conf"' '"agent":"fakeai"' "\"agent_root_pid\":$ROOT" '"agent_root_exe":"/opt/fakeai/cli.sh"' '"agent_age_ms":'
+expect EPERM "agent script started through a symbolic link" /usr/local/bin/fakeai pfop write /prot/etc/app.conf x
+expect EPERM "child of a child (sh -c, a subshell)" /opt/fakeai/cli.sh sh -c '(pfop write /prot/etc/app.conf x)'
+expect EPERM "unlink by the agent's tree" /opt/fakeai/cli.sh sh -c 'pfop unlink /prot/etc/app.conf'
+expect EPERM "create in a protected tree by the agent's tree" /opt/fakeai/cli.sh pfop create /prot/etc/new.conf
+rm -f /tmp/r-*
+/opt/fakeai/cli.sh sh -c '( setsid sh -c "sleep 0.3; pfop write /prot/etc/app.conf x > /tmp/r-dfork" & ) ; exit 0'
+wait_for /tmp/r-dfork 10; sleep 0.2
+grep -q EPERM /tmp/r-dfork && ok "double fork + setsid: still the agent's" || not_ok "double fork + setsid" "$(cat /tmp/r-dfork 2>&1)"
+if command -v nohup >/dev/null 2>&1; then
+	/opt/fakeai/cli.sh sh -c 'nohup sh -c "pfop write /prot/etc/app.conf x > /tmp/r-nohup" >/dev/null 2>&1 &'
+	wait_for /tmp/r-nohup 10; sleep 0.2
+	grep -q EPERM /tmp/r-nohup && ok "nohup in the background: still the agent's" || not_ok "nohup" "$(cat /tmp/r-nohup 2>&1)"
+fi
+/opt/fakeai/cli.sh sh -c 'trap "" HUP; (sleep 0.3; pfop write /prot/etc/app.conf x > /tmp/r-bg) & exit 0'
+wait_for /tmp/r-bg 10; sleep 0.2
+grep -q EPERM /tmp/r-bg && ok "a background job outliving its parent: still the agent's" || not_ok "background job" "$(cat /tmp/r-bg 2>&1)"
+expect EPERM "exec of anything (env, another shell) keeps the mark" /opt/fakeai/cli.sh env -i /bin/sh -c 'exec pfop write /prot/etc/app.conf x'
+expect EPERM "binary agent: its own write" /opt/fakebin/agent-bin write /prot/etc/bin.conf x
+expect EPERM "binary agent: a command it execs (run-as)" /opt/fakebin/agent-bin run-as 0 0 pfop write /prot/etc/bin.conf x
+expect_event "the binary agent's refusal names it" '"decision":"deny"' '"path":"/prot/etc/bin.conf"' \
+	'"agent":"fakebin"' '"agent_root_exe":"/opt/fakebin/agent-bin"'
+expect OK "reads by the agent's tree pass" /opt/fakeai/cli.sh pfop open-read /prot/etc/app.conf
+: > /tmp/agent-scratch
+expect OK "the agent's tree writes outside protected trees" /opt/fakeai/cli.sh pfop write /tmp/agent-scratch x
+expect_same_hash "none of the agent's writes reached the file" /prot/etc/app.conf "$H"
+expect OK "unmarked shell: the same path afterwards" pfop write /prot/etc/app.conf "by a human again"
+
+# 2. Approvals: only a token for agents, with agent-approvals approvers.
+new_token /tmp/plain.tok --path /prot/etc/tok.conf --ops write --ttl 10m && sign_token /tmp/plain.tok alice bob
+check "a token without agent: is accepted (for humans)" permafrost approve /tmp/plain.tok
+expect EPERM "a token without agent: does not let the agent through" /opt/fakeai/cli.sh pfop write /prot/etc/tok.conf x
+new_token /tmp/one.tok --path /prot/etc/tok.conf --ops write --ttl 10m --agent fakeai && sign_token /tmp/one.tok alice
+out=$(permafrost approve /tmp/one.tok 2>&1) && not_ok "a token for agents with 1 approver is refused" "accepted: $out" ||
+	{ echo "$out" | grep -q "threshold" && ok "a token for agents with 1 approver is refused (agent-approvals 2)" || not_ok "agent token threshold" "$out"; }
+new_token /tmp/ai.tok --path /prot/etc/ai.conf --ops write --ttl 10m --agent fakeai && sign_token /tmp/ai.tok alice bob
+grep -q "^permafrost-approval v2$" /tmp/ai.tok && ok "a token with agent: is format v2" || not_ok "token v2" "$(head -1 /tmp/ai.tok)"
+check "a token for agent fakeai with 2 approvers is accepted" permafrost approve /tmp/ai.tok
+AI_ID=$(sed -n 's/^token-id: //p' /tmp/ai.tok)
+expect OK "it lets the agent fakeai through" /opt/fakeai/cli.sh pfop write /prot/etc/ai.conf "by fakeai"
+expect_event "the approved change names the agent and the token" '"decision":"approved"' '"path":"/prot/etc/ai.conf"' \
+	'"agent":"fakeai"' "\"token\":\"$AI_ID\""
+expect EPERM "not another agent (fakebin)" /opt/fakebin/agent-bin write /prot/etc/ai.conf x
+new_token /tmp/any.tok --path /prot/etc/any.conf --ops write --ttl 10m --agent any && sign_token /tmp/any.tok alice bob
+check "a token for any agent is accepted" permafrost approve /tmp/any.tok
+expect OK "agent: any lets the binary agent through" /opt/fakebin/agent-bin write /prot/etc/any.conf "by fakebin"
+new_token /tmp/strict.tok --path /prot/etc/strict/s.conf --ops write --ttl 10m --agent fakeai && sign_token /tmp/strict.tok alice bob
+out=$(permafrost approve /tmp/strict.tok 2>&1) && not_ok "agent-approvals never below the path's own (3)" "accepted: $out" ||
+	{ echo "$out" | grep -q "3 required" && ok "agent-approvals never below the path's own (3 required)" || not_ok "strict threshold" "$out"; }
+new_token /tmp/ghost.tok --path /prot/etc/ghost.conf --ops write --ttl 10m --agent ghost && sign_token /tmp/ghost.tok alice bob
+out=$(permafrost approve /tmp/ghost.tok 2>&1) && not_ok "a token for an agent the policy does not name is refused" "accepted" ||
+	{ echo "$out" | grep -q "no such agent" && ok "a token for an agent the policy does not name is refused" || not_ok "unknown agent token" "$out"; }
+
+# 3. permafrost log --agent
+permafrost log --json --agent fakeai > /tmp/l-fakeai 2>&1
+[ -s /tmp/l-fakeai ] && ! grep -v '"agent":"fakeai"' /tmp/l-fakeai | grep -q . && ok "log --agent fakeai: only fakeai's records" ||
+	not_ok "log --agent fakeai" "$(head -c 300 /tmp/l-fakeai)"
+permafrost log --json --agent any > /tmp/l-any 2>&1
+grep -q '"agent":"fakebin"' /tmp/l-any && grep -q '"agent":"fakeai"' /tmp/l-any && ok "log --agent any: both agents" || not_ok "log --agent any" "$(head -c 300 /tmp/l-any)"
+permafrost log --json --agent none > /tmp/l-none 2>&1
+[ -s /tmp/l-none ] && ! grep -q '"agent":"' /tmp/l-none && ok "log --agent none: no agent's record" || not_ok "log --agent none" "$(head -c 300 /tmp/l-none)"
+
+# 4. agent-mode audit: reported, not refused.
+sed -i 's/^agent-mode enforce$/agent-mode audit/' "$PF_POLICY"
+kill -HUP "$(cat /tmp/permafrostd.pid)"
+i=0; while ! grep -q '"decision":"policy-reload"' "$PF_LOG" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+expect OK "agent-mode audit: the agent's write passes" /opt/fakeai/cli.sh pfop write /prot/etc/bin.conf "audited"
+expect_event "agent-mode audit: a would-deny record names the agent" '"decision":"would-deny"' '"mode":"audit"' \
+	'"path":"/prot/etc/bin.conf"' '"agent":"fakeai"'
+stop_agent

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* AI agents, the agent's half: the policy's `agent NAME exe=PATH` files
+ * resolved to their identity and loaded into `ai_exes` (exec'ing one
+ * marks a process tree in the kernel: bpf/aiagent.bpf.h), agent-mode into
+ * the config; and back from a mark in an event to the names a record
+ * shows. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "agent.h"
+#include "util.h"
+
+static void set_ai(struct pf_config *c, const void *data)
+{
+	const uint32_t *v = data;
+
+	c->ai_mode = v[0];
+	c->n_ai_exes = v[1];
+}
+
+int ai_apply(struct agent *a, struct pf_err *err)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(a->k.obj, "ai_exes");
+	const struct pf_policy *p = a->pol;
+	struct pf_key *keys, k, next;
+	uint32_t cfg[2] = { (uint32_t)p->ai_mode, 0 };
+	int fd, r, more;
+
+	if (!m) {
+		pf_err_set(err, "the BPF object has no map ai_exes");
+		return -ENOENT;
+	}
+	fd = bpf_map__fd(m);
+	keys = calloc(p->n_ai_exes + 1, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	/* new entries first, stale ones after: no exec goes unmarked */
+	for (size_t i = 0; i < p->n_ai_exes; i++) {
+		uint32_t idx = (uint32_t)p->ai_exes[i].agent;
+		struct stat st;
+
+		/* what exec runs: a symbolic link's target */
+		if (stat(p->ai_exes[i].path, &st) < 0) {
+			warnx_("policy: agent %s: %s: %s; not recognised until it exists and the "
+			       "policy is re-resolved (SIGHUP)",
+			       p->ai[idx].name, p->ai_exes[i].path, strerror(errno));
+			continue;
+		}
+		keys[i] = (struct pf_key){ .dev = pf_kdev(st.st_dev), .ino = st.st_ino };
+		if (bpf_map_update_elem(fd, &keys[i], &idx, BPF_ANY) < 0) {
+			r = -errno;
+			pf_err_set(err, "ai_exes update (%s): %s", p->ai_exes[i].path, strerror(errno));
+			free(keys);
+			return r;
+		}
+		cfg[1]++;
+	}
+	more = bpf_map_get_next_key(fd, NULL, &next) == 0;
+	while (more) {
+		int keep = 0;
+
+		k = next;
+		more = bpf_map_get_next_key(fd, &k, &next) == 0;
+		for (size_t i = 0; i < p->n_ai_exes && !keep; i++)
+			keep = keys[i].ino && keys[i].dev == k.dev && keys[i].ino == k.ino;
+		if (!keep)
+			bpf_map_delete_elem(fd, &k);
+	}
+	free(a->ai_keys);
+	a->ai_keys = keys;
+	r = pf_config_edit(bpf_map__fd(a->k.maps.config), set_ai, cfg);
+	if (r < 0)
+		pf_err_set(err, "config update: %s", strerror(-r));
+	return r;
+}
+
+const char *ai_name(const struct agent *a, uint32_t idx, char *buf, size_t size)
+{
+	if (idx == PF_AI_NONE)
+		return NULL;
+	if (idx < a->pol->n_ai)
+		return a->pol->ai[idx].name;
+	/* the policy that named it was replaced since */
+	snprintf(buf, size, "#%u", idx);
+	return buf;
+}
+
+const char *ai_exe_path(const struct agent *a, uint64_t dev, uint64_t ino, char *buf,
+			size_t size)
+{
+	for (size_t i = 0; a->ai_keys && i < a->pol->n_ai_exes; i++)
+		if (a->ai_keys[i].ino == ino && a->ai_keys[i].dev == dev)
+			return a->pol->ai_exes[i].path;
+	snprintf(buf, size, "%llu:%llu:%llu", (unsigned long long)(dev >> 20),
+		 (unsigned long long)(dev & 0xfffff), (unsigned long long)ino);
+	return buf;
+}
