@@ -149,6 +149,9 @@ struct agent_inbox {
 	int fd;        /* inotify */
 	int pending;   /* a scan stopped at PF_INBOX_MAX_PER_SCAN */
 	int64_t next;  /* boot ns of the next periodic scan */
+	/* the token decide() accepted last, for report()'s record */
+	char token[PF_TOKEN_ID_LEN + 1], ticket[PF_TOKEN_MAX_TICKET + 1];
+	char approvers[512], paths[1024];
 };
 
 /* Clients served at once; one more is told "busy" and closed. */

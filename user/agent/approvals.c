@@ -493,7 +493,8 @@ void cmd_approve(struct agent *a, const struct pf_msg *req, struct pf_msg *rep,
 	}
 	l = &a->apr.ap[slot];
 	log_record(a, "approval-loaded", F_STR("token", ap->token->id),
-		   F_STR("ticket", ap->token->ticket));
+		   F_STR("ticket", ap->token->ticket), F_STR("approvers", l->approvers),
+		   F_STR("paths", l->paths));
 	pf_msg_add(rep, "status", "ok");
 	pf_msg_add(rep, "token", ap->token->id);
 	pf_msg_add(rep, "ticket", ap->token->ticket);
@@ -546,7 +547,9 @@ static void reload_one(struct agent *a, const char *dir, const char *file)
 		unlink(path);
 		log_record(a, "approval-expired", F_STR("token", id), F_STR("reason", err.msg));
 	} else {
-		log_record(a, "approval-loaded", F_STR("token", id), F_STR("ticket", ap->token->ticket));
+		log_record(a, "approval-loaded", F_STR("token", id), F_STR("ticket", ap->token->ticket),
+			   F_STR("approvers", a->apr.ap[slot].approvers),
+			   F_STR("paths", a->apr.ap[slot].paths));
 	}
 	pf_approval_free(ap);
 	free(buf);

@@ -32,6 +32,10 @@ static int decide(void *data, const char *name, const char *bytes, size_t len, c
 	l = &a->apr.ap[slot];
 	snprintf(reason, reasonsz, "token %s ticket %s approvers %s paths %s", ap->token->id,
 		 ap->token->ticket, l->approvers, l->paths);
+	snprintf(a->inbox.token, sizeof(a->inbox.token), "%s", ap->token->id);
+	snprintf(a->inbox.ticket, sizeof(a->inbox.ticket), "%s", ap->token->ticket);
+	snprintf(a->inbox.approvers, sizeof(a->inbox.approvers), "%s", l->approvers);
+	snprintf(a->inbox.paths, sizeof(a->inbox.paths), "%s", l->paths);
 	pf_approval_free(ap);
 	return 1;
 }
@@ -45,8 +49,12 @@ static void report(void *data, const char *name, bool accepted, const char *stor
 
 	snprintf(where, sizeof(where), "%s%s", stored ? "" : "not kept: ", stored ? stored : name);
 	snprintf(line, sizeof(line), "inbox %s: %s", name, reason);
-	log_record(a, accepted ? "approval-loaded" : "approval-refused", F_STR("inbox", where),
-		   F_STR("reason", line));
+	if (accepted)
+		log_record(a, "approval-loaded", F_STR("inbox", where), F_STR("reason", line),
+			   F_STR("token", a->inbox.token), F_STR("ticket", a->inbox.ticket),
+			   F_STR("approvers", a->inbox.approvers), F_STR("paths", a->inbox.paths));
+	else
+		log_record(a, "approval-refused", F_STR("inbox", where), F_STR("reason", line));
 }
 
 void inbox_scan(struct agent *a)
