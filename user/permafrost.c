@@ -36,6 +36,7 @@
 #include "signers.h"
 #include "token.h"
 #include "logcmd.h"
+#include "report.h"
 #include "cli.h"
 #include "doctor.h"
 #include "paths.h"
@@ -1282,6 +1283,11 @@ static void chain_head(struct pf_log_head_src *src)
 	pf_msg_free(&rep);
 }
 
+static int cmd_report(int argc, char **argv)
+{
+	return pf_cli_report(argc, argv, g.json, PF_DEFAULT_LOG);
+}
+
 static int cmd_log(int argc, char **argv)
 {
 	struct pf_log_head_src src = { 0 };
@@ -1355,6 +1361,7 @@ static const struct {
 	{ "policy", cmd_policy, "policy check FILE            validate a policy and resolve it here" },
 	{ "schedule", cmd_schedule, "schedule [--next N] [--policy FILE]  the next freeze-window transitions" },
 	{ "log", cmd_log, "log [-f] [filters] | log verify  read or verify the audit log" },
+	{ "report", cmd_report, "report [--since T] [--until T]  what changed, was refused, by whom, who signed off" },
 	{ "doctor", cmd_doctor, "doctor [--policy FILE]       can this host run Permafrost; each failure with its fix" },
 	{ "version", cmd_version, "version" },
 };
