@@ -10,6 +10,21 @@
 #ifndef PF_AIAGENT_BPF_H
 #define PF_AIAGENT_BPF_H
 
+/* One more (@d 1) or one fewer (-1) live task in @m's tree. */
+static __always_inline void tree_add(const struct pf_mark *m, __s64 d)
+{
+	struct pf_tree_key k = { .agent = m->agent, .root_pid = m->root_pid,
+				 .marked_ns = m->marked_ns };
+	__u64 *n = bpf_map_lookup_elem(&ai_trees, &k), one = 1;
+
+	if (!n && d > 0 && bpf_map_update_elem(&ai_trees, &k, &one, BPF_NOEXIST) == 0)
+		return;
+	if (!n)
+		n = bpf_map_lookup_elem(&ai_trees, &k);
+	if (n)
+		__sync_fetch_and_add(n, d);
+}
+
 #ifdef PF_COMPAT
 
 static __always_inline int ai_mark_task(__u64 task, const struct pf_mark *m)
@@ -27,7 +42,11 @@ static __always_inline int ai_mark_current(const struct pf_mark *m)
 static __always_inline void ai_forget(struct task_struct *task)
 {
 	__u64 key = pf_scalar(task);
+	struct pf_mark *m = bpf_map_lookup_elem(&ai_marks, &key);
 
+	if (!m)
+		return;
+	tree_add(m, -1);
 	bpf_map_delete_elem(&ai_marks, &key);
 }
 
@@ -44,9 +63,14 @@ static __always_inline int ai_mark_current(struct pf_mark *m)
 	return ai_mark_task(current_task(), m);
 }
 
-/* Task storage ends with its task. */
+/* Task storage ends with its task (after this hook: its mark is still
+ * there to say which tree lost a task). */
 static __always_inline void ai_forget(struct task_struct *task)
 {
+	struct pf_mark *m = bpf_task_storage_get(&ai_marks, task, 0, 0);
+
+	if (m)
+		tree_add(m, -1);
 }
 
 #endif
@@ -80,7 +104,10 @@ PF_LSM(bprm_check_security, struct linux_binprm *bprm)
 	m.root_dev = k.dev;
 	m.root_ino = k.ino;
 	m.marked_ns = bpf_ktime_get_boot_ns();
-	return ai_mark_current(&m);
+	if (ai_mark_current(&m) < 0)
+		return -ENOMEM;
+	tree_add(&m, 1);
+	return 0;
 }
 
 /* A new task (fork, clone, a thread) of a marked one gets its mark. */
@@ -92,10 +119,14 @@ PF_LSM(task_alloc, struct task_struct *task, unsigned long clone_flags)
 		return 0;
 	m = *p;
 #ifdef PF_COMPAT
-	return ai_mark_task(pf_scalar(task), &m);
+	if (ai_mark_task(pf_scalar(task), &m) < 0)
+		return -ENOMEM;
 #else
-	return ai_mark_task(task, &m);
+	if (ai_mark_task(task, &m) < 0)
+		return -ENOMEM;
 #endif
+	tree_add(&m, 1);
+	return 0;
 }
 
 #endif

@@ -194,6 +194,15 @@ static __always_inline struct pf_mark *current_mark(void)
 }
 #endif
 
+/* The live tasks of each AI agent's tree, for `permafrost status`
+ * (aiagent.bpf.h keeps it; the agent drops trees that reached 0). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PF_AI_TREES_MAX);
+	__type(key, struct pf_tree_key);
+	__type(value, __u64);
+} ai_trees SEC(".maps");
+
 /* The config as the agent last wrote it, whatever the mode. */
 static __always_inline struct pf_config *get_config(void)
 {

@@ -267,6 +267,18 @@ struct pf_mark {
 	__u64 marked_ns; /* boot ns of that exec */
 };
 
+/* An AI agent's tree (map `ai_trees`, value: its live tasks, threads
+ * included): the mark its tasks share. */
+struct pf_tree_key {
+	__u32 agent;
+	__u32 root_pid;
+	__u64 marked_ns;
+};
+
+/* Agent trees counted at once; a tree past it is marked and enforced all
+ * the same, but `status` cannot count its tasks. */
+#define PF_AI_TREES_MAX 4096
+
 /* Longest last component an approval for a not-yet-existing file names. */
 #define PF_APPROVAL_NAME_MAX 128
 

@@ -275,6 +275,24 @@ static void status_json(const struct pf_msg *m)
 		pf_json_obj_end(&j);
 	}
 	pf_json_arr_end(&j);
+	pf_json_key(&j, "ai_trees");
+	pf_json_arr_begin(&j);
+	n = count(m, "ai_tree_agent[]");
+	for (size_t i = 0; i < n; i++) {
+		pf_json_obj_begin(&j);
+		pf_json_key(&j, "agent");
+		pf_json_str(&j, item(m, "ai_tree_agent[]", i));
+		pf_json_key(&j, "root_pid");
+		pf_json_uint(&j, strtoull(item(m, "ai_tree_root_pid[]", i), NULL, 10));
+		pf_json_key(&j, "since");
+		pf_json_str(&j, item(m, "ai_tree_since[]", i));
+		pf_json_key(&j, "tasks");
+		pf_json_uint(&j, strtoull(item(m, "ai_tree_tasks[]", i), NULL, 10));
+		pf_json_key(&j, "denied");
+		pf_json_uint(&j, strtoull(item(m, "ai_tree_denied[]", i), NULL, 10));
+		pf_json_obj_end(&j);
+	}
+	pf_json_arr_end(&j);
 	pf_json_obj_end(&j);
 	printf("%s\n", b.data ? b.data : "{}");
 	pf_buf_free(&b);
@@ -367,6 +385,14 @@ static int show_status(const struct pf_msg *rep)
 		       item(rep, "approval_left_s[]", i), d, item(rep, "approval_ops[]", i),
 		       item(rep, "approval_paths[]", i), item(rep, "approval_approvers[]", i));
 	}
+	n = count(rep, "ai_tree_agent[]");
+	for (size_t i = 0; i < n; i++)
+		printf(LABEL "%s root pid %s since %s: %s tasks now, %s denied\n", "AI agent:",
+		       item(rep, "ai_tree_agent[]", i), item(rep, "ai_tree_root_pid[]", i),
+		       item(rep, "ai_tree_since[]", i), item(rep, "ai_tree_tasks[]", i),
+		       item(rep, "ai_tree_denied[]", i));
+	if (!n && *get(rep, "ai_trees"))
+		printf(LABEL "no agent tree running\n", "AI agents:");
 	printf(LABEL "%s events: %s denied, %s would-deny, %s approved, %s tamper; %s%s lost%s\n",
 	       "Decisions:", get(rep, "events"), get(rep, "denied"), get(rep, "would_deny"),
 	       get(rep, "approved"), get(rep, "tamper"),

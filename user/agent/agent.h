@@ -197,6 +197,8 @@ struct agent {
 	struct agent_schedule sched;
 	uint64_t pol_gen; /* bumped by every policy reload */
 	struct pf_key *ai_keys; /* identity of each pol->ai_exes[i] (ino 0: missing) */
+	struct ai_tree *ai_trees; /* denials per agent tree (aiagents.c) */
+	size_t n_ai_trees, cap_ai_trees;
 	int sig_fd, epfd;
 };
 
@@ -343,6 +345,12 @@ int ai_apply(struct agent *a, struct pf_err *err);
 const char *ai_name(const struct agent *a, uint32_t idx, char *buf, size_t size);
 const char *ai_exe_path(const struct agent *a, uint64_t dev, uint64_t ino, char *buf,
 			size_t size);
+/* A decision taken for an AI agent's tree (an event with its mark): counted
+ * for status. */
+void ai_count(struct agent *a, const struct pf_event *e);
+/* The live agent trees in the status reply: name, root pid, since,
+ * processes now, denials so far. */
+void ai_status(struct agent *a, struct pf_msg *rep);
 
 /* liveness.c */
 void log_downtime(struct agent *a, int had_pins);

@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "agent.h"
+#include "reply.h"
 #include "util.h"
 
 static void set_ai(struct pf_config *c, const void *data)
@@ -99,4 +100,107 @@ const char *ai_exe_path(const struct agent *a, uint64_t dev, uint64_t ino, char 
 	snprintf(buf, size, "%llu:%llu:%llu", (unsigned long long)(dev >> 20),
 		 (unsigned long long)(dev & 0xfffff), (unsigned long long)ino);
 	return buf;
+}
+
+/* --- live trees, for status ------------------------------------------------ */
+
+/* One agent tree: its agent and root, and what this agent saw of it. */
+struct ai_tree {
+	uint32_t agent, root_pid;
+	uint64_t marked_ns;       /* boot ns */
+	uint64_t denied, processes;
+};
+
+/* Trees remembered for their denials; past this, the oldest is dropped. */
+#define AI_TREES_MAX 256
+
+static struct ai_tree *tree(struct agent *a, uint32_t agent, uint32_t root_pid,
+			    uint64_t marked_ns, int create)
+{
+	for (size_t i = 0; i < a->n_ai_trees; i++) {
+		struct ai_tree *t = &a->ai_trees[i];
+
+		if (t->agent == agent && t->root_pid == root_pid && t->marked_ns == marked_ns)
+			return t;
+	}
+	if (!create)
+		return NULL;
+	if (a->n_ai_trees >= AI_TREES_MAX) {
+		memmove(a->ai_trees, a->ai_trees + 1, (a->n_ai_trees - 1) * sizeof(*a->ai_trees));
+		a->n_ai_trees--;
+	}
+	if (PF_ARRAY_GROW(a->ai_trees, a->cap_ai_trees, a->n_ai_trees) < 0)
+		return NULL;
+	a->ai_trees[a->n_ai_trees] = (struct ai_tree){ .agent = agent, .root_pid = root_pid,
+						      .marked_ns = marked_ns };
+	return &a->ai_trees[a->n_ai_trees++];
+}
+
+void ai_count(struct agent *a, const struct pf_event *e)
+{
+	struct ai_tree *t = tree(a, e->ai_agent - 1, e->ai_root_pid, e->ai_marked_ns, 1);
+
+	if (t && e->decision == PF_DEC_DENY)
+		t->denied++;
+}
+
+/* Tasks in each tree now, as the kernel counts them (`ai_trees`, kept at
+ * mark, fork and exit: every process and thread, whoever owns it, seen or
+ * not in this agent's /proc). A tree down to 0 is deleted here. */
+static void count_live(struct agent *a)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(a->k.obj, "ai_trees");
+	struct pf_tree_key key, next, *prev = NULL;
+	uint64_t n;
+	int fd;
+
+	for (size_t i = 0; i < a->n_ai_trees; i++)
+		a->ai_trees[i].processes = 0;
+	if (!m)
+		return;
+	fd = bpf_map__fd(m);
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(fd, &key, &n) < 0)
+			continue;
+		if (n == 0 || n > (1ULL << 40)) {
+			/* no task left: none can come back (only a marked task
+			 * forks into a tree) */
+			bpf_map_delete_elem(fd, &key);
+		} else {
+			struct ai_tree *t = tree(a, key.agent, key.root_pid, key.marked_ns, 1);
+
+			if (t)
+				t->processes = n;
+		}
+	}
+}
+
+void ai_status(struct agent *a, struct pf_msg *rep)
+{
+	int64_t now_b = boot_now_ns(), now_w = pf_now_ns();
+	size_t w = 0;
+
+	if (!a->pol->n_ai)
+		return;
+	count_live(a);
+	for (size_t i = 0; i < a->n_ai_trees; i++) {
+		struct ai_tree *t = &a->ai_trees[i];
+		char buf[32], ts[64];
+		const char *name;
+
+		if (!t->processes)
+			continue; /* ended: its denials stay in the log */
+		name = ai_name(a, t->agent, buf, sizeof(buf));
+		pf_rfc3339((now_w - (now_b - (int64_t)t->marked_ns)) / 1000000000LL, ts, sizeof(ts));
+		pf_reply_str(rep, "ai_tree_agent[]", name ? name : "?");
+		pf_reply_num(rep, "ai_tree_root_pid[]", t->root_pid);
+		pf_reply_str(rep, "ai_tree_since[]", ts);
+		pf_reply_num(rep, "ai_tree_tasks[]", t->processes);
+		pf_reply_num(rep, "ai_tree_denied[]", t->denied);
+		a->ai_trees[w++] = *t;
+	}
+	a->n_ai_trees = w; /* trees with no process left are forgotten */
+	pf_reply_num(rep, "ai_trees", w);
 }

@@ -161,6 +161,8 @@ static void add_sample(struct agent *a, const void *data, size_t size, int64_t b
 	ec.seq = pf_auditlog_next_seq(a->ev.log);
 	ec.unit = unit_for_cgroup(a, e.cgroup_id);
 	ec.ai_agent = e.ai_agent ? ai_name(a, e.ai_agent - 1, ai_buf, sizeof(ai_buf)) : NULL;
+	if (e.ai_agent)
+		ai_count(a, &e);
 	if (ec.ai_agent)
 		ec.ai_root_exe = ai_exe_path(a, e.ai_root_dev, e.ai_root_ino, ai_exe_buf,
 					     sizeof(ai_exe_buf));

@@ -148,5 +148,6 @@ void cmd_status(struct agent *a, const struct pf_msg *req, struct pf_msg *rep,
 	status_agent(a, rep);
 	schedule_status(a, rep);
 	events_status(a, rep);
+	ai_status(a, rep);
 	chainhead_status(a, rep);
 }

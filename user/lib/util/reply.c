@@ -21,7 +21,8 @@ static const char *const numeric[] = {
 	"approvals_live", "approval_left_s[]",
 	/* status: the agent */
 	"agent_pid", "uptime_s", "links_expected", "links_present",
-	"chain_head_seq",
+	"chain_head_seq", "ai_trees", "ai_tree_root_pid[]", "ai_tree_tasks[]",
+	"ai_tree_denied[]",
 	/* approve */
 	"expires_in_s",
 };

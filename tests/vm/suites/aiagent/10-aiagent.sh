@@ -66,6 +66,37 @@ expect OK "the agent's tree writes outside protected trees" /opt/fakeai/cli.sh p
 expect_same_hash "none of the agent's writes reached the file" /prot/etc/app.conf "$H"
 expect OK "unmarked shell: the same path afterwards" pfop write /prot/etc/app.conf "by a human again"
 
+# status lists live agent trees: a tree of three processes (the agent
+# script's sh, a sleeping child, and a grandchild) that was refused once.
+rm -f /tmp/tree.ready
+/opt/fakeai/cli.sh sh -c 'pfop write /prot/etc/app.conf t > /dev/null; (sleep 30 & sleep 30; ) & touch /tmp/tree.ready; wait' &
+wait_for /tmp/tree.ready 10; sleep 0.5
+TROOT=$(cat /tmp/fakeai.pid)
+# the tree as /proc has it: the root and its descendants (single-threaded)
+tree_n() {
+	_set=" $1 "
+	_grew=1
+	while [ $_grew = 1 ]; do
+		_grew=0
+		for _st in /proc/[0-9]*/stat; do
+			read -r _p _c _s _pp _rest < "$_st" 2>/dev/null || continue
+			case "$_set" in *" $_pp "*) case "$_set" in *" $_p "*) ;; *) _set="$_set$_p "; _grew=1 ;; esac ;; esac
+		done
+	done
+	echo $_set | wc -w
+}
+N=$(tree_n "$TROOT")
+out=$(permafrost status)
+line=$(echo "$out" | grep "^AI agent:     fakeai root pid $TROOT since ")
+[ "$N" -ge 3 ] && echo "$line" | grep -q ": $N tasks now, 1 denied$" && ok "status: the live tree, its $N tasks and 1 denial" || not_ok "status agent tree" "N=$N $(echo "$out" | grep -i agent)"
+out=$(permafrost --json status)
+echo "$out" | tr -d "\n" | grep -q "\"agent\": *\"fakeai\", *\"root_pid\": *$TROOT, *\"since\": *\"[0-9T:Z-]*\", *\"tasks\": *$N, *\"denied\": *1" &&
+	ok "status --json: ai_trees" || not_ok "status json trees" "$(echo "$out" | tr -d '\n' | grep -o '"ai_trees.*' | head -c 400)"
+pkill -f "sleep 30" 2>/dev/null
+sleep 0.5
+out=$(permafrost status)
+echo "$out" | grep -q "^AI agent:     fakeai root pid $TROOT " && not_ok "status: an ended tree is gone" "$(echo "$out" | grep -i agent)" || ok "status: an ended tree is gone"
+
 # 2. Approvals: only a token for agents, with agent-approvals approvers.
 new_token /tmp/plain.tok --path /prot/etc/tok.conf --ops write --ttl 10m && sign_token /tmp/plain.tok alice bob
 check "a token without agent: is accepted (for humans)" permafrost approve /tmp/plain.tok
