@@ -69,7 +69,8 @@ expect OK "unmarked shell: the same path afterwards" pfop write /prot/etc/app.co
 # status lists live agent trees: a tree of three processes (the agent
 # script's sh, a sleeping child, and a grandchild) that was refused once.
 rm -f /tmp/tree.ready
-/opt/fakeai/cli.sh sh -c 'pfop write /prot/etc/app.conf t > /dev/null; (sleep 30 & sleep 30; ) & touch /tmp/tree.ready; wait' &
+/opt/fakeai/cli.sh sh -c 'pfop write /prot/etc/app.conf t > /dev/null; (sleep 8 & sleep 8; ) & touch /tmp/tree.ready; wait' &
+TBG=$!
 wait_for /tmp/tree.ready 10; sleep 0.5
 TROOT=$(cat /tmp/fakeai.pid)
 # the tree as /proc has it: the root and its descendants (single-threaded)
@@ -92,7 +93,7 @@ line=$(echo "$out" | grep "^AI agent:     fakeai root pid $TROOT since ")
 out=$(permafrost --json status)
 echo "$out" | tr -d "\n" | grep -q "\"agent\": *\"fakeai\", *\"root_pid\": *$TROOT, *\"since\": *\"[0-9T:Z-]*\", *\"tasks\": *$N, *\"denied\": *1" &&
 	ok "status --json: ai_trees" || not_ok "status json trees" "$(echo "$out" | tr -d '\n' | grep -o '"ai_trees.*' | head -c 400)"
-pkill -f "sleep 30" 2>/dev/null
+wait $TBG
 sleep 0.5
 out=$(permafrost status)
 echo "$out" | grep -q "^AI agent:     fakeai root pid $TROOT " && not_ok "status: an ended tree is gone" "$(echo "$out" | grep -i agent)" || ok "status: an ended tree is gone"
