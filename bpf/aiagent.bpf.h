@@ -129,4 +129,35 @@ PF_LSM(task_alloc, struct task_struct *task, unsigned long clone_flags)
 	return 0;
 }
 
+/* @task's mark, or NULL. */
+static __always_inline struct pf_mark *task_mark(struct task_struct *task)
+{
+#ifdef PF_COMPAT
+	__u64 key = pf_scalar(task);
+
+	return bpf_map_lookup_elem(&ai_marks, &key);
+#else
+	return bpf_task_storage_get(&ai_marks, task, 0, 0);
+#endif
+}
+
+/* Is the current task, of an agent's tree, reaching into a task outside
+ * that tree (ptrace, /proc/PID/mem, process_vm_writev, pidfd_getfd)? Such
+ * a task may act for it unmarked: a human's shell, with the approvals
+ * meant for humans. Only while agent-mode is not off (marks are labels
+ * then). */
+static __always_inline int ai_reaches_out(struct pf_config *cfg, struct task_struct *child)
+{
+	struct pf_mark *m, *cm;
+
+	if (cfg->ai_mode == PF_MODE_OFF)
+		return 0;
+	m = current_mark();
+	if (!m)
+		return 0;
+	cm = task_mark(child);
+	return !cm || cm->agent != m->agent || cm->root_pid != m->root_pid ||
+	       cm->marked_ns != m->marked_ns;
+}
+
 #endif

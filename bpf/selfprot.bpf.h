@@ -261,6 +261,14 @@ PF_LSM(ptrace_access_check, struct task_struct *child, unsigned int mode)
 
 	if (!(mode & PTRACE_MODE_ATTACH))
 		return 0;
+	/* an AI agent's tree reaching outside it (aiagent.bpf.h): as
+	 * agent-mode says, whatever the host's mode */
+	cfg = get_config();
+	if (cfg && ai_reaches_out(cfg, child)) {
+		struct hit h = { .ino = BPF_CORE_READ(child, tgid), .op = PF_OP_PTRACE };
+
+		return verdict(cfg, &h);
+	}
 	cfg = selfprot_config();
 	if (!cfg || !exe_is_agent(cfg, child))
 		return 0;

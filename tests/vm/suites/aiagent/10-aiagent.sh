@@ -98,6 +98,19 @@ sleep 0.5
 out=$(permafrost status)
 echo "$out" | grep -q "^AI agent:     fakeai root pid $TROOT " && not_ok "status: an ended tree is gone" "$(echo "$out" | grep -i agent)" || ok "status: an ended tree is gone"
 
+# The agent's tree cannot act through a process outside it: no ptrace
+# attach, no /proc/PID/mem, of a process the policy treats as a human's;
+# inside its own tree it can; an unmarked shell can.
+sleep 30 &
+VICTIM=$!
+expect EPERM "agent's tree: ptrace attach of a process outside it" /opt/fakeai/cli.sh pfop ptrace-attach $VICTIM
+expect EPERM "agent's tree: /proc/PID/mem of a process outside it" /opt/fakeai/cli.sh pfop mem-open $VICTIM
+expect_event "the attempt is a deny naming the agent" '"decision":"deny"' '"op":"ptrace"' '"agent":"fakeai"'
+expect OK "an unmarked shell: ptrace attach of the same process" pfop ptrace-attach $VICTIM
+out=$(/opt/fakeai/cli.sh sh -c 'sleep 5 & pfop ptrace-attach $!; kill $!' 2>&1)
+[ "$out" = OK ] && ok "agent's tree: ptrace of its own child is allowed" || not_ok "ptrace own child" "$out"
+kill $VICTIM 2>/dev/null
+
 # 2. Approvals: only a token for agents, with agent-approvals approvers.
 new_token /tmp/plain.tok --path /prot/etc/tok.conf --ops write --ttl 10m && sign_token /tmp/plain.tok alice bob
 check "a token without agent: is accepted (for humans)" permafrost approve /tmp/plain.tok
