@@ -145,6 +145,17 @@ grep -q '"agent":"fakebin"' /tmp/l-any && grep -q '"agent":"fakeai"' /tmp/l-any 
 permafrost log --json --agent none > /tmp/l-none 2>&1
 [ -s /tmp/l-none ] && ! grep -q '"agent":"' /tmp/l-none && ok "log --agent none: no agent's record" || not_ok "log --agent none" "$(head -c 300 /tmp/l-none)"
 
+# permafrost report: the agent's changes and refusals apart from the
+# humans', and the ticket with who signed it.
+out=$(permafrost report 2>&1); rc=$?
+[ $rc -eq 0 ] && echo "$out" | grep -qE "^  agent fakeai +changed [1-9][0-9]*, refused [1-9][0-9]*," &&
+	echo "$out" | grep -qE "^  agent fakebin +changed 1, refused [1-9][0-9]*," &&
+	ok "report: each agent's changes and refusals" || not_ok "report by actor" "rc=$rc $(echo "$out" | head -n 12)"
+echo "$out" | grep -qE "^  CHG-1 +changed [1-9]" && echo "$out" | grep -q "approved by alice bob; changes by agents [1-9]" &&
+	ok "report: the ticket, its approvers, the changes agents made under it" || not_ok "report by ticket" "$(echo "$out" | grep -A1 CHG-1)"
+out=$(permafrost --json report --since 1h 2>&1)
+echo "$out" | grep -q '"by_actor":\[{"actor":"agent fakeai",' && ok "report --json --since 1h: by_actor, the busiest first" || not_ok "report json" "$(echo "$out" | head -c 300)"
+
 # 4. agent-mode audit: reported, not refused.
 sed -i 's/^agent-mode enforce$/agent-mode audit/' "$PF_POLICY"
 kill -HUP "$(cat /tmp/permafrostd.pid)"
