@@ -104,7 +104,7 @@ echo "$out" | grep -q "^AI agent:     fakeai root pid $TROOT " && not_ok "status
 sleep 30 &
 VICTIM=$!
 expect EPERM "agent's tree: ptrace attach of a process outside it" /opt/fakeai/cli.sh pfop ptrace-attach $VICTIM
-expect EPERM "agent's tree: /proc/PID/mem of a process outside it" /opt/fakeai/cli.sh pfop mem-open $VICTIM
+expect EACCES "agent's tree: /proc/PID/mem of a process outside it (mm_access says EACCES)" /opt/fakeai/cli.sh pfop mem-open $VICTIM
 expect_event "the attempt is a deny naming the agent" '"decision":"deny"' '"op":"ptrace"' '"agent":"fakeai"'
 expect OK "an unmarked shell: ptrace attach of the same process" pfop ptrace-attach $VICTIM
 out=$(/opt/fakeai/cli.sh sh -c 'sleep 5 & pfop ptrace-attach $!; kill $!' 2>&1)
@@ -149,7 +149,7 @@ permafrost log --json --agent none > /tmp/l-none 2>&1
 # humans', and the ticket with who signed it.
 out=$(permafrost report 2>&1); rc=$?
 [ $rc -eq 0 ] && echo "$out" | grep -qE "^  agent fakeai +changed [1-9][0-9]*, refused [1-9][0-9]*," &&
-	echo "$out" | grep -qE "^  agent fakebin +changed 1, refused [1-9][0-9]*," &&
+	echo "$out" | grep -qE "^  agent fakebin +changed [1-9][0-9]*, refused [1-9][0-9]*," &&
 	ok "report: each agent's changes and refusals" || not_ok "report by actor" "rc=$rc $(echo "$out" | head -n 12)"
 echo "$out" | grep -qE "^  CHG-1 +changed [1-9]" && echo "$out" | grep -q "approved by alice bob; changes by agents [1-9]" &&
 	ok "report: the ticket, its approvers, the changes agents made under it" || not_ok "report by ticket" "$(echo "$out" | grep -A1 CHG-1)"
