@@ -165,6 +165,7 @@ struct agent_schedule {
 	struct pf_schedule in_stretch; /* the stretch in force, as entered */
 	int in;                        /* inside it, as last noticed */
 	int flag_set;                  /* PF_CFG_SCHEDULE as last written */
+	int ticked;                    /* schedule_tick ran once */
 	uint64_t gen;                  /* the policy generation programmed for */
 	int64_t last_w, last_b;        /* the clocks at the last tick (ns) */
 };

@@ -192,18 +192,23 @@ void schedule_tick(struct agent *a)
 
 	if (sched_fd(a) < 0)
 		return;
-	if (has != a->sched.flag_set) {
+	/* the first tick writes both whatever an earlier agent left pinned: a
+	 * policy without windows now must not keep its stretch */
+	if (has != a->sched.flag_set || !a->sched.ticked) {
 		if (pf_config_edit(bpf_map__fd(a->k.maps.config), set_flag, &has) == 0)
 			a->sched.flag_set = has;
 	}
 	if (!has) {
-		if (p->start) {
+		if (p->start || !a->sched.ticked) {
 			struct pf_schedule none = { 0 };
 
-			write_kernel(a, &none);
+			if (write_kernel(a, &none) < 0)
+				warnx_("schedule: clearing the kernel's stretch: %s", strerror(errno));
 		}
+		a->sched.ticked = 1;
 		return;
 	}
+	a->sched.ticked = 1;
 	pf_clock_sample(&now_w, &now_b);
 	if (!a->sched.last_b) {
 		uint32_t zero = 0;

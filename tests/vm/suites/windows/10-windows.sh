@@ -84,11 +84,26 @@ while [ $i -lt 900 ] && [ "$(grep -c '"change":"end"' "$PF_LOG")" -lt 1 ]; do sl
 log_has "the window's end is logged" "$PF_LOG" '"by":"schedule"' '"change":"end"' '"note":""'
 expect OK "after the window's end: allowed again" pfop write /prot/etc/a.conf y
 
+# A policy without windows any more: the next agent clears the stretch
+# the previous one left pinned for tomorrow (stopped thawed, the programs
+# and the schedule map stay).
+stop_agent
+cp "$PF_POLICY" /tmp/pf.conf.windows
+grep -v '^freeze-window' /tmp/pf.conf.windows > "$PF_POLICY"
+require_agent
+date -u -s "2026-12-03 11:59:58" >/dev/null
+sleep 4
+expect OK "no windows in the policy: tomorrow's stretch, left pinned, is not applied" pfop write /prot/etc/a.conf n
+stop_agent
+cp /tmp/pf.conf.windows "$PF_POLICY"
+date -u -s "2026-12-03 13:00:00" >/dev/null
+require_agent
+
 # 3. The agent killed just before the next day's start: the kernel freezes
 # on time; the restarted agent finds the stretch in force. A manual freeze
 # inside it outlives its end.
-date -u -s "2026-12-03 11:59:54" >/dev/null
-status_has 5 "from 2026-12-03T12:00:00Z" && ok "programmed for the next day" || not_ok "programmed day 2" "$(permafrost status | grep Schedule)"
+date -u -s "2026-12-04 11:59:54" >/dev/null
+status_has 5 "from 2026-12-04T12:00:00Z" && ok "programmed for the next day" || not_ok "programmed day 2" "$(permafrost status | grep Schedule)"
 kill -9 "$(cat /tmp/permafrostd.pid)"
 t=$(refused_within 20) && [ "$t" -ge 120000 ] && ok "the agent killed: refused from the start anyway ($t)" || not_ok "killed agent" "t=$t"
 require_agent
@@ -103,22 +118,22 @@ expect OK "thawed after the window: allowed" pfop write /prot/etc/a.conf y
 
 # 4. Break glass: a signed thaw inside the next day's window lifts it until
 # the following start.
-date -u -s "2026-12-04 11:59:57" >/dev/null
+date -u -s "2026-12-05 11:59:57" >/dev/null
 t=$(refused_within 15) && ok "the next day's window starts (at $t)" || not_ok "next day" "not refused within 15 s"
 pf_keys_setup
 new_token /tmp/bg.tok --thaw --ttl 10m && sign_token /tmp/bg.tok alice bob
 out=$(permafrost thaw /tmp/bg.tok 2>&1); rc=$?
-[ $rc -eq 0 ] && echo "$out" | grep -q "The scheduled freeze in force is lifted (break glass: the thaw lifts noon freeze CHG-1 (line 5) until 2026-12-04T12:01:00Z)" &&
+[ $rc -eq 0 ] && echo "$out" | grep -q "The scheduled freeze in force is lifted (break glass: the thaw lifts noon freeze CHG-1 (line 5) until 2026-12-05T12:01:00Z)" &&
 	ok "thaw inside the window: lifted until its end, said" || not_ok "break glass thaw" "rc=$rc $out"
 expect OK "break glass: allowed inside the window" pfop write /prot/etc/a.conf z
-expect_event "break glass is logged" '"decision":"mode-change"' '"change":"lifted"' '"note":"break glass: the thaw lifts noon freeze CHG-1 (line 5) until 2026-12-04T12:01:00Z"'
-status_has 3 "from 2026-12-05T12:00:00Z" && ok "the next start is the day after" || not_ok "next after break glass" "$(permafrost status | grep -A1 Schedule)"
+expect_event "break glass is logged" '"decision":"mode-change"' '"change":"lifted"' '"note":"break glass: the thaw lifts noon freeze CHG-1 (line 5) until 2026-12-05T12:01:00Z"'
+status_has 3 "from 2026-12-06T12:00:00Z" && ok "the next start is the day after" || not_ok "next after break glass" "$(permafrost status | grep -A1 Schedule)"
 
 # 5. The wall clock set back an hour just before a start does not skip it.
-date -u -s "2026-12-05 11:59:54" >/dev/null
-status_has 5 "from 2026-12-05T12:00:00Z" && ok "programmed for 12:00" || not_ok "programmed" "$(permafrost status | grep Schedule)"
+date -u -s "2026-12-06 11:59:54" >/dev/null
+status_has 5 "from 2026-12-06T12:00:00Z" && ok "programmed for 12:00" || not_ok "programmed" "$(permafrost status | grep Schedule)"
 sleep 1.5
-date -u -s "2026-12-05 11:00:00" >/dev/null
+date -u -s "2026-12-06 11:00:00" >/dev/null
 expect_event "the jump back is logged" '"decision":"clock-jump"' '"direction":"back"'
 t=$(refused_within 15) && [ "$t" -lt 110100 ] && ok "set back an hour: refused on the boot clock's time anyway (wall $t)" || not_ok "clock back" "t=$t"
 stop_agent
