@@ -40,6 +40,14 @@
 /* Transitions looked at to find the next frozen stretch and its end. */
 #define LOOKAHEAD 64
 
+/* A boot-clock instant on the wall clock, in whole seconds (rounded: the
+ * two clocks are read microseconds apart, and a stretch programmed for
+ * 12:00:00 must not show as 11:59:59). */
+static int64_t wall_s(int64_t now_w, int64_t now_b, uint64_t boot)
+{
+	return (now_w + ((int64_t)boot - now_b) + NS / 2) / NS;
+}
+
 static int sched_fd(struct agent *a)
 {
 	return a->k.maps.schedule ? bpf_map__fd(a->k.maps.schedule) : -1;
@@ -127,7 +135,7 @@ static void log_change(struct agent *a, const char *what, const struct pf_schedu
 
 	window_name(a, s->window, name, sizeof(name));
 	if (s->end != UINT64_MAX)
-		pf_rfc3339((now_w + ((int64_t)s->end - now_b)) / NS, until, sizeof(until));
+		pf_rfc3339(wall_s(now_w, now_b, s->end), until, sizeof(until));
 	log_record(a, "mode-change", F_STR("by", "schedule"), F_STR("change", what),
 		   F_STR("window", name), F_STR("window_mode", pf_mode_name(s->mode)),
 		   F_STR("until", until[0] ? until : "-"), F_STR("note", extra ? extra : ""));
@@ -275,8 +283,7 @@ int schedule_break_glass(struct agent *a, char *note, size_t notesz)
 
 	if (!schedule_active(a))
 		return 0;
-	a->st.break_until = was.end == UINT64_MAX ? INT64_MAX / NS
-						     : (now_w + ((int64_t)was.end - now_b)) / NS;
+	a->st.break_until = was.end == UINT64_MAX ? INT64_MAX / NS : wall_s(now_w, now_b, was.end);
 	window_name(a, was.window, name, sizeof(name));
 	if (was.end == UINT64_MAX)
 		snprintf(until, sizeof(until), "its end");
@@ -302,10 +309,10 @@ void schedule_status(struct agent *a, struct pf_msg *rep)
 	if (p->start) {
 		window_name(a, p->window, name, sizeof(name));
 		pf_reply_str(rep, "schedule_window", name);
-		pf_rfc3339((now_w + ((int64_t)p->start - now_b)) / NS, ts, sizeof(ts));
+		pf_rfc3339(wall_s(now_w, now_b, p->start), ts, sizeof(ts));
 		pf_reply_str(rep, schedule_active(a) ? "schedule_since" : "schedule_next", ts);
 		if (p->end != UINT64_MAX) {
-			pf_rfc3339((now_w + ((int64_t)p->end - now_b)) / NS, ts, sizeof(ts));
+			pf_rfc3339(wall_s(now_w, now_b, p->end), ts, sizeof(ts));
 			pf_reply_str(rep, "schedule_until", ts);
 		}
 	}
