@@ -206,6 +206,45 @@ static size_t count(const struct pf_msg *m, const char *k)
 	return n;
 }
 
+/* A list the reply sends as parallel "name[]" keys, as JSON objects. */
+struct list_field {
+	const char *json, *reply;
+	int num;
+};
+
+static const struct list_field approval_fields[] = {
+	{ "id", "approval_id[]", 0 },	     { "ticket", "approval_ticket[]", 0 },
+	{ "paths", "approval_paths[]", 0 },   { "ops", "approval_ops[]", 0 },
+	{ "approvers", "approval_approvers[]", 0 }, { "expires_in_s", "approval_left_s[]", 1 },
+};
+
+static const struct list_field ai_tree_fields[] = {
+	{ "agent", "ai_tree_agent[]", 0 }, { "root_pid", "ai_tree_root_pid[]", 1 },
+	{ "since", "ai_tree_since[]", 0 }, { "tasks", "ai_tree_tasks[]", 1 },
+	{ "denied", "ai_tree_denied[]", 1 },
+};
+
+static void json_list(struct pf_json *j, const struct pf_msg *m, const char *key,
+		      const struct list_field *f, size_t nf)
+{
+	size_t n = count(m, f[0].reply);
+
+	pf_json_key(j, key);
+	pf_json_arr_begin(j);
+	for (size_t i = 0; i < n; i++) {
+		pf_json_obj_begin(j);
+		for (size_t k = 0; k < nf; k++) {
+			pf_json_key(j, f[k].json);
+			if (f[k].num)
+				pf_json_uint(j, strtoull(item(m, f[k].reply, i), NULL, 10));
+			else
+				pf_json_str(j, item(m, f[k].reply, i));
+		}
+		pf_json_obj_end(j);
+	}
+	pf_json_arr_end(j);
+}
+
 static int is_missing(const struct pf_msg *m, const char *path)
 {
 	for (size_t i = 0; i < m->n; i++)
@@ -255,44 +294,8 @@ static void status_json(const struct pf_msg *m)
 		pf_json_obj_end(&j);
 	}
 	pf_json_arr_end(&j);
-	pf_json_key(&j, "approvals");
-	pf_json_arr_begin(&j);
-	n = count(m, "approval_id[]");
-	for (size_t i = 0; i < n; i++) {
-		pf_json_obj_begin(&j);
-		pf_json_key(&j, "id");
-		pf_json_str(&j, item(m, "approval_id[]", i));
-		pf_json_key(&j, "ticket");
-		pf_json_str(&j, item(m, "approval_ticket[]", i));
-		pf_json_key(&j, "paths");
-		pf_json_str(&j, item(m, "approval_paths[]", i));
-		pf_json_key(&j, "ops");
-		pf_json_str(&j, item(m, "approval_ops[]", i));
-		pf_json_key(&j, "approvers");
-		pf_json_str(&j, item(m, "approval_approvers[]", i));
-		pf_json_key(&j, "expires_in_s");
-		pf_json_uint(&j, strtoull(item(m, "approval_left_s[]", i), NULL, 10));
-		pf_json_obj_end(&j);
-	}
-	pf_json_arr_end(&j);
-	pf_json_key(&j, "ai_trees");
-	pf_json_arr_begin(&j);
-	n = count(m, "ai_tree_agent[]");
-	for (size_t i = 0; i < n; i++) {
-		pf_json_obj_begin(&j);
-		pf_json_key(&j, "agent");
-		pf_json_str(&j, item(m, "ai_tree_agent[]", i));
-		pf_json_key(&j, "root_pid");
-		pf_json_uint(&j, strtoull(item(m, "ai_tree_root_pid[]", i), NULL, 10));
-		pf_json_key(&j, "since");
-		pf_json_str(&j, item(m, "ai_tree_since[]", i));
-		pf_json_key(&j, "tasks");
-		pf_json_uint(&j, strtoull(item(m, "ai_tree_tasks[]", i), NULL, 10));
-		pf_json_key(&j, "denied");
-		pf_json_uint(&j, strtoull(item(m, "ai_tree_denied[]", i), NULL, 10));
-		pf_json_obj_end(&j);
-	}
-	pf_json_arr_end(&j);
+	json_list(&j, m, "approvals", approval_fields, PF_ARRAY_SIZE(approval_fields));
+	json_list(&j, m, "ai_trees", ai_tree_fields, PF_ARRAY_SIZE(ai_tree_fields));
 	pf_json_obj_end(&j);
 	printf("%s\n", b.data ? b.data : "{}");
 	pf_buf_free(&b);
