@@ -1297,13 +1297,11 @@ static void chain_head(struct pf_log_head_src *src)
 		seq = pf_msg_get(&rep, "chain_head_seq");
 		hash = pf_msg_get(&rep, "chain_head_hash");
 		log = pf_msg_get(&rep, "chain_head_log");
-		if (!seq || !hash || !log || strlen(hash) != 64 || !pf_is_lower_hex(hash, 64)) {
+		if (!seq || !hash || !log || strlen(hash) != 2 * sizeof(src->head.hash) ||
+		    pf_unhex_lower(hash, sizeof(src->head.hash), src->head.hash) < 0) {
 			snprintf(src->why, sizeof(src->why), "the agent keeps none");
 		} else {
 			src->head.seq = strtoull(seq, NULL, 10);
-			for (int i = 0; i < 32; i++)
-				src->head.hash[i] = (uint8_t)(pf_unhex_digit(hash[2 * i]) << 4 |
-							      pf_unhex_digit(hash[2 * i + 1]));
 			snprintf(src->log, sizeof(src->log), "%s", log);
 			src->have = 1;
 		}

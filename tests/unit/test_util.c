@@ -137,5 +137,16 @@ int main(void)
 	test_hex();
 	test_paths();
 	test_dates();
+	{
+		const uint8_t in[3] = { 0x00, 0xab, 0xff };
+		uint8_t back[3] = { 1, 1, 1 };
+		char hx[7];
+
+		pf_hex_str(in, 3, hx);
+		TAP_STREQ(hx, "00abff", "pf_hex_str: lowercase, NUL-terminated");
+		TAP_OK(pf_unhex_lower(hx, 3, back) == 0 && memcmp(back, in, 3) == 0, "pf_unhex_lower: the bytes back");
+		TAP_OK(pf_unhex_lower("00ABff", 3, back) == -EINVAL && memcmp(back, in, 3) == 0,
+		       "pf_unhex_lower: uppercase refused, nothing written");
+	}
 	return TAP_DONE();
 }

@@ -83,12 +83,6 @@ static int register_own(struct agent *a, int fd, struct pf_err *err)
 	return 0;
 }
 
-static void hex(const uint8_t *h, char out[65])
-{
-	for (int i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", h[i]);
-}
-
 /* The log as found at start against the head the kernel kept: a mismatch
  * is a tamper record. @kept: the map's value. */
 static void check_found(struct agent *a, const struct pf_chain_head *kept)
@@ -191,7 +185,7 @@ void chainhead_status(struct agent *a, struct pf_msg *rep)
 
 	if (a->ev.chain_fd < 0 || bpf_map_lookup_elem(a->ev.chain_fd, &zero, &h) < 0 || !h.seq)
 		return;
-	hex(h.hash, hx);
+	pf_hex_str(h.hash, sizeof(h.hash), hx);
 	pf_reply_num(rep, "chain_head_seq", h.seq);
 	pf_reply_str(rep, "chain_head_hash", hx);
 	pf_reply_str(rep, "chain_head_log", h.log);

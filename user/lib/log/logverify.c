@@ -55,12 +55,9 @@ static int parse_prev(const struct pf_logrec_field *f, uint8_t out[PF_SHA256_LEN
 {
 	const char *h = f->val + 1;
 
-	if (f->val_len != 2 + 2 * PF_SHA256_LEN || f->val[0] != '"' ||
-	    !pf_is_lower_hex(h, 2 * PF_SHA256_LEN))
+	if (f->val_len != 2 + 2 * PF_SHA256_LEN || f->val[0] != '"')
 		return -EINVAL;
-	for (size_t i = 0; i < PF_SHA256_LEN; i++)
-		out[i] = (uint8_t)(pf_unhex_digit(h[2 * i]) << 4 | pf_unhex_digit(h[2 * i + 1]));
-	return 0;
+	return pf_unhex_lower(h, PF_SHA256_LEN, out);
 }
 
 static void summarize(const char *line, size_t len, struct vline *v)
@@ -234,12 +231,6 @@ static int v_link(struct verifier *vf, const struct vline *p, const struct vline
 	return -1;
 }
 
-static void hex32(const uint8_t h[32], char out[65])
-{
-	for (int i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", h[i]);
-}
-
 /* Line @c against the head the agent kept; 0 if it holds (or is not it). */
 static int v_head(struct verifier *vf, const struct pf_log_head *head, const struct vline *c)
 {
@@ -251,8 +242,8 @@ static int v_head(struct verifier *vf, const struct pf_log_head *head, const str
 		vf->res->head = PF_LOG_HEAD_MATCHED;
 		return 0;
 	}
-	hex32(head->hash, want);
-	hex32(c->hash, got);
+	pf_hex_str(head->hash, PF_SHA256_LEN, want);
+	pf_hex_str(c->hash, PF_SHA256_LEN, got);
 	v_report(vf, PF_LOG_REWRITTEN, c,
 		 "seq %llu is not the line the agent wrote: its SHA-256 is %.16s..., the chain head "
 		 "the agent kept in the kernel says %.16s...: the log was rewritten and its chain "

@@ -51,6 +51,27 @@ int pf_is_lower_hex(const char *s, size_t n)
 	return 1;
 }
 
+void pf_hex_str(const void *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[b[i] >> 4];
+		out[2 * i + 1] = digits[b[i] & 15];
+	}
+	out[2 * n] = 0;
+}
+
+int pf_unhex_lower(const char *s, size_t n, uint8_t *out)
+{
+	if (!pf_is_lower_hex(s, 2 * n))
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		out[i] = (uint8_t)(pf_unhex_digit(s[2 * i]) << 4 | pf_unhex_digit(s[2 * i + 1]));
+	return 0;
+}
+
 /* --- files and paths ----------------------------------------------------- */
 
 int pf_read_file(const char *path, size_t cap, char **ret_buf, size_t *ret_len)

@@ -33,6 +33,11 @@ void *pf_array_grow(void *items, size_t *cap, size_t n, size_t elem);
 int pf_unhex_digit(char c);
 /* 1 if s[0..n) are all lowercase hex digits (0-9, a-f), else 0. */
 int pf_is_lower_hex(const char *s, size_t n);
+/* @n bytes as 2*@n lowercase hex digits and a NUL into @out. */
+void pf_hex_str(const void *p, size_t n, char *out);
+/* 2*@n lowercase hex digits at @s as @n bytes: 0, or -EINVAL (nothing
+ * written) when one is not a lowercase hex digit. */
+int pf_unhex_lower(const char *s, size_t n, uint8_t *out);
 
 /* --- files and paths ----------------------------------------------------- */
 
