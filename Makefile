@@ -152,7 +152,12 @@ $(OUT)/evpipe: tests/bench/evpipe.c $(OUT)/libpermafrost.a $(LIB_HDRS) | $(OUT)
 	$(call msg,CCLD,$@)
 	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) $< $(OUT)/libpermafrost.a $(LDLIBS) -o $@
 
-bench: all $(OUT)/evpipe
+# The agent's apply step natively: its own objects but main.o.
+$(OUT)/applybench: tests/bench/applybench.c $(filter-out $(OUT)/agent/main.o,$(AGENT_OBJS)) $(OUT)/libpermafrost.a $(AGENT_HDRS) | $(OUT)
+	$(call msg,CCLD,$@)
+	$(Q)$(CC) $(CFLAGS) $(XCFLAGS) -Iuser/agent $< $(filter-out $(OUT)/agent/main.o,$(AGENT_OBJS)) $(OUT)/libpermafrost.a $(LDLIBS) -o $@
+
+bench: all $(OUT)/evpipe $(OUT)/applybench
 	$(Q)OUT=$(OUT) tests/bench/run.sh
 
 demo: all

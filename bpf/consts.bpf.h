@@ -15,6 +15,7 @@
 
 /* struct file: f_mode, f_flags */
 #define FMODE_WRITE 0x2
+#define FMODE_CREATED 0x100000
 #define O_TRUNC 00001000
 
 /* file_permission's mask */
@@ -25,6 +26,7 @@
 #define S_IFMT 00170000
 #define S_IFBLK 0060000
 #define S_IFREG 0100000
+#define S_IFDIR 0040000
 
 /* mmap(2), mprotect(2), vma->vm_flags */
 #define PROT_WRITE 0x2
@@ -72,6 +74,12 @@
 /* ptrace_access_check's mode */
 #define PTRACE_MODE_ATTACH 0x02
 
+/* socket families and types (agentroutes.bpf.h) */
+#define AF_INET 2
+#define AF_INET6 10
+#define SOCK_STREAM 1
+#define SIN6_LEN_RFC2133 24
+
 /* --- ours ----------------------------------------------------------------- */
 
 /* Bytes read of one name for an event's path: NAME_MAX + 1. */
@@ -87,5 +95,8 @@
 #define ENV_SCAN_STEPS_COMPAT 64
 /* A cgroupfs file name we compare: "cgroup.freeze" and its NUL fit. */
 #define CGROUP_NAME_MAX 16
+
+/* Directories whose nearest rule is kept (maps.bpf.h: dir_verdicts). */
+#define PF_DIR_VERDICTS_MAX 4096
 
 #endif

@@ -35,35 +35,54 @@ enum decide_how {
 	DECIDE_QUIET_APPROVED = 1, /* an approved change is not logged (its path hook did) */
 	DECIDE_SANDBOX = 2,        /* systemd's unit set-up: only Permafrost's read-only
 				      objects are refused (see sandbox_setup()) */
+	DECIDE_LOOKED = 4,         /* the caller found no cached verdict of obj */
+	DECIDE_NO_CACHE = 8,       /* do not cache a verdict on obj (an inode at its
+				      creating open, or being unlinked: most die
+				      before a second look) */
 };
 
 /* The decision for one object (a dentry, positive or negative) reached
  * through @mnt (NULL where the hook has none). @obj is the object's inode
  * as the verifier trusts it (NULL for a negative dentry, or where the hook
- * has none): its cached verdict saves the walk. */
+ * has none): its cached verdict saves the walk (nearest_rule()). */
 static __always_inline int decide_obj_ex(struct pf_config *cfg, struct dentry *d,
 					 struct inode *obj, struct vfsmount *mnt, __u32 op, int how)
 {
+	struct verdict *v = NULL;
 	struct walk w = {};
 	struct hit h;
 	__u32 dev;
 
 	if (!d)
 		return 0;
+	if (obj && !(how & DECIDE_LOOKED)) {
+		/* the common case first: known, and not protected */
+		v = cached_verdict(cfg, obj);
+		if (v && v->kind != PF_RULE_PROTECT)
+			return 0;
+	}
 	dev = BPF_CORE_READ(d, d_sb, s_dev);
 	if (!bpf_map_lookup_elem(&protected_sbs, &dev))
 		return 0;
 	w.d = d;
 	w.dev = dev;
-	nearest_rule(cfg, &w, obj);
+	if (v) {
+		w.found = v->kind;
+		w.rule_id = v->rule_id;
+	} else {
+		nearest_rule(cfg, &w, how & DECIDE_NO_CACHE ? NULL : obj);
+	}
 	if (w.found != PF_RULE_PROTECT)
+		return 0;
+	/* protected from AI agents' processes only (agentroutes.bpf.h) */
+	if (w.rule_id == PF_RULEID_AI_ONLY && (cfg->ai_mode == PF_MODE_OFF || !current_mark()))
 		return 0;
 	/* The agent keeps its own state, log and pins up to date. */
 	if (w.rule_id == PF_RULEID_SELF_RW && is_agent(cfg))
 		return 0;
 	if ((how & DECIDE_SANDBOX) && w.rule_id != PF_RULEID_SELF_RO)
 		return 0;
-	h = (struct hit){ .d = d, .mnt = mnt, .dev = dev, .ino = w.obj_ino, .op = op,
+	h = (struct hit){ .d = d, .mnt = mnt, .dev = dev, .ino = object_ino(d), .op = op,
 			  .rule_id = w.rule_id };
 	if (cfg->n_approvals && approved(&h)) {
 		if (!(how & DECIDE_QUIET_APPROVED))
@@ -79,22 +98,83 @@ static __always_inline int decide_obj(struct pf_config *cfg, struct dentry *d, s
 	return decide_obj_ex(cfg, d, obj, mnt, op, 0);
 }
 
+/* @d: any dentry (its inode's cached verdict is not used). */
 static __always_inline int decide(struct pf_config *cfg, struct dentry *d, struct vfsmount *mnt,
 				  __u32 op)
 {
-	return decide_obj(cfg, d, NULL, mnt, op);
+	return decide_obj_ex(cfg, d, NULL, mnt, op, 0);
 }
 
+/* @d: a dentry the verifier trusts (a hook's argument): its inode's cached
+ * verdict is used. @how: 0, or DECIDE_NO_CACHE. */
+static __always_inline int decide_dentry(struct pf_config *cfg, struct dentry *d,
+					 struct vfsmount *mnt, __u32 op, int how)
+{
+	return decide_obj_ex(cfg, d, d->d_inode, mnt, op, how);
+}
+
+/* (struct path's dentry is not one the verifier trusts on every kernel) */
 static __always_inline int decide_path(struct pf_config *cfg, const struct path *p, __u32 op)
 {
 	return decide(cfg, BPF_CORE_READ(p, dentry), BPF_CORE_READ(p, mnt), op);
 }
 
 /* For VFS calls that skip the path hooks: deny like decide(), but an
- * approved change is not logged a second time (its path hook logged it). */
+ * approved change is not logged a second time (its path hook logged it).
+ * @d: a dentry the verifier trusts. */
 static __always_inline int decide_inode_op(struct pf_config *cfg, struct dentry *d, __u32 op)
 {
-	return decide_obj_ex(cfg, d, NULL, NULL, op, DECIDE_QUIET_APPROVED);
+	int how = DECIDE_QUIET_APPROVED;
+
+	if (op == PF_OP_UNLINK || op == PF_OP_RMDIR)
+		how |= DECIDE_NO_CACHE;
+	return decide_obj_ex(cfg, d, d->d_inode, NULL, op, how);
+}
+
+/* --- one judgement per operation ------------------------------------------ */
+
+/* A create, mknod, mkdir, symlink, unlink, rmdir, link or rename reaches
+ * its path hook (which has the mount, so a record names the whole path)
+ * and then its inode hook (which alone also sees the same calls made by
+ * overlayfs on its upper layer and by in-kernel file servers). The path
+ * hook that lets an operation through notes it, per CPU: (task, dentry,
+ * op, generations); the inode hook that finds its own call noted lets it
+ * through without judging it again (nor logging a second would-deny).
+ * Anything else (another task or CPU in between, a rename or policy change
+ * meanwhile, another dentry or op) is judged again: a note only saves
+ * work, it never decides. */
+static __always_inline int noted_judged(int err, const struct pf_config *cfg,
+					struct dentry *d, __u32 op)
+{
+	__u32 zero = 0;
+	struct judged *j;
+
+	if (err)
+		return err;
+	j = bpf_map_lookup_elem(&judged, &zero);
+	if (j) {
+		j->task = bpf_get_current_task();
+		j->dentry = pf_scalar(d);
+		j->gen = cfg->policy_gen;
+		j->agen = ancestry_gen;
+		j->op = op;
+	}
+	return 0;
+}
+
+/* Did this task's path hook just let the operation @op on @d through?
+ * The note is used once. */
+static __always_inline int judged_by_path_hook(const struct pf_config *cfg, struct dentry *d,
+					       __u32 op)
+{
+	__u32 zero = 0;
+	struct judged *j = bpf_map_lookup_elem(&judged, &zero);
+
+	if (!j || j->task != bpf_get_current_task() || j->dentry != pf_scalar(d) ||
+	    j->op != op || j->gen != cfg->policy_gen || j->agen != ancestry_gen)
+		return 0;
+	j->task = 0;
+	return 1;
 }
 
 /* Is the block device @inode (opened as @file) the one under a filesystem
@@ -129,15 +209,28 @@ static __always_inline struct dentry *alias_dentry(struct hlist_node *node)
 	return (void *)node - bpf_core_field_offset(struct dentry___anon_alias, d_alias);
 }
 
-/* A change through an open file. */
-static __always_inline int decide_file(struct pf_config *cfg, struct file *file, __u32 op)
+/* A change through an open file. The cheapest exits first: a write to a
+ * file whose cached verdict says unprotected costs the mode test (done by
+ * the hook), a type test and one lookup. @how: 0, or DECIDE_NO_CACHE. */
+static __always_inline int decide_file_ex(struct pf_config *cfg, struct file *file, __u32 op,
+					  int how)
 {
 	struct inode *inode = file->f_inode;
-	struct dentry *d = BPF_CORE_READ(file, f_path.dentry);
+	struct dentry *d;
+	struct verdict *v;
 
-	if (inode && (inode->i_mode & S_IFMT) == S_IFBLK)
+	if (!inode)
+		return decide_obj(cfg, BPF_CORE_READ(file, f_path.dentry), NULL,
+				  BPF_CORE_READ(file, f_path.mnt), op);
+	if ((inode->i_mode & S_IFMT) == S_IFBLK)
 		return decide_blkdev(cfg, file, inode);
-	if (inode && BPF_CORE_READ(d, d_inode) != inode) {
+	v = cached_verdict(cfg, inode);
+	if (v && v->kind != PF_RULE_PROTECT)
+		return 0;
+	if (!v)
+		how |= DECIDE_LOOKED;
+	d = BPF_CORE_READ(file, f_path.dentry);
+	if (BPF_CORE_READ(d, d_inode) != inode) {
 		/* Opened with a path that is not the inode's (overlayfs on
 		 * 6.1: the real upper file carries the overlay's path). Judge
 		 * the inode by one of its own dentries. */
@@ -145,9 +238,14 @@ static __always_inline int decide_file(struct pf_config *cfg, struct file *file,
 
 		if (!first)
 			return 0;
-		return decide_obj(cfg, alias_dentry(first), inode, NULL, op);
+		return decide_obj_ex(cfg, alias_dentry(first), inode, NULL, op, how);
 	}
-	return decide_obj(cfg, d, inode, BPF_CORE_READ(file, f_path.mnt), op);
+	return decide_obj_ex(cfg, d, inode, BPF_CORE_READ(file, f_path.mnt), op, how);
+}
+
+static __always_inline int decide_file(struct pf_config *cfg, struct file *file, __u32 op)
+{
+	return decide_file_ex(cfg, file, op, 0);
 }
 
 #endif

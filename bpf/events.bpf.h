@@ -2,8 +2,13 @@
 /* Events: what a decision was about (a hit), and its ring-buffer record
  * with the object's path, the caller's executable and the AI agent's tree
  * it belongs to. A record that finds
- * the ring full is counted in `lost`: a lost event is never silent. Part
- * of permafrost.bpf.c. */
+ * the ring full is counted in `lost`: a lost event is never silent.
+ * Repeats of a thread's decision within the policy's event-repeat-window
+ * are counted in its run (`repeats`) and sent as one struct pf_repeat
+ * when the run ends (permafrost.h): a thread looping on a denied write
+ * makes about two records a window, and leaves the ring to the others.
+ * Every decision is in `counters`; each is a record, a repeat in a
+ * pf_repeat sent, or in `lost`. Part of permafrost.bpf.c. */
 #ifndef PF_EVENTS_BPF_H
 #define PF_EVENTS_BPF_H
 
@@ -94,6 +99,187 @@ static __always_inline long name_step(struct pathbuild *pb, char *buf, __u32 siz
 	return 0;
 }
 
+/* Atomic: a thread's end (task_free, from a softirq) may interrupt a
+ * program counting on the same CPU. */
+static __always_inline void count_lost(__u64 n)
+{
+	__u32 zero = 0;
+	__u64 *l = bpf_map_lookup_elem(&lost, &zero);
+
+	if (l)
+		__sync_fetch_and_add(l, n);
+}
+
+/* A run's end: its pf_repeat, or its repeats counted lost. */
+static __always_inline void send_repeat(const struct pf_repeat *r)
+{
+	struct pf_repeat *e;
+
+	if (!r->count)
+		return;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		count_lost(r->count);
+		return;
+	}
+	*e = *r;
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* Holding a slot. The default build waits for its bpf_spin_lock (held
+ * for a few instructions, no helper called under it). The compat build
+ * (5.10 has no bpf_spin_lock for LSM programs) only tries: a caller that
+ * does not get the slot leaves it alone (a decision is then a record of
+ * its own; a sweep or a thread's end leaves the run to the next sweep).
+ * Either way a run's count is only ever changed by its holder: exact. */
+#ifdef PF_COMPAT
+static __always_inline int slot_hold(struct repeat_slot *s, __u32 idx)
+{
+	__u32 one = 1;
+
+	return bpf_map_update_elem(&repeat_locks, &idx, &one, BPF_NOEXIST) == 0;
+}
+
+static __always_inline void slot_release(struct repeat_slot *s, __u32 idx)
+{
+	bpf_map_delete_elem(&repeat_locks, &idx);
+}
+#else
+static __always_inline int slot_hold(struct repeat_slot *s, __u32 idx)
+{
+	bpf_spin_lock(&s->lock);
+	return 1;
+}
+
+static __always_inline void slot_release(struct repeat_slot *s, __u32 idx)
+{
+	bpf_spin_unlock(&s->lock);
+}
+#endif
+
+/* Takes the run out of slot @s (held): its pf_repeat in @r (count 0:
+ * nothing to send), the slot free. */
+static __always_inline void take_run(struct repeat_slot *s, struct pf_repeat *r)
+{
+	r->first_ns = s->first_ns;
+	r->last_ns = s->last_ns;
+	r->count = s->count;
+	r->dev = s->dev;
+	r->ino = s->ino;
+	r->pid = s->tid;
+	r->tgid = s->tgid;
+	r->op = s->op;
+	r->decision = s->decision;
+	r->mode = s->mode;
+	r->rule_id = s->rule_id;
+	r->approval = s->approval;
+	r->_pad = 0;
+	s->tid = 0;
+	s->count = 0;
+}
+
+/* Is this decision (at @now) a repeat of the current thread's run? Then
+ * it is counted there (1). Else (0) the thread's slot gets a new run,
+ * which this decision opens, and the run that held the slot ends. */
+static __always_inline int repeat_of(const struct hit *h, __u32 decision, __u32 mode,
+				     __u32 approval, __u64 now)
+{
+	struct pf_config *cfg = get_config();
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)id, idx = pf_repeat_slot(tid);
+	struct repeat_slot *s;
+	struct pf_repeat old;
+	__u64 window;
+
+	window = cfg ? cfg->repeat_window_ns : 0;
+	if (!window)
+		return 0;
+	s = bpf_map_lookup_elem(&repeats, &idx);
+	if (!s || !slot_hold(s, idx))
+		return 0;
+	if (s->tid == tid && s->op == h->op && s->dev == h->dev && s->ino == h->ino &&
+	    s->decision == decision && s->rule_id == h->rule_id && s->mode == mode &&
+	    s->approval == approval && now - s->first_ns < window) {
+		s->count++;
+		s->last_ns = now;
+		slot_release(s, idx);
+		return 1;
+	}
+	take_run(s, &old);
+	s->tid = tid;
+	s->tgid = id >> 32;
+	s->op = h->op;
+	s->dev = h->dev;
+	s->ino = h->ino;
+	s->decision = decision;
+	s->rule_id = h->rule_id;
+	s->mode = mode;
+	s->approval = approval;
+	s->first_ns = now;
+	s->last_ns = now;
+	slot_release(s, idx);
+	send_repeat(&old);
+	return 0;
+}
+
+/* Ends the run in slot @idx if @tid is 0 and its window closed by @now,
+ * or if it is @tid's. */
+static __always_inline void end_run(__u32 idx, __u32 tid, __u64 now, __u64 window)
+{
+	struct repeat_slot *s = bpf_map_lookup_elem(&repeats, &idx);
+	struct pf_repeat old = {};
+
+	if (!s || !s->tid)
+		return; /* a cheap look first: most slots are free */
+	if (!slot_hold(s, idx))
+		return; /* compat: busy; the next sweep */
+	if (tid ? s->tid == tid : s->tid && now - s->first_ns >= window)
+		take_run(s, &old);
+	slot_release(s, idx);
+	send_repeat(&old);
+}
+
+struct sweep {
+	__u32 base;
+	__u64 now;
+	__u64 window;
+};
+
+PF_LOOP_FN sweep_step(__u32 i, void *ctx)
+{
+	struct sweep *sw = ctx;
+
+	end_run(sw->base + i, 0, sw->now, sw->window);
+	return 0;
+}
+
+/* The agent's sweep of chunk @chunk of the slots: the runs whose window
+ * has closed end (a run of a thread gone quiet or gone). A global
+ * function (compat.bpf.h). */
+__noinline int pf_repeat_sweep(__u32 chunk)
+{
+	struct pf_config *cfg = get_config();
+	struct sweep sw = { .base = (chunk % (PF_REPEAT_SLOTS / PF_REPEAT_CHUNK)) * PF_REPEAT_CHUNK,
+			    .now = bpf_ktime_get_boot_ns(),
+			    .window = cfg ? cfg->repeat_window_ns : 0 };
+
+	PF_LOOP(PF_REPEAT_CHUNK, PF_REPEAT_CHUNK, sweep_step, &sw);
+	return 0;
+}
+
+/* A thread's end ends its run. */
+static __always_inline void repeat_task_end(struct task_struct *t)
+{
+	__u32 tid = BPF_CORE_READ(t, pid);
+
+	if (tid)
+		end_run(pf_repeat_slot(tid), tid, 0, 0);
+}
+
+_Static_assert(1u << (32 - 22) == PF_REPEAT_SLOTS, "pf_repeat_slot covers the slots");
+_Static_assert(PF_REPEAT_SLOTS % PF_REPEAT_CHUNK == 0, "whole chunks");
+_Static_assert(sizeof(struct pf_repeat) != sizeof(struct pf_event), "a sample's size tells its kind");
+
 PF_LOOP_FN path_step(__u32 i, void *ctx)
 {
 	struct pathbuild *pb = ctx;
@@ -115,31 +301,31 @@ PF_LOOP_FN exe_step(__u32 i, void *ctx)
  * the hit comes packed, see emit(). Returns 1 if the record was written,
  * 0 if it was counted lost: a value the compiler cannot know, so that no
  * caller reuses it as its own return value (the verifier takes a global
- * function's result as unknown). */
+ * function's result as unknown). A repeat counted in its run returns 1. */
 __noinline int pf_emit(__u64 dp, __u64 mntp, __u64 ino, __u64 dev_rule, __u64 how)
 {
 	struct hit hit = { .d = (struct dentry *)dp, .mnt = (struct vfsmount *)mntp,
 			   .dev = dev_rule >> 32, .ino = ino, .rule_id = (__u32)dev_rule,
 			   .op = how & 0xff, .approval = how >> 32 };
 	__u32 decision = (how >> 8) & 0xff, mode = (how >> 16) & 0xff;
+	__u32 approval = decision == PF_DEC_APPROVED ? hit.approval : PF_APPROVAL_NONE;
 	const struct hit *h = &hit;
+	__u64 now = bpf_ktime_get_boot_ns();
 	struct pf_event *e;
 	struct task_struct *task;
 	__u64 id;
 
 	count(decision);
+	if (repeat_of(h, decision, mode, approval, now))
+		return 1;
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
-		__u32 zero = 0;
-		__u64 *l = bpf_map_lookup_elem(&lost, &zero);
-
-		if (l)
-			*l += 1;
+		count_lost(1);
 		return 0;
 	}
 	task = current_task();
 	id = bpf_get_current_pid_tgid();
-	e->ts_boot_ns = bpf_ktime_get_boot_ns();
+	e->ts_boot_ns = now;
 	e->cgroup_id = bpf_get_current_cgroup_id();
 	e->dev = h->dev;
 	e->ino = h->ino;
@@ -154,7 +340,7 @@ __noinline int pf_emit(__u64 dp, __u64 mntp, __u64 ino, __u64 dev_rule, __u64 ho
 	e->mode = mode;
 	e->rule_id = h->rule_id;
 	e->path_flags = h->mnt ? 0 : PF_PATH_FSROOT;
-	e->approval = decision == PF_DEC_APPROVED ? h->approval : PF_APPROVAL_NONE;
+	e->approval = approval;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 
 	struct pf_mark *m = current_mark();

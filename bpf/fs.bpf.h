@@ -23,7 +23,11 @@ PF_LSM(file_open, struct file *file)
 	err = cgroup_kill_file(cfg, file);
 	if (err)
 		return err;
-	return decide_file(cfg, file, (flags & O_TRUNC) ? PF_OP_OPEN_TRUNC : PF_OP_OPEN_WRITE);
+	/* a file this open created was judged at its creation, and most
+	 * such files are gone before a second look: no verdict is cached
+	 * for it here (its first write caches one) */
+	return decide_file_ex(cfg, file, (flags & O_TRUNC) ? PF_OP_OPEN_TRUNC : PF_OP_OPEN_WRITE,
+			      (file->f_mode & FMODE_CREATED) ? DECIDE_NO_CACHE : 0);
 }
 
 /* Writes through descriptors opened before the freeze; also the entry of
@@ -92,29 +96,41 @@ PF_LSM_ON(path_mknod, const struct path *dir, struct dentry *dentry, umode_t mod
 	  unsigned int dev)
 {
 	__u32 type = mode & S_IFMT;
+	__u32 op = type == S_IFREG || type == 0 ? PF_OP_CREATE : PF_OP_MKNOD;
 
-	return decide(cfg, dentry, BPF_CORE_READ(dir, mnt),
-		      type == S_IFREG || type == 0 ? PF_OP_CREATE : PF_OP_MKNOD);
+	int err = decide_dentry(cfg, dentry, BPF_CORE_READ(dir, mnt), op, 0);
+
+	return noted_judged(err, cfg, dentry, op);
 }
 
 PF_LSM_ON(path_mkdir, const struct path *dir, struct dentry *dentry, umode_t mode)
 {
-	return decide(cfg, dentry, BPF_CORE_READ(dir, mnt), PF_OP_MKDIR);
+	int err = decide_dentry(cfg, dentry, BPF_CORE_READ(dir, mnt), PF_OP_MKDIR, 0);
+
+	return noted_judged(err, cfg, dentry, PF_OP_MKDIR);
 }
 
 PF_LSM_ON(path_rmdir, const struct path *dir, struct dentry *dentry)
 {
-	return decide_obj(cfg, dentry, dentry->d_inode, BPF_CORE_READ(dir, mnt), PF_OP_RMDIR);
+	int err = decide_dentry(cfg, dentry, BPF_CORE_READ(dir, mnt), PF_OP_RMDIR,
+				 DECIDE_NO_CACHE);
+
+	return noted_judged(err, cfg, dentry, PF_OP_RMDIR);
 }
 
 PF_LSM_ON(path_unlink, const struct path *dir, struct dentry *dentry)
 {
-	return decide_obj(cfg, dentry, dentry->d_inode, BPF_CORE_READ(dir, mnt), PF_OP_UNLINK);
+	int err = decide_dentry(cfg, dentry, BPF_CORE_READ(dir, mnt), PF_OP_UNLINK,
+				 DECIDE_NO_CACHE);
+
+	return noted_judged(err, cfg, dentry, PF_OP_UNLINK);
 }
 
 PF_LSM_ON(path_symlink, const struct path *dir, struct dentry *dentry, const char *old_name)
 {
-	return decide(cfg, dentry, BPF_CORE_READ(dir, mnt), PF_OP_SYMLINK);
+	int err = decide_dentry(cfg, dentry, BPF_CORE_READ(dir, mnt), PF_OP_SYMLINK, 0);
+
+	return noted_judged(err, cfg, dentry, PF_OP_SYMLINK);
 }
 
 /* Both ends: a protected object may neither gain a name elsewhere (it could
@@ -136,7 +152,7 @@ PF_LSM(path_link, struct dentry *old_dentry, const struct path *new_dir,
 	err = decide(cfg, old_dentry, mnt, PF_OP_LINK);
 	if (err)
 		return err;
-	return decide(cfg, new_dentry, mnt, PF_OP_LINK);
+	return noted_judged(decide(cfg, new_dentry, mnt, PF_OP_LINK), cfg, new_dentry, PF_OP_LINK);
 }
 
 /* Covers rename away, rename over, directory renames and RENAME_EXCHANGE:
@@ -164,7 +180,8 @@ static __always_inline int rename_ends(const struct path *old_dir, struct dentry
 	if (err)
 		return err;
 	/* carry_rule() runs in inode_rename, after its checks. */
-	return decide(cfg, new_dentry, new_mnt, PF_OP_RENAME);
+	return noted_judged(decide(cfg, new_dentry, new_mnt, PF_OP_RENAME), cfg, new_dentry,
+			    PF_OP_RENAME);
 }
 
 /* 5.19 on: (old_dir, old_dentry, new_dir, new_dentry, flags) */
@@ -189,42 +206,56 @@ PF_LSM_AS(path_rename_v1, path_rename, const struct path *old_dir, struct dentry
 
 PF_LSM_ON(inode_create, struct inode *dir, struct dentry *dentry, umode_t mode)
 {
+	if (judged_by_path_hook(cfg, dentry, PF_OP_CREATE))
+		return 0;
 	return decide_inode_op(cfg, dentry, PF_OP_CREATE);
 }
 
 PF_LSM_ON(inode_mknod, struct inode *dir, struct dentry *dentry, umode_t mode, dev_t dev)
 {
+	if (judged_by_path_hook(cfg, dentry, PF_OP_MKNOD))
+		return 0;
 	return decide_inode_op(cfg, dentry, PF_OP_MKNOD);
 }
 
 PF_LSM_ON(inode_mkdir, struct inode *dir, struct dentry *dentry, umode_t mode)
 {
+	if (judged_by_path_hook(cfg, dentry, PF_OP_MKDIR))
+		return 0;
 	return decide_inode_op(cfg, dentry, PF_OP_MKDIR);
 }
 
 PF_LSM_ON(inode_symlink, struct inode *dir, struct dentry *dentry, const char *name)
 {
+	if (judged_by_path_hook(cfg, dentry, PF_OP_SYMLINK))
+		return 0;
 	return decide_inode_op(cfg, dentry, PF_OP_SYMLINK);
 }
 
 PF_LSM_ON(inode_unlink, struct inode *dir, struct dentry *dentry)
 {
+	if (judged_by_path_hook(cfg, dentry, PF_OP_UNLINK))
+		return 0;
 	return decide_inode_op(cfg, dentry, PF_OP_UNLINK);
 }
 
 PF_LSM_ON(inode_rmdir, struct inode *dir, struct dentry *dentry)
 {
+	if (judged_by_path_hook(cfg, dentry, PF_OP_RMDIR))
+		return 0;
 	return decide_inode_op(cfg, dentry, PF_OP_RMDIR);
 }
 
 PF_LSM(inode_link, struct dentry *old_dentry, struct inode *dir, struct dentry *new_dentry)
 {
-	struct pf_config *cfg;
-	int err;
+	struct pf_config *cfg = get_config();
+	int err, judged;
 
+	/* before the generation moves on */
+	judged = cfg && judged_by_path_hook(cfg, new_dentry, PF_OP_LINK);
 	invalidate();
 	cfg = active_config();
-	if (!cfg)
+	if (!cfg || judged)
 		return 0;
 	err = decide_inode_op(cfg, old_dentry, PF_OP_LINK);
 	if (err)
@@ -237,19 +268,23 @@ PF_LSM(inode_link, struct dentry *old_dentry, struct inode *dir, struct dentry *
 PF_LSM(inode_rename, struct inode *old_dir, struct dentry *old_dentry, struct inode *new_dir,
        struct dentry *new_dentry)
 {
-	struct pf_config *cfg;
-	int err;
+	struct pf_config *cfg = get_config();
+	int err, judged;
 
+	/* before the generation moves on */
+	judged = cfg && judged_by_path_hook(cfg, new_dentry, PF_OP_RENAME);
 	invalidate();
 	cfg = active_config();
 	if (!cfg)
 		return 0;
-	err = decide_inode_op(cfg, old_dentry, PF_OP_RENAME);
-	if (err)
-		return err;
-	err = decide_inode_op(cfg, new_dentry, PF_OP_RENAME);
-	if (err)
-		return err;
+	if (!judged) {
+		err = decide_inode_op(cfg, old_dentry, PF_OP_RENAME);
+		if (err)
+			return err;
+		err = decide_inode_op(cfg, new_dentry, PF_OP_RENAME);
+		if (err)
+			return err;
+	}
 	carry_rule(old_dentry, new_dentry);
 	return 0;
 }
@@ -430,20 +465,27 @@ PF_LSM(sb_remount, struct super_block *sb, void *mnt_opts)
 
 /* An inode that dies unlinked takes its rule with it, so the inode number,
  * once reused, cannot protect (or unprotect) an unrelated file. Linked
- * inodes merely evicted from the cache keep their rules. */
+ * inodes merely evicted from the cache keep their rules. A directory that
+ * goes (dies or is evicted) takes its kept verdict with it. */
 PF_LSM_VOID(inode_free_security, struct inode *inode)
 {
 	struct pf_key key;
 	__u32 dev;
 
-	if (inode->i_nlink)
+	if (inode->i_nlink && (inode->i_mode & S_IFMT) != S_IFDIR)
 		return;
-	dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	dev = inode->i_sb->s_dev;
 	if (!bpf_map_lookup_elem(&protected_sbs, &dev))
 		return;
 	key.dev = dev;
 	key.ino = inode->i_ino;
-	if (bpf_map_delete_elem(&rules, &key) == 0)
+	if ((inode->i_mode & S_IFMT) == S_IFDIR && bpf_map_lookup_elem(&dir_verdicts, &key))
+		bpf_map_delete_elem(&dir_verdicts, &key);
+	if (inode->i_nlink)
+		return;
+	/* a lookup first: a delete takes the bucket's lock even for a miss,
+	 * and nearly every dying inode has no rule */
+	if (bpf_map_lookup_elem(&rules, &key) && bpf_map_delete_elem(&rules, &key) == 0)
 		invalidate();
 }
 

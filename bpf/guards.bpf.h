@@ -76,7 +76,7 @@ static __always_inline int decide_guard(struct pf_config *cfg, struct dentry *d,
 		return 0;
 	key.dev = BPF_CORE_READ(d, d_sb, s_dev);
 	key.ino = BPF_CORE_READ(inode, i_ino);
-	if (!bpf_map_lookup_elem(&guards, &key))
+	if (!bpf_map_lookup_elem(&guards, &key) && !ai_guard(cfg, &key))
 		return 0;
 	h = (struct hit){ .d = d, .mnt = mnt, .dev = key.dev, .ino = key.ino, .op = op,
 			  .rule_id = PF_RULEID_ANCESTOR };

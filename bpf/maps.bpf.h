@@ -81,6 +81,45 @@ struct {
 	__type(value, __u64);
 } counters SEC(".maps");
 
+/* Open runs of repeated decisions, a thread's in slot pf_repeat_slot(tid)
+ * (events.bpf.h). Changed under the slot's lock only (`lock`; in the
+ * compat build, `repeat_locks`): a repeat counted
+ * here is sent in a pf_repeat or counted in `lost`, never dropped. */
+struct repeat_slot {
+	struct bpf_spin_lock lock;
+	__u32 tid;      /* the run's thread; 0: no run */
+	__u32 tgid;
+	__u32 op;
+	__u32 decision;
+	__u32 mode;
+	__u32 rule_id;
+	__u32 approval;
+	__u64 dev;
+	__u64 ino;
+	__u64 first_ns;
+	__u64 last_ns;
+	__u64 count;    /* repeats not yet sent */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, PF_REPEAT_SLOTS);
+	__type(key, __u32);
+	__type(value, struct repeat_slot);
+} repeats SEC(".maps");
+
+#ifdef PF_COMPAT
+/* 5.10 gives LSM programs no bpf_spin_lock: a slot is held by whoever
+ * inserts its index here (BPF_NOEXIST: one wins, atomically), and
+ * released by deleting it (events.bpf.h, slot_trylock). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PF_REPEAT_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} repeat_locks SEC(".maps");
+#endif
+
 /* Per-inode cached verdicts, valid while their generation equals the
  * config's policy_gen. The agent bumps it on every rules or mode change; the
  * programs bump it on every rename and link (which change ancestry) and
@@ -98,6 +137,50 @@ struct {
 	__type(key, int);
 	__type(value, struct verdict);
 } verdicts SEC(".maps");
+
+/* The nearest rule of directories that new names and new inodes were
+ * judged in, so that a new object costs its own rule's lookup and this
+ * one (walk.bpf.h: rule_above()). A hash keyed by the directory's (dev,
+ * ino), not inode storage: the path hooks reach the directory through
+ * d_parent, a pointer newer verifiers do not let a program hand to
+ * bpf_inode_storage_get(). An entry is valid while its generations are
+ * the current ones and its i_generation is the directory's (an inode
+ * number reused by another directory does not match); inode_free_security
+ * drops the entry of a dying directory. LRU: a full map forgets the
+ * coldest entry, which only costs a walk. */
+struct dir_verdict {
+	__u64 gen;  /* config.policy_gen */
+	__u64 agen; /* ancestry_gen */
+	__u32 igen; /* the directory's i_generation */
+	__u32 kind; /* as in struct verdict */
+	__u32 rule_id;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, PF_DIR_VERDICTS_MAX);
+	__type(key, struct pf_key);
+	__type(value, struct dir_verdict);
+} dir_verdicts SEC(".maps");
+
+/* The last operation a path hook let through, per CPU, so that its inode
+ * hook does not judge it again (decide.bpf.h: judged_by_path_hook()). */
+struct judged {
+	__u64 task;   /* the task's address; 0: used */
+	__u64 dentry; /* the object's dentry (for link and rename: the new name) */
+	__u64 gen;    /* config.policy_gen then */
+	__u64 agen;   /* ancestry_gen then */
+	__u32 op;     /* enum pf_op */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct judged);
+} judged SEC(".maps");
 
 /* Bumped by the programs (only) whenever ancestry may have changed. */
 __u64 ancestry_gen = 0;
@@ -161,6 +244,41 @@ struct {
 	__type(value, __u32);
 } ai_exes SEC(".maps");
 
+/* AI agents' systemd units (policy `agent NAME unit=UNIT`): their cgroup
+ * directory's name -> the agent's index (aiagent.bpf.h compares a task's
+ * cgroup and its ancestors). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PF_MAX_AI_UNITS);
+	__type(key, struct pf_unit_key);
+	__type(value, __u32);
+} ai_units SEC(".maps");
+
+/* What the names of a cgroup and its ancestors said, by cgroup id (never
+ * reused; a cgroup2 directory cannot be renamed): its agent or
+ * PF_AI_NONE, under config.policy_gen @gen. */
+struct ai_cgroup {
+	__u64 gen;
+	__u32 agent;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct ai_cgroup);
+} ai_cgroups SEC(".maps");
+
+/* Per-CPU scratch for the cgroup name compared (too large for the
+ * stack). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pf_unit_key);
+} ai_unit_buf SEC(".maps");
+
 /* The marks of AI agents' processes (struct pf_mark), one per task. Task
  * storage (5.11) in the default build; the compat build (5.10 has no task
  * storage for LSM programs) keys a hash by the task's address, and
@@ -202,6 +320,41 @@ struct {
 	__type(key, struct pf_tree_key);
 	__type(value, __u64);
 } ai_trees SEC(".maps");
+
+/* The routes out of an AI agent's tree (agentroutes.bpf.h), filled by
+ * the agent: the bound names of the Unix sockets its processes may not
+ * connect to (policy agent-deny-socket), sshd's ports (agent-ssh-port,
+ * host order), the host's own addresses (refreshed every second), the
+ * agent-only objects' ancestors. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PF_MAX_AI_SOCKETS);
+	__type(key, struct pf_sock_name);
+	__type(value, __u32);
+} ai_sockets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PF_MAX_AI_SSH_PORTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} ai_ssh_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PF_MAX_AI_LOCAL_ADDRS);
+	__type(key, struct pf_inaddr);
+	__type(value, __u32);
+} ai_local_addrs SEC(".maps");
+
+/* Ancestors of the agent-only objects (the at/cron spools, systemd's unit
+ * directories): guards for AI agents' processes only. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, PF_MAX_AI_GUARDS);
+	__type(key, struct pf_key);
+	__type(value, __u32);
+} ai_guards SEC(".maps");
 
 /* The config as the agent last wrote it, whatever the mode. */
 static __always_inline struct pf_config *get_config(void)

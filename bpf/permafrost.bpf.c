@@ -13,6 +13,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
 #include "permafrost.h"         /* shared with user space: types, op classes */
 
 #include "consts.bpf.h"         /* numbers the kernel's BTF does not carry */
@@ -25,6 +26,7 @@
 #include "self.bpf.h"           /* who is the agent */
 #include "aiagent.bpf.h"        /* AI agents: marking their process trees */
 #include "decide.bpf.h"         /* one object: rule, approvals, the mode's verdict */
+#include "agentroutes.bpf.h"    /* AI agents: the routes out of their trees */
 #include "guards.bpf.h"         /* ancestors, mounts, systemd's unit sandboxes */
 #include "selfprot.bpf.h"       /* self-protection: its checks and hooks */
 #include "fs.bpf.h"             /* the filesystem hooks */

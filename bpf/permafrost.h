@@ -79,6 +79,9 @@ enum pf_op {
 	PF_OP_PRCTL_EXE,     /* prctl(PR_SET_MM) exe-file change while frozen */
 	PF_OP_CGROUP_KILL,   /* cgroup.kill / cgroup.freeze of the agent's cgroup */
 	PF_OP_PINS,          /* the agent found its pinned set incomplete (user space) */
+	/* AI agents' routes to an unmarked process (agentroutes.bpf.h): */
+	PF_OP_AI_SOCKET,     /* connect to a listed Unix socket (agent-deny-socket) */
+	PF_OP_AI_SSH,        /* TCP connect to a local address's ssh port (agent-ssh-port) */
 	PF_OP__COUNT,
 };
 
@@ -141,6 +144,8 @@ static inline __u32 pf_op_class(__u32 op)
 	case PF_OP_PRCTL_EXE:
 	case PF_OP_CGROUP_KILL:
 	case PF_OP_PINS:
+	case PF_OP_AI_SOCKET:
+	case PF_OP_AI_SSH:
 	case PF_OP__COUNT:
 		break;
 	}
@@ -169,6 +174,11 @@ struct pf_rule {
 #define PF_RULEID_TOO_DEEP 0xfffffffeU /* walk exceeded PF_MAX_DEPTH */
 #define PF_RULEID_BLKDEV 0xfffffffdU   /* block device of a protected fs */
 #define PF_RULEID_ANCESTOR 0xfffffff8U /* ancestor of a protected object */
+/* AI agents (agentroutes.bpf.h): an object protected from AI agents'
+ * processes only (the at/cron spools and systemd's unit directories the
+ * agent adds), and a route to an unmarked process (a socket, ssh). */
+#define PF_RULEID_AI_ONLY 0xfffffff7U
+#define PF_RULEID_AI_ROUTE 0xfffffff6U
 /* Permafrost's own objects (implicit rules the agent adds). A hit on them
  * is reported as decision `tamper`. The agent itself may change
  * PF_RULEID_SELF_RW objects (its state, log and pin directories). */
@@ -185,7 +195,7 @@ static inline int pf_rule_is_self(__u32 rule_id)
 
 /* Bumped whenever a map's layout changes: pinned maps are kept in
  * <pin dir>/maps-v<N> and only reused by an agent of the same layout. */
-#define PF_MAPS_VERSION 2
+#define PF_MAPS_VERSION 3
 
 /* Values in `own_maps` (keyed by map id): when the kernel refuses their
  * fds to anyone but the agent. */
@@ -218,6 +228,8 @@ struct pf_config {
 	__u32 ai_mode;     /* policy agent-mode (enum pf_mode): the least mode a
 			      process of an AI agent's tree is held to */
 	__u32 n_ai_exes;   /* entries in `ai_exes` (0: no exec is looked up) */
+	__u64 repeat_window_ns; /* policy event-repeat-window; 0: every decision is
+				   a record of its own (bpf/events.bpf.h) */
 };
 
 enum pf_config_flags {
@@ -227,6 +239,8 @@ enum pf_config_flags {
 					 judges owner changes */
 	PF_CFG_SCHEDULE = 1 << 3,     /* the policy has freeze or change windows: read
 					 `schedule` */
+	PF_CFG_AI_UNITS = 1 << 4,     /* `ai_units` has entries: an exec or fork asks
+					 whether its cgroup is an agent's unit */
 };
 
 /* The one-entry `schedule` array: the current or next stretch the policy's
@@ -254,6 +268,20 @@ struct pf_agent_proc {
 #define PF_AI_ANY 0xfffffffeU  /* an approval for every agent (token `agent: any`) */
 #define PF_MAX_AI_AGENTS 64    /* agent lines in a policy */
 #define PF_MAX_AI_EXES 256     /* exe= paths in all */
+#define PF_MAX_AI_UNITS 64     /* unit= names in all */
+
+/* Key of `ai_units` (policy `agent NAME unit=UNIT`): the name of the
+ * unit's cgroup directory (systemd's, a '_' before some), NUL-padded. A
+ * unit name (255 bytes), its '_' and the NUL fit. */
+#define PF_AI_UNIT_KEY 264
+struct pf_unit_key {
+	char name[PF_AI_UNIT_KEY];
+};
+
+/* Cgroup levels compared, from a task's own cgroup up: a unit's cgroup
+ * further up than this is not found (systemd nests user units about six
+ * deep). */
+#define PF_AI_UNIT_DEPTH 16
 
 /* The mark of a process in an AI agent's tree (map `ai_marks`): set
  * when it execs one of the agents' files, copied to every task it
@@ -273,6 +301,25 @@ struct pf_tree_key {
 	__u32 agent;
 	__u32 root_pid;
 	__u64 marked_ns;
+};
+
+/* The routes out of an agent's tree (policy `agent-deny-socket`,
+ * `agent-ssh-port`; maps `ai_sockets`, `ai_ssh_ports`, `ai_local_addrs`). */
+#define PF_SOCK_PATH_MAX 108      /* sizeof(sockaddr_un.sun_path) */
+#define PF_MAX_AI_SOCKETS 64      /* agent-deny-socket paths, defaults included */
+#define PF_MAX_AI_SSH_PORTS 8     /* ports on agent-ssh-port */
+#define PF_MAX_AI_LOCAL_ADDRS 256 /* the host's own addresses the agent loads */
+#define PF_MAX_AI_GUARDS 256      /* ancestors of the agent-only objects */
+
+/* Key of `ai_sockets`: a listening socket's bound name, NUL-padded. */
+struct pf_sock_name {
+	char path[PF_SOCK_PATH_MAX];
+};
+
+/* Key of `ai_local_addrs`: an IPv6 address, or an IPv4 one mapped
+ * (::ffff:a.b.c.d). */
+struct pf_inaddr {
+	__u8 a[16];
 };
 
 /* Agent trees counted at once; a tree past it is marked and enforced all
@@ -369,6 +416,46 @@ struct pf_event {
 };
 
 #define PF_APPROVAL_NONE 0xffffffffU
+
+/* Repeats (bpf/events.bpf.h). A thread's decision identical to the one
+ * that opened its current run (same op, object, decision, rule, mode and
+ * approval) within the policy's event-repeat-window is counted in the
+ * run instead of making a record; the run's first decision was a full
+ * struct pf_event. When the run ends (another decision of the thread, the
+ * window closed and the agent swept, the thread exited, its slot taken by
+ * another thread) one struct pf_repeat says how many repeats it had. The
+ * ring holds both kinds; a sample's size tells which. */
+struct pf_repeat {
+	__u64 first_ns;     /* the run's first decision: its pf_event's ts_boot_ns */
+	__u64 last_ns;      /* its last repeat */
+	__u64 count;        /* repeats after the first decision (>= 1) */
+	__u64 dev;          /* the key: as in the first decision's pf_event */
+	__u64 ino;
+	__u32 pid;          /* thread id */
+	__u32 tgid;
+	__u32 op;
+	__u32 decision;
+	__u32 mode;
+	__u32 rule_id;
+	__u32 approval;
+	__u32 _pad;
+};
+
+/* Runs open at once: an array of slots, a thread's by pf_repeat_slot(tid).
+ * A thread finding its slot held by another's run ends that run (its
+ * pf_repeat is sent) and takes the slot. */
+#define PF_REPEAT_SLOTS 1024
+/* Slots one sweep looks at (the agent sweeps them all, a chunk a call). */
+#define PF_REPEAT_CHUNK 64
+/* prctl(PF_PRCTL_REPEATS, CHUNK): the agent (only) asks the programs to
+ * end the runs of slots CHUNK * PF_REPEAT_CHUNK.. whose window has closed.
+ * An option number no kernel uses ("PFrp"). */
+#define PF_PRCTL_REPEATS 0x50467270
+
+static inline __u32 pf_repeat_slot(__u32 tid)
+{
+	return (tid * 2654435761u) >> 22; /* Fibonacci hashing: 10 bits */
+}
 
 #define PF_PATH_TRUNCATED (1U << 0) /* more components than we carried */
 #define PF_PATH_FSROOT (1U << 1)    /* path is relative to its filesystem's root

@@ -157,23 +157,32 @@ PF_LSM_VOID(bprm_committing_creds, struct linux_binprm *bprm)
 
 /* A process that ends takes its agent_procs entry with it, so a reused
  * tgid can never inherit the agent's trust; a task, its AI agent's mark
- * (compat build, aiagent.bpf.h). */
+ * (compat build, aiagent.bpf.h) and its run of repeats (events.bpf.h). */
 PF_LSM_VOID(task_free, struct task_struct *task)
 {
 	__u32 tgid = BPF_CORE_READ(task, tgid);
 
 	ai_forget(task);
+	repeat_task_end(task);
 	if (BPF_CORE_READ(task, pid) != tgid)
 		return;
 	bpf_map_delete_elem(&agent_procs, &tgid);
 }
 
-/* A process's exe link must not be pointed at the agent binary. */
+/* A process's exe link must not be pointed at the agent binary. And the
+ * agent's sweep of the runs of repeats (PF_PRCTL_REPEATS, events.bpf.h):
+ * anyone else's is an unknown option, as without us. */
 PF_LSM(task_prctl, int option, unsigned long arg2, unsigned long arg3, unsigned long arg4,
        unsigned long arg5)
 {
 	struct pf_config *cfg;
 
+	if (option == PF_PRCTL_REPEATS) {
+		cfg = get_config();
+		if (cfg && is_agent(cfg))
+			pf_repeat_sweep((__u32)arg2);
+		return 0;
+	}
 	if (option != PR_SET_MM || (arg2 != PR_SET_MM_EXE_FILE && arg2 != PR_SET_MM_MAP))
 		return 0;
 	cfg = selfprot_config();
@@ -281,11 +290,12 @@ PF_LSM(ptrace_access_check, struct task_struct *child, unsigned int mode)
  * (from file_open). */
 static __always_inline int cgroup_kill_file(struct pf_config *cfg, struct file *file)
 {
-	struct dentry *d = BPF_CORE_READ(file, f_path.dentry);
+	struct dentry *d = file->f_path.dentry;
 	char name[CGROUP_NAME_MAX] = {};
 	__u64 dir;
 
-	if (BPF_CORE_READ(d, d_sb, s_magic) != CGROUP2_SUPER_MAGIC || !selfprot_on(cfg) ||
+	/* direct reads: every write-open passes here */
+	if (d->d_sb->s_magic != CGROUP2_SUPER_MAGIC || !selfprot_on(cfg) ||
 	    from_init())
 		return 0;
 	bpf_probe_read_kernel_str(name, sizeof(name), BPF_CORE_READ(d, d_name.name));

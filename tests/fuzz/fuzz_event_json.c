@@ -1,6 +1,7 @@
 /* libFuzzer target: the audit-log formatter and the JSON string escaper.
  * The input is a raw ring-buffer record (short inputs are zero-padded)
- * followed by bytes for the context. Every output must be exactly one line
+ * followed by bytes for the context (boot_to_real, seq, then a run's
+ * repeat, first and of, or a host). Every output must be exactly one line
  * holding one valid JSON object. */
 #include <errno.h>
 #include <stdint.h>
@@ -26,6 +27,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(&ctx.boot_to_real_ns, data + n, sizeof(ctx.boot_to_real_ns));
 	if (rest >= 16)
 		memcpy(&ctx.seq, data + n + 8, sizeof(ctx.seq));
+	if (rest >= 40) {
+		/* a run's repeats line, joined (of) or not */
+		memcpy(&ctx.repeat, data + n + 16, sizeof(ctx.repeat));
+		memcpy(&ctx.first_boot_ns, data + n + 24, sizeof(ctx.first_boot_ns));
+		memcpy(&ctx.of_seq, data + n + 32, sizeof(ctx.of_seq));
+	}
 	if (rest > 16 && data[size - 1] == '\0')
 		ctx.host = (const char *)data + n + 16; /* NUL-terminated tail */
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "permafrost.h"
 #include "policy.h"
 
 static int normalised(const char *s)
@@ -74,6 +75,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		snprintf(child, sizeof(child), "%s/x", strcmp(ru->path, "/") ? ru->path : "");
 		if (pf_policy_match(p, child) < 0)
+			abort();
+	}
+	/* every agent unit is a valid name whose cgroup name fits the
+	 * kernel's key, and belongs to an agent line */
+	for (i = 0; i < p->n_ai_units; i++) {
+		const struct pf_policy_ai_unit *u = &p->ai_units[i];
+		char cg[PF_AI_UNIT_KEY];
+
+		if (pf_unit_name_problem(u->name, strlen(u->name)) || u->agent >= p->n_ai ||
+		    pf_unit_cgroup_name(u->name, cg, sizeof(cg)) < 0 ||
+		    p->n_ai_units > PF_POLICY_MAX_AI_UNITS)
 			abort();
 	}
 	pf_policy_match(p, "/");

@@ -19,7 +19,7 @@ mkdir -p "$DIR"
 
 # target  sources
 TARGETS="
-policy:user/lib/policy/policy.c user/lib/schedule/cron.c user/lib/schedule/tz.c user/lib/schedule/window.c user/lib/util/util.c user/lib/util/err.c
+policy:user/lib/policy/policy.c user/lib/policy/unitname.c user/lib/schedule/cron.c user/lib/schedule/tz.c user/lib/schedule/window.c user/lib/util/util.c user/lib/util/err.c
 event_json:user/lib/log/event.c user/lib/util/json.c user/lib/util/buf.c user/lib/util/utf8.c user/lib/util/util.c user/lib/util/err.c
 ctl:user/lib/util/ctl.c user/lib/util/buf.c user/lib/util/util.c user/lib/util/err.c
 logverify:user/lib/log/logfile.c user/lib/log/logrec.c user/lib/log/logverify.c user/lib/log/logfilter.c user/lib/log/logformat.c user/lib/util/json.c user/lib/util/buf.c user/lib/util/utf8.c user/lib/util/util.c user/lib/util/err.c -lcrypto -lz
@@ -42,7 +42,7 @@ while IFS=: read -r name srcs; do
 	mkdir -p "$DIR/corpus-$name"
 	if ! "$DIR/fuzz_$name" -max_total_time="$SECONDS_EACH" -print_final_stats=1 \
 		-artifact_prefix="$DIR/crash-$name-" \
-		"$DIR/corpus-$name" "tests/fuzz/corpus/$name" >"$DIR/fuzz_$name.log" 2>&1; then
+		"$DIR/corpus-$name" "tests/fuzz/corpus/$name" </dev/null >"$DIR/fuzz_$name.log" 2>&1; then
 		echo "not ok - fuzz_$name # crashed (see $DIR/fuzz_$name.log and $DIR/crash-$name-*)"
 		tail -n 40 "$DIR/fuzz_$name.log"
 		fail=$((fail + 1))

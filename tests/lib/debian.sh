@@ -50,7 +50,7 @@ debian_root_tarball() {
 	# shellcheck disable=SC1091
 	suite=$(. /etc/os-release && echo "$VERSION_CODENAME")
 	mirror=$(debian_mirror) || { echo "debian: no Debian mirror for $suite in /etc/apt/sources.list*" >&2; return 1; }
-	include=systemd,systemd-sysv,udev,kmod,dbus,procps,adduser,openssh-client,e2fsprogs,iproute2,strace
+	include=systemd,systemd-sysv,udev,kmod,dbus,procps,adduser,openssh-client,e2fsprogs,iproute2,strace,sudo
 	# the package's Depends, first alternative, without versions
 	include=$include,$(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/|.*//; s/(.*)//; s/[[:space:]]//g; /^\$/d' | grep . | sort -u | paste -sd, -)
 	key=$(echo "$suite $include" | sha256sum | cut -c1-16)

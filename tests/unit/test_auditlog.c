@@ -409,6 +409,24 @@ static void test_chain(void)
 	TAP_OK(pf_auditlog_append_own(l, "{\"a\":1}\n", 8) == -EINVAL, "own: refused: no seq");
 	TAP_OK(pf_auditlog_append_own(l, "{\"seq\":x}\n", 10) == -EINVAL, "own: refused: seq not a number");
 	TAP_OK(pf_auditlog_append_own(l, "{\"seq\":5,\"prev\":\"00\"}\n", 22) == -EINVAL, "own: refused: has prev");
+	{
+		/* "prev" found wherever it is, after other v's; a prev in a
+		 * string value (its quotes escaped) is no key */
+		static const char *const has[] = {
+			"{\"prev\":\"00\",\"seq\":5}\n",
+			"{\"seq\":5,\"unit\":\"a.service\",\"v\":2,\"prev\":\"\"}\n",
+			"{\"seq\":5,\"vv\":\"v\",\"prev\":1}\n",
+		};
+		int all = 1;
+
+		for (size_t k = 0; k < sizeof(has) / sizeof(has[0]); k++)
+			all &= pf_auditlog_append_own(l, has[k], strlen(has[k])) == -EINVAL;
+		TAP_OK(all, "own: refused: has prev (first key, last key, after other v bytes)");
+		static const char esc[] = "{\"seq\":6,\"path\":\"\\\"prev\\\":\"}\n";
+
+		TAP_OK(pf_auditlog_append_own(l, esc, strlen(esc)) == -EILSEQ,
+		       "own: an escaped \"prev\": in a value is no key (then refused for its seq 6)");
+	}
 	TAP_OK(pf_auditlog_append_own(l, "{\"seq\":6}\n", 10) == -EILSEQ, "own: refused: seq 6 when 5 is next");
 	TAP_OK(pf_auditlog_append_own(l, "{\"seq\":99999999999999999999}\n", 30) == -EINVAL, "own: refused: seq overflows");
 	TAP_OK(file_size(p) == sz && pf_auditlog_next_seq(l) == 5, "nothing written by refusals");
@@ -1056,6 +1074,20 @@ static void test_hostile(void)
 		TAP_STREQ(b.data,
 			  "2025-11-30T00:00:00.000Z lost             -            count=5 note=\\x1b]0;x\\x07                      9      - -\n",
 			  "a record without a path shows its fields, escaped");
+		pf_buf_reset(&b);
+		line = "{\"time\":\"2025-11-30T00:00:01Z\",\"seq\":3,\"decision\":\"deny\",\"op\":\"unlink\",\"path\":\"/x\",\"pid\":1,\"uid\":2,\"comm\":\"rm\",\"repeat\":4211,\"first\":\"2025-11-30T00:00:00Z\",\"last\":\"2025-11-30T00:00:01Z\",\"of\":2}";
+		pf_logrec_parse(line, strlen(line), &r);
+		pf_log_format_human(&r, 0, &b);
+		TAP_STREQ(b.data,
+			  "2025-11-30T00:00:01.000Z deny             unlink       /x (+4211 repeats)                             1      2 rm\n",
+			  "a run's repeats: one line, the count after the path");
+		pf_buf_reset(&b);
+		line = "{\"time\":\"2025-11-30T00:00:01Z\",\"seq\":3,\"decision\":\"deny\",\"op\":\"unlink\",\"dev\":\"8:1\",\"ino\":12,\"pid\":1,\"tid\":1,\"boot_ns\":5,\"repeat\":7,\"first\":\"2025-11-30T00:00:00Z\",\"last\":\"2025-11-30T00:00:01Z\"}";
+		pf_logrec_parse(line, strlen(line), &r);
+		pf_log_format_human(&r, 0, &b);
+		TAP_STREQ(b.data,
+			  "2025-11-30T00:00:01.000Z deny             unlink       dev=8:1 ino=12 (+7 repeats)                    1      - -\n",
+			  "a run's repeats without its first line: the object's identity and the count");
 		pf_buf_free(&b);
 	}
 }
@@ -1317,6 +1349,72 @@ static void test_outage(void)
 	lines_free(&ls);
 }
 
+/* An outage kept by an agent killed in it (outage.c): the next writer
+ * merges it into its own and writes one log-gap record with the earlier
+ * "from" and the counts added; pf_auditlog_take_gap() hands its figures
+ * over once (the agent's syslog copy). */
+static void test_outage_restore(void)
+{
+	const char *p0 = new_path();
+	char p[512], from[64];
+	struct pf_auditlog_outage kept = { 0 }, o;
+	struct pf_auditlog_gap_written g;
+	struct pf_auditlog *l;
+	struct rlimit old, lim;
+	struct lines ls;
+	uint64_t seq;
+
+	snprintf(p, sizeof(p), "%s", p0);
+	signal(SIGXFSZ, SIG_IGN);
+	kept.since_ns = pf_now_ns() - 60 * 1000000000LL;
+	kept.err = ENOSPC;
+	kept.missed = 8;
+	kept.n = 2;
+	snprintf(kept.decision[0], sizeof(kept.decision[0]), "deny");
+	kept.count[0] = 5;
+	snprintf(kept.decision[1], sizeof(kept.decision[1]), "agent-start");
+	kept.count[1] = 1;
+	kept.other = 2;
+	l = open_log(p, 0, 0);
+	TAP_OK(pf_auditlog_take_gap(l, &g) == 0, "no log-gap written yet: nothing to take");
+	/* this writer is in an outage of its own too */
+	getrlimit(RLIMIT_FSIZE, &old);
+	lim = old;
+	lim.rlim_cur = (rlim_t)file_size(p) + 10;
+	setrlimit(RLIMIT_FSIZE, &lim);
+	TAP_OK(add_event(l, PF_DEC_DENY, PF_OP_OPEN_WRITE, "a", 1, 0, 1) == -EFBIG &&
+	       add_event(l, PF_DEC_WOULD_DENY, PF_OP_OPEN_WRITE, "b", 1, 0, 2) == -EFBIG,
+	       "an outage of this writer: 2 counted");
+	pf_auditlog_outage_restore(l, &kept);
+	TAP_OK(pf_auditlog_outage(l, &o) == 1 && o.missed == 10 && o.since_ns == kept.since_ns &&
+	       o.err == ENOSPC && o.n == 3 && !strcmp(o.decision[0], "deny") && o.count[0] == 6 &&
+	       !strcmp(o.decision[1], "would-deny") && o.count[1] == 1 &&
+	       !strcmp(o.decision[2], "agent-start") && o.count[2] == 1 && o.other == 2,
+	       "restored: 10 missed (deny 6, would-deny 1, agent-start 1, other 2), since the "
+	       "earlier failure (%llu)", (unsigned long long)o.missed);
+	setrlimit(RLIMIT_FSIZE, &old);
+	seq = pf_auditlog_next_seq(l);
+	pf_auditlog_retry(l);
+	TAP_OK(pf_auditlog_outage(l, NULL) == 0 &&
+	       add_event(l, PF_DEC_DENY, PF_OP_OPEN_WRITE, "c", 1, 0, 3) == 0,
+	       "the restored outage is tried at once (no second's wait): over; the next line is "
+	       "written");
+	TAP_OK(pf_auditlog_take_gap(l, &g) == 1 && g.seq == seq && g.o.missed == 10 &&
+	       g.o.since_ns == kept.since_ns && g.o.other == 2 && g.to_ns >= kept.since_ns,
+	       "take_gap: the record's seq %llu, its figures", (unsigned long long)g.seq);
+	TAP_OK(pf_auditlog_take_gap(l, &g) == 0, "taken once");
+	pf_auditlog_close(l);
+	read_lines(p, &ls);
+	pf_rfc3339_ns(kept.since_ns, from, sizeof(from));
+	TAP_OK(ls.n == 3 && strstr(ls.l[1], "\"decision\":\"log-gap\"") && strstr(ls.l[1], from) &&
+	       strstr(ls.l[1], "\"missed\":10,\"missed_by_decision\":{\"deny\":6,\"would-deny\":1,"
+			       "\"agent-start\":1,\"other\":2},\"error\":\"No space left on device\""),
+	       "one log-gap record: from the kept outage's start, 10 missed (%s)",
+	       ls.n > 1 ? ls.l[1] : "");
+	lines_free(&ls);
+	TAP_OK(verify(p) == PF_LOG_OK, "the chain verifies (%s)", vres.detail);
+}
+
 /* Rotation with compression in a thread, and each interrupted step. */
 static void test_rotation_steps(void)
 {
@@ -1459,6 +1557,7 @@ int main(void)
 	test_head();
 	test_batch();
 	test_outage();
+	test_outage_restore();
 	test_rotation_steps();
 	{
 		char cmd[400];

@@ -473,7 +473,8 @@ static void test_policy_signers(const char *pubkey)
 	       fmt("%s:2:1: unknown directive 'frobnicate' (expected one of: mode, protect, exempt, "
 		   "allowed-signers, approvals, thaw-approvals, max-token-ttl, log-max-size, log-keep, "
 		   "ring-buffer-size, metrics-file, lock-kernel, syslog, self-protect, "
-		   "requester-signs, freeze-window, change-window, agent, agent-mode, agent-approvals)", pol),
+		   "requester-signs, freeze-window, change-window, agent, agent-mode, agent-approvals, "
+		   "agent-deny-socket, agent-ssh-port, event-repeat-window)", pol),
 	       fmt("correct the place named above, then check it: permafrost policy check %s", pol),
 	       "policy: unknown directive, file:line:col");
 	put("pf.conf", "protect /etc/\n");

@@ -19,6 +19,7 @@ static void test_names(void)
 		"chmod", "chown", "setattr", "setxattr", "removexattr", "setacl", "setflags",
 		"mount", "umount", "remount", "blkdev-write", "bpf-object", "signal", "ptrace",
 		"module-load", "kexec-load", "agent-exec", "prctl-exe", "cgroup-kill", "pins",
+		"agent-socket", "agent-ssh",
 	};
 	uint32_t op;
 
@@ -470,9 +471,67 @@ static void test_enriched(void)
 	pf_buf_free(&b);
 }
 
+/* A run's repeats: the first decision's line with repeat, first, last,
+ * of; or, the first not seen, the key only. */
+static void test_repeat(void)
+{
+	struct pf_event e;
+	struct pf_event_ctx ctx = base_ctx;
+	struct pf_buf b;
+	int r;
+
+	base_event(&e);
+	ctx.repeat = 4211;
+	ctx.first_boot_ns = e.ts_boot_ns - 999000000ULL; /* 0.999 s before the last */
+	ctx.of_seq = 40;
+	line_case("a run's repeats, joined to its first line", &e, &ctx,
+		  HEAD "\"decision\":\"deny\",\"mode\":\"enforce\",\"op\":\"open-write\","
+		  "\"path\":\"/etc/passwd\"," TAIL_IDS "\"comm\":\"vi\",\"cgroup_id\":77,\"rule\":3,"
+		  "\"repeat\":4211,\"first\":\"2026-11-29T23:18:44.124456789Z\","
+		  "\"last\":\"2026-11-29T23:18:45.123456789Z\",\"of\":40}\n");
+
+	pf_buf_init(&b);
+	r = pf_event_to_text(&e, &ctx, &b);
+	TAP_OK(r == 0, "repeat text: formats");
+	TAP_STREQ(b.data ? b.data : "",
+		  "deny op=open-write path=\"/etc/passwd\" dev=254:3 ino=131 pid=1234 ppid=1 "
+		  "uid=0 comm=\"vi\" repeat=4211 of=40 seq=42",
+		  "repeat text: the count and its first line");
+
+	/* an agent restarted between the run's first decision and its end:
+	 * the kernel's key, nothing made up */
+	memset(&e, 0, sizeof(e));
+	e.ts_boot_ns = 12345123456789ULL;
+	e.dev = (254ULL << 20) | 3;
+	e.ino = 131;
+	e.pid = 1235;
+	e.tgid = 1234;
+	e.op = PF_OP_OPEN_WRITE;
+	e.decision = PF_DEC_DENY;
+	e.mode = PF_MODE_ENFORCE;
+	e.rule_id = 3;
+	ctx.of_seq = 0;
+	ctx.unit = "x.service"; /* left out with the other names */
+	line_case("a run's repeats, its first line not seen", &e, &ctx,
+		  HEAD "\"decision\":\"deny\",\"mode\":\"enforce\",\"op\":\"open-write\","
+		  "\"dev\":\"254:3\",\"ino\":131,\"pid\":1234,\"tid\":1235,\"boot_ns\":12345123456789,"
+		  "\"rule\":3,\"repeat\":4211,\"first\":\"2026-11-29T23:18:44.124456789Z\","
+		  "\"last\":\"2026-11-29T23:18:45.123456789Z\"}\n");
+	pf_buf_reset(&b);
+	r = pf_event_to_text(&e, &ctx, &b);
+	TAP_OK(r == 0, "repeat text, first not seen: formats");
+	TAP_STREQ(b.data ? b.data : "",
+		  "deny op=open-write dev=254:3 ino=131 pid=1234 repeat=4211 seq=42",
+		  "repeat text, first not seen: the key only");
+	pf_buf_free(&b);
+	TAP_OK(sizeof(struct pf_repeat) != sizeof(struct pf_event) && sizeof(struct pf_repeat) == 72,
+	       "a pf_repeat (72 bytes) is told from a pf_event by its size");
+}
+
 int main(void)
 {
 	test_names();
+	test_repeat();
 	test_path();
 	test_lines();
 	test_enriched();

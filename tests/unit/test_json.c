@@ -1,6 +1,8 @@
 /* Unit tests: user/lib/util/buf.c, utf8.c and json.c (buffer, UTF-8,
  * escaping, writer, checker). */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -204,6 +206,81 @@ static void test_writer(void)
 	pf_buf_free(&b);
 }
 
+/* Numbers (two digits a division) and literal keys (one copy with their
+ * separator) against printf and pf_json_key. */
+static void test_numbers_and_keys(void)
+{
+	static const uint64_t edge[] = { 0, 9, 10, 99, 100, 101, 1000, 1005, 99999, 100000,
+					 4294967295ULL, 10000000000000000000ULL,
+					 18446744073709551615ULL };
+	struct pf_buf b, ref;
+	struct pf_json j, r;
+	char want[64];
+	int bad = 0;
+
+	pf_buf_init(&b);
+	for (uint64_t v = 0; v <= 120000; v++) {
+		pf_buf_reset(&b);
+		pf_json_init(&j, &b, 0);
+		pf_json_uint(&j, v);
+		snprintf(want, sizeof(want), "%" PRIu64, v);
+		bad += strcmp(b.data, want) != 0;
+	}
+	for (size_t k = 0; k < sizeof(edge) / sizeof(edge[0]); k++) {
+		pf_buf_reset(&b);
+		pf_json_init(&j, &b, 0);
+		pf_json_uint(&j, edge[k]);
+		snprintf(want, sizeof(want), "%" PRIu64, edge[k]);
+		bad += strcmp(b.data, want) != 0;
+		pf_buf_reset(&b);
+		pf_json_init(&j, &b, 0);
+		pf_json_int(&j, -(int64_t)(edge[k] >> 1));
+		snprintf(want, sizeof(want), "%" PRId64, -(int64_t)(edge[k] >> 1));
+		bad += strcmp(b.data, want) != 0;
+	}
+	TAP_OK(bad == 0, "numbers: 0..120000 and the edges as printf writes them");
+
+	pf_buf_init(&ref);
+	for (int pretty = 0; pretty < 2; pretty++) {
+		pf_buf_reset(&b);
+		pf_buf_reset(&ref);
+		pf_json_init(&j, &b, pretty);
+		pf_json_init(&r, &ref, pretty);
+		pf_json_obj_begin(&j);
+		pf_json_obj_begin(&r);
+		PF_JSON_KEY_LIT(&j, "first");
+		pf_json_key(&r, "first");
+		pf_json_uint(&j, 1);
+		pf_json_uint(&r, 1);
+		PF_JSON_KEY_LIT(&j, "second");
+		pf_json_key(&r, "second");
+		pf_json_obj_begin(&j);
+		pf_json_obj_begin(&r);
+		PF_JSON_KEY_LIT(&j, "in");
+		pf_json_key(&r, "in");
+		pf_json_str(&j, "x");
+		pf_json_str(&r, "x");
+		pf_json_obj_end(&j);
+		pf_json_obj_end(&r);
+		pf_json_obj_end(&j);
+		pf_json_obj_end(&r);
+		TAP_OK(!j.misuse && !r.misuse && strcmp(b.data, ref.data) == 0,
+		       pretty ? "literal keys: as pf_json_key writes them (pretty)"
+			      : "literal keys: as pf_json_key writes them (compact)");
+	}
+	pf_buf_reset(&b);
+	pf_json_init(&j, &b, 0);
+	PF_JSON_KEY_LIT(&j, "top");
+	TAP_OK(j.misuse, "literal keys: a key outside an object is misuse");
+	pf_json_init(&j, &b, 0);
+	pf_json_obj_begin(&j);
+	PF_JSON_KEY_LIT(&j, "a");
+	PF_JSON_KEY_LIT(&j, "b");
+	TAP_OK(j.misuse, "literal keys: a key after a key is misuse");
+	pf_buf_free(&ref);
+	pf_buf_free(&b);
+}
+
 static void test_check(void)
 {
 	static const char *const good[] = {
@@ -349,6 +426,7 @@ int main(void)
 	test_escaping();
 	test_buf();
 	test_writer();
+	test_numbers_and_keys();
 	test_check();
 	test_scan();
 	test_unescape();

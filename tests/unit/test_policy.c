@@ -13,10 +13,12 @@
 #define DIRS "(expected one of: mode, protect, exempt, allowed-signers, approvals, " \
 	     "thaw-approvals, max-token-ttl, log-max-size, log-keep, ring-buffer-size, " \
 	     "metrics-file, lock-kernel, syslog, self-protect, requester-signs, freeze-window, " \
-	     "change-window, agent, agent-mode, agent-approvals)"
+	     "change-window, agent, agent-mode, agent-approvals, agent-deny-socket, " \
+	     "agent-ssh-port, event-repeat-window)"
 #define TTL "a duration 1s..30d (e.g. 90s, 30m, 24h, 7d)"
 #define LOGSZ "a size 64K..16G (e.g. 512K, 64M, 1G)"
 #define RBSZ "a power of two 64K..256M (e.g. 4M)"
+#define RPT "0 (off) or a duration up to 60s, in ms or s (e.g. 1s, 250ms)"
 
 static struct pf_policy *const SENTINEL = (struct pf_policy *)1;
 
@@ -125,6 +127,13 @@ static const struct ecase ecases[] = {
 	  "p.conf:1:18: expected " RBSZ " after 'ring-buffer-size', got '32K'" },
 	{ "ring-buffer-size too big", "ring-buffer-size 512M", EINVAL,
 	  "p.conf:1:18: expected " RBSZ " after 'ring-buffer-size', got '512M'" },
+	/* event-repeat-window */
+	{ "event-repeat-window over 60s", "event-repeat-window 61s", EINVAL,
+	  "p.conf:1:21: expected " RPT " after 'event-repeat-window', got '61s'" },
+	{ "event-repeat-window without a unit", "event-repeat-window 5", EINVAL,
+	  "p.conf:1:21: expected " RPT " after 'event-repeat-window', got '5'" },
+	{ "event-repeat-window negative", "event-repeat-window -1s", EINVAL,
+	  "p.conf:1:21: expected " RPT " after 'event-repeat-window', got '-1s'" },
 	{ "ring-buffer-size twice", "ring-buffer-size 4M\nring-buffer-size 4M", EINVAL,
 	  "p.conf:2:1: duplicate 'ring-buffer-size' (already set on line 1)" },
 	/* lock-kernel */
@@ -394,7 +403,8 @@ static void test_valid_small(void)
 		       p->approvals == 1 && p->thaw_approvals == 2 && p->max_token_ttl_s == 86400 &&
 		       p->log_max_size == 64u << 20 && p->log_keep == 10 &&
 		       p->ringbuf_size == 4u << 20 && !p->metrics_file && p->lock_kernel == 1 &&
-		       p->syslog == 1 && p->self_protect == 1 && p->requester_signs == 0,
+		       p->syslog == 1 && p->self_protect == 1 && p->requester_signs == 0 &&
+		       p->repeat_window_ms == 1000,
 		       "empty: all defaults");
 		pf_policy_free(p);
 	}
@@ -403,6 +413,24 @@ static void test_valid_small(void)
 	r = pf_policy_parse(NULL, s, strlen(s), &p, &e);
 	TAP_OK(r == 0 && p && p->requester_signs == 1, "requester-signs yes parses");
 	pf_policy_free(p);
+	{
+		static const struct {
+			const char *in;
+			uint64_t ms;
+		} rw[] = { { "0", 0 }, { "0s", 0 }, { "0ms", 0 }, { "250ms", 250 },
+			   { "1s", 1000 }, { "1m", 60000 }, { "60000ms", 60000 } };
+		char line[64];
+
+		for (size_t i = 0; i < sizeof(rw) / sizeof(rw[0]); i++) {
+			p = NULL;
+			snprintf(line, sizeof(line), "event-repeat-window %s\n", rw[i].in);
+			r = pf_policy_parse(NULL, line, strlen(line), &p, &e);
+			TAP_OK(r == 0 && p && p->repeat_window_ms == rw[i].ms,
+			       "event-repeat-window %s is %llu ms", rw[i].in,
+			       (unsigned long long)rw[i].ms);
+			pf_policy_free(p);
+		}
+	}
 	p = NULL;
 	s = "self-protect no\n";
 	r = pf_policy_parse(NULL, s, strlen(s), &p, &e);
@@ -767,11 +795,11 @@ static const struct ecase ai_ecases[] = {
 	{ "agent name none is reserved", "agent none exe=/a", EINVAL,
 	  "p.conf:1:7: agent name 'none' is reserved (tokens and log filters use it)" },
 	{ "agent without exe", "agent claude   # no file", EINVAL,
-	  "p.conf:1:13: expected exe=PATH after the agent name" },
+	  "p.conf:1:13: expected exe=PATH or unit=UNIT after the agent name" },
 	{ "agent unknown option", "agent claude exe=/a cmd=/b", EINVAL,
-	  "p.conf:1:21: unknown option 'cmd=/b' for 'agent' (expected exe=PATH)" },
+	  "p.conf:1:21: unknown option 'cmd=/b' for 'agent' (expected exe=PATH or unit=UNIT)" },
 	{ "agent bare path", "agent claude /usr/bin/claude", EINVAL,
-	  "p.conf:1:14: unknown option '/usr/bin/claude' for 'agent' (expected exe=PATH)" },
+	  "p.conf:1:14: unknown option '/usr/bin/claude' for 'agent' (expected exe=PATH or unit=UNIT)" },
 	{ "agent relative exe", "agent claude exe=bin/claude", EINVAL,
 	  "p.conf:1:18: expected an absolute path after 'exe=', got 'bin/claude'" },
 	{ "agent exe not normalised", "agent claude exe=/usr//bin/claude", EINVAL,
@@ -780,6 +808,35 @@ static const struct ecase ai_ecases[] = {
 	  "p.conf:3:7: duplicate agent 'a' (already named on line 1)" },
 	{ "agent duplicate exe", "agent a exe=/x\nagent b exe=/y exe=/x", EINVAL,
 	  "p.conf:2:20: duplicate exe '/x' (already named on line 1)" },
+	{ "agent unit without suffix", "agent bot unit=deploy-bot", EINVAL,
+	  "p.conf:1:16: invalid unit name 'deploy-bot': it does not end in .service, .scope or "
+	  ".slice (the units that hold processes in a cgroup of their own)" },
+	{ "agent unit of a type without processes", "agent bot unit=deploy.timer", EINVAL,
+	  "p.conf:1:16: invalid unit name 'deploy.timer': it does not end in .service, .scope or "
+	  ".slice (the units that hold processes in a cgroup of their own)" },
+	{ "agent unit empty", "agent bot unit=", EINVAL, "p.conf:1:16: invalid unit name '': it is empty" },
+	{ "agent unit suffix only", "agent bot unit=.service", EINVAL,
+	  "p.conf:1:16: invalid unit name '.service': it has no name before its suffix" },
+	{ "agent unit bad character", "agent bot unit=deploy/bot.service", EINVAL,
+	  "p.conf:1:16: invalid unit name 'deploy/bot.service': it has a character outside "
+	  "A-Z a-z 0-9 : - _ . \\ @" },
+	{ "agent unit template", "agent bot unit=deploy@.service", EINVAL,
+	  "p.conf:1:16: invalid unit name 'deploy@.service': it is a template (no instance after "
+	  "'@'): name an instance, e.g. foo@1.service" },
+	{ "agent unit starting with @", "agent bot unit=@x.service", EINVAL,
+	  "p.conf:1:16: invalid unit name '@x.service': it has no name before its suffix" },
+	{ "agent unit root slice", "agent bot unit=-.slice", EINVAL,
+	  "p.conf:1:16: invalid unit name '-.slice': -.slice is the root of every cgroup (every "
+	  "process would be an agent's)" },
+	{ "agent unit init.scope", "agent bot unit=init.scope", EINVAL,
+	  "p.conf:1:16: invalid unit name 'init.scope': init.scope is PID 1's (every process it "
+	  "starts would be an agent's)" },
+	{ "agent unit quoted", "agent bot \"unit=a.service\"", EINVAL,
+	  "p.conf:1:11: unknown option 'unit=a.service' for 'agent' (expected exe=PATH or unit=UNIT)" },
+	{ "agent unit duplicate", "agent a unit=x.service\nagent b exe=/b unit=x.service", EINVAL,
+	  "p.conf:2:21: duplicate unit 'x.service' (already named on line 1)" },
+	{ "agent unit typo in key", "agent a units=x.service", EINVAL,
+	  "p.conf:1:9: unknown option 'units=x.service' for 'agent' (expected exe=PATH or unit=UNIT)" },
 	{ "agent-mode bad value", "agent-mode on", EINVAL,
 	  "p.conf:1:12: expected off, audit or enforce after 'agent-mode', got 'on'" },
 	{ "agent-mode duplicate", "agent-mode audit\nagent-mode enforce", EINVAL,
@@ -788,7 +845,71 @@ static const struct ecase ai_ecases[] = {
 	  "p.conf:1:17: expected a number 1..16 after 'agent-approvals', got '0'" },
 	{ "agent-approvals missing", "agent-approvals", EINVAL,
 	  "p.conf:1:16: expected a number 1..16 after 'agent-approvals'" },
+	{ "agent-deny-socket missing", "agent-deny-socket", EINVAL,
+	  "p.conf:1:18: expected an absolute path after 'agent-deny-socket'" },
+	{ "agent-deny-socket relative", "agent-deny-socket run/x.sock", EINVAL,
+	  "p.conf:1:19: expected an absolute path after 'agent-deny-socket', got 'run/x.sock'" },
+	{ "agent-deny-socket two paths", "agent-deny-socket /a /b", EINVAL,
+	  "p.conf:1:22: unexpected extra argument '/b' ('agent-deny-socket' takes one path)" },
+	{ "agent-deny-socket too long",
+	  "agent-deny-socket /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+	  EINVAL, "p.conf:1:19: socket path is too long: 108 bytes (limit 107, a Unix socket's name)" },
+	{ "agent-ssh-port missing", "agent-ssh-port", EINVAL,
+	  "p.conf:1:15: expected a port 1..65535 after 'agent-ssh-port'" },
+	{ "agent-ssh-port zero", "agent-ssh-port 22 0", EINVAL,
+	  "p.conf:1:19: expected a port 1..65535 after 'agent-ssh-port', got '0'" },
+	{ "agent-ssh-port too big", "agent-ssh-port 65536", EINVAL,
+	  "p.conf:1:16: expected a port 1..65535 after 'agent-ssh-port', got '65536'" },
+	{ "agent-ssh-port duplicate port", "agent-ssh-port 22 2222 22", EINVAL,
+	  "p.conf:1:24: duplicate port 22" },
+	{ "agent-ssh-port twice", "agent-ssh-port 22\nagent-ssh-port 2222", EINVAL,
+	  "p.conf:2:1: duplicate 'agent-ssh-port' (already set on line 1)" },
+	{ "agent-ssh-port too many", "agent-ssh-port 1 2 3 4 5 6 7 8 9", E2BIG,
+	  "p.conf:1:32: too many ports (limit 8 on 'agent-ssh-port')" },
 };
+
+/* agent-deny-socket and agent-ssh-port: the built-in list, additions, the
+ * limit. */
+static void test_ai_routes(void)
+{
+	static const char in[] = "agent-deny-socket /run/ci-runner.sock\n"
+				 "agent-deny-socket /run/docker.sock\n"
+				 "agent-ssh-port 22 2222\n";
+	struct pf_policy *p = NULL;
+	struct pf_err e;
+	size_t nd = 0, k = 0;
+	char big[PF_POLICY_MAX_AI_SOCKETS * 32];
+	int r;
+
+	while (pf_policy_ai_default_sockets[nd])
+		nd++;
+	r = pf_policy_parse("p.conf", "", 0, &p, &e);
+	TAP_OK(r == 0 && p->n_ai_sockets == nd && nd == 14 &&
+	       strcmp(p->ai_sockets[0], "/run/systemd/private") == 0 &&
+	       p->n_ai_ssh_ports == 1 && p->ai_ssh_ports[0] == 22,
+	       "agent routes: defaults (14 sockets, port 22)");
+	if (r == 0)
+		pf_policy_free(p);
+	p = NULL;
+	r = pf_policy_parse("p.conf", in, strlen(in), &p, &e);
+	TAP_OK(r == 0, "agent routes: parse (%s)", r ? e.msg : "");
+	if (r == 0) {
+		TAP_OK(p->n_ai_sockets == nd + 1, "agent routes: one added, a default named again "
+		       "changes nothing");
+		TAP_STREQ(p->ai_sockets[nd], "/run/ci-runner.sock", "agent routes: the added path");
+		TAP_OK(p->n_ai_ssh_ports == 2 && p->ai_ssh_ports[0] == 22 &&
+		       p->ai_ssh_ports[1] == 2222, "agent routes: ports 22 2222");
+		pf_policy_free(p);
+	}
+	for (size_t i = 0; i + nd <= PF_POLICY_MAX_AI_SOCKETS; i++)
+		k += (size_t)snprintf(big + k, sizeof(big) - k, "agent-deny-socket /s%zu\n", i);
+	p = NULL;
+	r = pf_policy_parse("p.conf", big, k, &p, &e);
+	TAP_OK(r == -E2BIG && !p, "agent routes: more than %d sockets refused (got %d)",
+	       PF_POLICY_MAX_AI_SOCKETS, r);
+	TAP_STREQ(e.msg, "p.conf:51:1: too many sockets (limit 64 agent-deny-socket paths, the "
+		  "14 built-in included)", "agent routes: limit message");
+}
 
 static void test_ai(void)
 {
@@ -841,10 +962,90 @@ static void test_ai(void)
 		  "agents: limit message");
 }
 
+/* agent NAME unit=UNIT: the units kept, their agent, the cgroup names
+ * systemd gives them, and the limit. */
+static void test_ai_units(void)
+{
+	static const char in[] =
+		"agent claude exe=/usr/bin/claude\n"
+		"agent ci-bot unit=deploy-bot.service unit=getty@tty1.service\n"
+		"agent aider unit=run-u42.scope exe=/usr/bin/aider unit=ci.slice\n";
+	static const struct { const char *unit, *cg; } esc[] = {
+		{ "deploy-bot.service", "deploy-bot.service" },
+		{ "cpu.service", "_cpu.service" },
+		{ "memory.slice", "_memory.slice" },
+		{ "cpuset-x.service", "cpuset-x.service" },
+		{ "_x.service", "__x.service" },
+		{ "cgroup.scope", "_cgroup.scope" },
+		{ "io.x.service", "_io.x.service" },
+		{ "iox.service", "iox.service" },
+	};
+	char big[PF_POLICY_MAX_AI_UNITS * 40 + 64], cg[PF_UNIT_NAME_MAX + 2], name[300];
+	struct pf_policy *p = NULL;
+	struct pf_err e;
+	size_t k = 0;
+	int r;
+
+	r = pf_policy_parse("p.conf", in, strlen(in), &p, &e);
+	TAP_OK(r == 0, "agent units: parse (%s)", r ? e.msg : "");
+	if (r == 0) {
+		TAP_OK(p->n_ai == 3 && p->n_ai_units == 4 && p->n_ai_exes == 2,
+		       "agent units: 3 agents, 4 units, 2 files");
+		TAP_STREQ(p->ai_units[0].name, "deploy-bot.service", "agent units: first");
+		TAP_STREQ(p->ai_units[1].name, "getty@tty1.service", "agent units: an instance");
+		TAP_STREQ(p->ai_units[3].name, "ci.slice", "agent units: a slice");
+		TAP_OK(p->ai_units[0].agent == 1 && p->ai_units[1].agent == 1 &&
+		       p->ai_units[2].agent == 2 && p->ai_units[3].agent == 2,
+		       "agent units: each to its agent");
+		TAP_OK(p->ai_units[2].line == 3 && p->ai_exes[1].agent == 2,
+		       "agent units: line, and the exe= beside them");
+		pf_policy_free(p);
+	}
+	for (size_t i = 0; i < sizeof(esc) / sizeof(esc[0]); i++) {
+		r = pf_unit_cgroup_name(esc[i].unit, cg, sizeof(cg));
+		TAP_OK(r == 0 && strcmp(cg, esc[i].cg) == 0, "unit %s: cgroup %s (got %s)",
+		       esc[i].unit, esc[i].cg, r ? "error" : cg);
+	}
+	memset(name, 'a', PF_UNIT_NAME_MAX - 8);
+	memcpy(name + PF_UNIT_NAME_MAX - 8, ".service", 9);
+	TAP_OK(!pf_unit_name_problem(name, strlen(name)), "unit name of 255 bytes is valid");
+	TAP_OK(pf_unit_cgroup_name(name, cg, sizeof(cg)) == 0 && strlen(cg) == 255,
+	       "unit name of 255 bytes: its cgroup name");
+	name[0] = '_';
+	TAP_OK(pf_unit_cgroup_name(name, cg, sizeof(cg)) == 0 && strlen(cg) == 256,
+	       "unit name of 255 bytes that needs a '_': 256 bytes");
+	TAP_OK(pf_unit_cgroup_name(name, cg, 256) == -ENAMETOOLONG,
+	       "cgroup name longer than its buffer: -ENAMETOOLONG");
+	name[0] = 'a';
+	memmove(name + 1, name, strlen(name) + 1);
+	TAP_STREQ(pf_unit_name_problem(name, strlen(name)), "it is longer than 255 bytes",
+		  "unit name of 256 bytes refused");
+	for (int i = 0; i <= PF_POLICY_MAX_AI_UNITS; i++)
+		k += (size_t)snprintf(big + k, sizeof(big) - k, "agent a%d unit=u%d.service\n", i, i);
+	p = NULL;
+	r = pf_policy_parse("p.conf", big, k, &p, &e);
+	TAP_OK(r == -E2BIG && !p, "agent units: more than %d refused (got %d)",
+	       PF_POLICY_MAX_AI_UNITS, r);
+	TAP_STREQ(e.msg, "p.conf:65:1: too many agents (limit 64 agent lines)",
+		  "agent units: the agents' limit comes first here");
+	k = 0;
+	k += (size_t)snprintf(big + k, sizeof(big) - k, "agent a");
+	for (int i = 0; i <= PF_POLICY_MAX_AI_UNITS; i++)
+		k += (size_t)snprintf(big + k, sizeof(big) - k, " unit=u%d.service", i);
+	p = NULL;
+	r = pf_policy_parse("p.conf", big, k, &p, &e);
+	TAP_OK(r == -E2BIG && !p, "agent units: more than %d on one line refused (got %d)",
+	       PF_POLICY_MAX_AI_UNITS, r);
+	TAP_STREQ(e.msg, "p.conf:1:1087: too many agent units (limit 64 unit= in all)",
+		  "agent units: limit message");
+}
+
 int main(void)
 {
 	test_errors();
 	test_ai();
+	test_ai_routes();
+	test_ai_units();
 	test_windows();
 	test_valid();
 	test_valid_small();

@@ -35,6 +35,25 @@ static void rec(struct pf_auditlog *l, const char *decision, ...)
 	pf_buf_free(&b);
 }
 
+/* A run's repeats line: deny of @path, "repeat":@n. */
+static void rec_repeat(struct pf_auditlog *l, const char *path, uint64_t n)
+{
+	struct pf_json j;
+	struct pf_buf b;
+
+	pf_buf_init(&b);
+	pf_auditlog_record_begin(l, &j, &b, "deny");
+	pf_json_key(&j, "op");
+	pf_json_str(&j, "open-write");
+	pf_json_key(&j, "path");
+	pf_json_str(&j, path);
+	pf_json_key(&j, "repeat");
+	pf_json_uint(&j, n);
+	if (pf_auditlog_record_end(l, &j, &b) < 0)
+		printf("# repeat record not written\n");
+	pf_buf_free(&b);
+}
+
 static int run(int json, const char *path, char *out, size_t outsz, int argc, char **argv)
 {
 	char of[128];
@@ -115,6 +134,19 @@ int main(void)
 	       "--json: the counts, the busiest actor first");
 	TAP_OK(strstr(out, "{\"ticket\":\"CHG-7\",\"changed\":2,\"refused\":0,\"would_deny\":0,\"tamper\":0,\"token\":\"t0k3n\",\"approvers\":\"alice,bob\",\"changes_by_agents\":1,\"changes_by_humans\":1}") != NULL,
 	       "--json: the ticket with its approvers");
+
+	/* a run: its first line, and its repeats line standing for 4211 */
+	if (pf_auditlog_open(path, &o, &l, &err) < 0) {
+		printf("# %s\n", err.msg);
+		return 1;
+	}
+	rec(l, "deny", "op", "open-write", "path", "/etc/sudoers", NULL);
+	rec_repeat(l, "/etc/sudoers", 4211);
+	pf_auditlog_close(l);
+	code = run(0, path, out, sizeof(out), 1, argv);
+	TAP_OK(code == 0 && strstr(out, "  /etc/sudoers                             changed 0, refused 4212, would-deny 0, tamper 0\n") &&
+	       strstr(out, "4219 decisions"),
+	       "a run's repeats line counts its repeat (1 + 4211 refused)");
 
 	code = run(0, path, out, sizeof(out), 3, future);
 	TAP_OK(code == 0 && strstr(out, "; 0 records, 0 decisions") && strstr(out, "Period: 2099-01-01T00:00:00Z .. -"),

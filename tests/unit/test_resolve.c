@@ -146,6 +146,18 @@ int main(void)
 	/* etc/ssh, etc/protected-link (the link), its target sshd_config,
 	 * exempt cache, the hard-linked file. */
 	TAP_OK(r->n == 5, "five kernel entries (%zu)", r->n);
+	/* what lstat() gave each rule (the view's identities, taken once) */
+	lstat(P("etc/protected-link"), &st);
+	TAP_OK(r->n_rule_keys == 4 && r->rule_keys[1].ino == st.st_ino &&
+	       r->rule_keys[1].dev == pf_kdev(st.st_dev) && r->rule_keys[3].ino == 0,
+	       "rule_keys: the link itself for a symlink rule, 0 for the absent path");
+	stat(P("etc/ssh"), &st);
+	TAP_OK(r->rule_keys[0].ino == st.st_ino && pf_resolved_find(r, pf_kdev(st.st_dev), st.st_ino)->dir,
+	       "rule_keys: etc/ssh; its entry is a directory (a tree to scan)");
+	lstat(P("etc/ssh/linked"), &st);
+	TAP_OK(pf_resolved_find(r, pf_kdev(st.st_dev), st.st_ino) &&
+	       !pf_resolved_find(r, pf_kdev(st.st_dev), st.st_ino)->dir,
+	       "the hard-linked file's entry is not a directory");
 	stat(P("etc/ssh"), &st);
 	TAP_OK(pf_resolved_find(r, pf_kdev(st.st_dev), st.st_ino) != NULL, "etc/ssh is found by identity");
 	TAP_OK(r->sbs[0].dev == pf_kdev(st.st_dev) && r->sbs[0].count == 4, "its filesystem counts 4 protect entries (%u)", r->sbs[0].count);

@@ -67,6 +67,35 @@ kernel_suite() {
 	esac
 }
 
+# kernel_tcg_thread LABEL — QEMU's TCG threading for a guest of that
+# kernel: PF_VM_TCG_THREAD (single or multi) if set, else single: every
+# vCPU of a guest on one host thread (why: tests/vm/run.sh, "TCG").
+kernel_tcg_thread() {
+	case ${PF_VM_TCG_THREAD:-} in
+	single | multi) echo "$PF_VM_TCG_THREAD" ;;
+	"") echo single ;;
+	*) echo "PF_VM_TCG_THREAD must be single or multi" >&2; return 1 ;;
+	esac
+}
+
+# kernel_vcpus LABEL — the guest's vCPU count: PF_VM_SMP (1 to 8) if set,
+# else 1 for 5.10 and 2 for the others (why: tests/vm/run.sh, "TCG").
+kernel_vcpus() {
+	case ${PF_VM_SMP:-} in
+	[1-8]) echo "$PF_VM_SMP" ;;
+	"") if [ "$1" = 5.10 ]; then echo 1; else echo 2; fi ;;
+	*) echo "PF_VM_SMP must be a number from 1 to 8" >&2; return 1 ;;
+	esac
+}
+
+# kernel_time_factor LABEL — what the default boot and case timeouts are
+# multiplied by for that kernel: 3 on 5.10, whose compat build (bounded
+# loops the verifier follows step by step) takes about three times as
+# long to load under QEMU (an agent's start 90-125 s, 35-42 s on 7.2).
+kernel_time_factor() {
+	if [ "$1" = 5.10 ]; then echo 3; else echo 1; fi
+}
+
 # kernel_pattern LABEL — extended regexp for the linux-image package name.
 kernel_pattern() {
 	case $1 in

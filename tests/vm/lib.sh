@@ -117,16 +117,19 @@ wait_for() {
 }
 
 # --- the agent ---------------------------------------------------------------
-# Programs the agent attaches and pins on the kernels we test: 45
+# Programs the agent attaches and pins on the kernels we test: 48
 # (one of each hook's signature variants in the object) on 6.2 and newer;
 # 6.1 lacks file_truncate, inode_set_acl and inode_remove_acl (routes
 # checked at older hooks); 5.10 also has no program that can take
 # path_chown's kuid_t (chown is checked at inode_setattr).
-case $(uname -r) in 5.10.*) PF_NLINKS=41 ;; 6.1.*) PF_NLINKS=42 ;; *) PF_NLINKS=45 ;; esac
+case $(uname -r) in 5.10.*) PF_NLINKS=44 ;; 6.1.*) PF_NLINKS=45 ;; *) PF_NLINKS=48 ;; esac
 PF_SOCK=/run/permafrost/agent.sock
 PF_LOG=/var/log/permafrost/audit.log
 PF_STATE=/var/lib/permafrost
 PF_POLICY=/tmp/pf.conf
+# The agent's pinned maps: <pin dir>/maps-v<PF_MAPS_VERSION> of the build
+# under test (the harnesses write the number next to this file).
+PF_MAPS_DIR=/sys/fs/bpf/permafrost/maps-v$(cat "$(dirname "${PF_LIB:-/usr/local/lib/pf-test/lib.sh}")/maps-version" 2>/dev/null)
 PF_AGENT_OUT=/tmp/permafrostd.out
 
 start_agent() {
@@ -138,9 +141,11 @@ start_agent() {
 		--log "$PF_LOG" --socket "$PF_SOCK" >>"$PF_AGENT_OUT" 2>&1 &
 	PF_AGENT_PID=$!
 	echo "$PF_AGENT_PID" > /tmp/permafrostd.pid
-	# Up to 120 s for the socket, but no longer than the agent lives: one
-	# that cannot load its programs exits within a second.
-	_pf_left=1200
+	# Up to 360 s for the socket (the verifier's load of our programs took
+	# 90-125 s under QEMU on 5.10 with two boots sharing the host's cores),
+	# but no longer than the agent lives: one that cannot load its programs
+	# exits within a second.
+	_pf_left=3600
 	while [ ! -e "$PF_SOCK" ] && [ "$_pf_left" -gt 0 ] && kill -0 "$PF_AGENT_PID" 2>/dev/null; do
 		_pf_left=$((_pf_left - 1))
 		sleep 0.1 2>/dev/null || pfop sleep-ms 100 >/dev/null
@@ -198,6 +203,22 @@ no_event() {
 # $PF_SIGNERS; "ops" requests. Policies add: allowed-signers $PF_SIGNERS
 PF_KEYS=/tmp/pf-keys
 PF_SIGNERS=$PF_KEYS/allowed_signers
+
+# pf_events_policy METRICS MODE [extra directives...] — the event-path
+# suites' policy: /prot/etc protected, metrics to METRICS, and every
+# decision a record of its own (they count the raw event path;
+# pressure/20-repeats.sh has the runs of repeats).
+pf_events_policy() {
+	{
+		echo "mode $2"
+		echo "allowed-signers $PF_SIGNERS"
+		echo "protect /prot/etc"
+		echo "event-repeat-window 0"
+		echo "metrics-file $1"
+		shift 2
+		for l in "$@"; do echo "$l"; done
+	} > "$PF_POLICY"
+}
 
 pf_keys_setup() {
 	[ -f "$PF_SIGNERS" ] && return 0

@@ -3,6 +3,7 @@
  *
  * One file per concern (docs/architecture.md draws the data paths):
  *   main.c       options, the start-up steps in order, the event loop, stop
+ *   basics.c     verbosity, messages on stderr, the boot clock
  *   bpf.c        the kernel's features, the build and programs that fit it,
  *                loading, attaching, pinned link sets
  *   caps.c       the privileges kept once serving
@@ -17,8 +18,11 @@
  *   control.c    the control socket: peers, framing, the command table
  *   status.c     the status reply
  *   liveness.c   heartbeat, downtime (gap records), metrics
+ *   outage.c     the log's outage kept in the kernel (kill -9), log-gap to syslog
+ *   pinned.c     one-entry arrays pinned until reboot (chain head, outage)
  *   selfprot.c   self-protection, the agent's half
- *   aiagents.c   AI agents: their files into the kernel, names for records */
+ *   aiagents.c   AI agents: their files into the kernel, names for records
+ *   airoutes.c   AI agents: the routes out of their trees (sockets, ssh, spools) */
 #ifndef PF_AGENT_H
 #define PF_AGENT_H
 
@@ -90,6 +94,9 @@ struct agent_kernel {
 	char pin_set[512];                      /* ours: pin_dir/links-<pid> */
 	char old_sets[PF_MAX_OLD_SETS][512];    /* previous agents' sets */
 	size_t n_old_sets;
+	int64_t load_ns, attach_ns;             /* how long each took at start */
+	unsigned n_loaded;                      /* programs this kernel got */
+	int adopted;                            /* the previous set adopted */
 	struct pf_self self;
 	struct pf_self_paths self_paths;
 };
@@ -117,11 +124,23 @@ struct agent_events {
 	uint64_t dup_skipped;
 	int cgroot_fd; /* /sys/fs/cgroup (cgroup2) for unit names, or -1 */
 	int chain_fd;  /* the chain head's map (chainhead.c), or -1 */
+	int outage_fd; /* the log outage's map (outage.c), or -1 */
+	uint64_t outage_kept, outage_kept_ev; /* missed and last event as kept there */
+	uint64_t bat_last_boot_ns; /* the last kernel event taken from the ring */
+	uint32_t bat_last_tid;
+	char tail_gap_from[64]; /* the "from" of the log's last log-gap record */
 	uint64_t chain_published; /* the seq last written there */
 	struct unit_info units[PF_UNIT_CACHE];
 	/* boot ns: re-resolve then (an approved change may have replaced a
 	 * protected object); 0: none pending */
 	int64_t refresh_at;
+	/* the first decision of the kernel's runs of repeats, for their
+	 * pf_repeat's line (events.c): two per kernel slot, run_newest says
+	 * which was seen last */
+	struct run_seen *runs;
+	unsigned char *run_newest;
+	uint64_t repeats_joined, repeats_unjoined; /* pf_repeat lines, with and without */
+	int64_t sweep_at; /* boot ns of the next sweep of the runs */
 };
 
 struct live_approval {
@@ -184,6 +203,12 @@ struct agent_liveness {
 	int64_t heartbeat_at, metrics_at; /* boot ns of the next write */
 };
 
+/* How long the steps of the last refresh_rules() took (monotonic ns): for
+ * -v at start and for the native apply benchmark. */
+struct agent_apply_times {
+	int64_t resolve, self, view, rules, guards, ai;
+};
+
 struct agent {
 	struct agent_paths paths;
 	struct pf_policy *pol;
@@ -197,9 +222,11 @@ struct agent {
 	struct agent_liveness live;
 	struct agent_schedule sched;
 	uint64_t pol_gen; /* bumped by every policy reload */
+	struct agent_apply_times apply;
 	struct pf_key *ai_keys; /* identity of each pol->ai_exes[i] (ino 0: missing) */
 	struct ai_tree *ai_trees; /* denials per agent tree (aiagents.c) */
 	size_t n_ai_trees, cap_ai_trees;
+	int ai_addrs_warned; /* airoutes.c said once the addresses are not all in */
 	int sig_fd, epfd;
 };
 
@@ -210,13 +237,16 @@ struct peer {
 	pid_t pid;
 };
 
-/* main.c */
+/* basics.c */
 extern int pf_verbose;
 void warnx_(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int64_t boot_now_ns(void);
 
 /* bpf.c */
 int check_kernel(struct agent *a, struct pf_err *err);
+/* Opens the build that fits this kernel and sizes its maps (a->k.skel,
+ * obj, maps); nothing is in the kernel yet. load_bpf() starts with it. */
+int open_bpf(struct agent *a, struct pf_err *err);
 int load_bpf(struct agent *a, struct pf_err *err);
 void unload_bpf(struct agent *a);
 const char *bpf_build_name(const struct agent *a);
@@ -232,6 +262,9 @@ int config_bump_gen(struct agent *a);
 int config_set_n_approvals(struct agent *a, uint32_t n);
 int maps_apply_rules(struct agent *a, const struct pf_resolved *r, struct pf_err *err);
 int maps_apply_guards(struct agent *a, struct pf_err *err);
+/* How the last fill of a map wrote its entries: "batched", or "single
+ * (REASON)" where the kernel has no batch update. */
+const char *maps_fill_how(void);
 int maps_rule_of(struct agent *a, uint64_t dev, uint64_t ino, struct pf_rule *ret);
 uint64_t percpu_sum(int fd, uint32_t key);
 uint64_t counter(struct agent *a, uint32_t decision);
@@ -269,6 +302,9 @@ int events_fd(struct agent *a); /* for epoll: readable when samples wait */
 uint64_t events_missed(struct agent *a); /* records not written in outages */
 void events_status(struct agent *a, struct pf_msg *rep); /* status: the log's outage */
 void events_drain(struct agent *a);
+int events_set_window(struct agent *a); /* policy event-repeat-window into the config */
+void events_sweep(struct agent *a);     /* end the kernel's runs whose window closed */
+int events_wait_ms(struct agent *a, int cap); /* the loop's wait: no longer than a sweep's */
 void events_check_lost(struct agent *a);
 void events_close(struct agent *a);
 
@@ -289,6 +325,17 @@ int chainhead_open(struct agent *a, struct pf_err *err);
 void chainhead_publish(struct agent *a);
 void chainhead_status(struct agent *a, struct pf_msg *rep);
 void chainhead_close(struct agent *a);
+
+/* outage.c */
+void outage_open(struct agent *a);
+void outage_keep(struct agent *a);
+void outage_ended(struct agent *a);
+void outage_close(struct agent *a);
+
+/* pinned.c: a one-entry array <pin dir>/@file (map pf_<file>, '-' as '_')
+ * of @value_size bytes, the agent's alone; one of another layout is
+ * replaced. Its fd, or -errno with @err. */
+int pinned_own_open(struct agent *a, const char *file, size_t value_size, struct pf_err *err);
 
 /* verify.c */
 int64_t token_clock_ns(struct agent *a);
@@ -338,7 +385,8 @@ void cmd_status(struct agent *a, const struct pf_msg *req, struct pf_msg *rep,
 		const struct peer *p);
 
 /* aiagents.c */
-/* The policy's AI agents' files into `ai_exes`, agent-mode into the config. */
+/* The policy's AI agents' files into `ai_exes`, units into `ai_units`,
+ * agent-mode into the config. */
 int ai_apply(struct agent *a, struct pf_err *err);
 /* An event's agent index as a name (NULL for PF_AI_NONE; "#N" for an
  * index the policy no longer has), its root file as the policy's path
@@ -348,10 +396,21 @@ const char *ai_exe_path(const struct agent *a, uint64_t dev, uint64_t ino, char 
 			size_t size);
 /* A decision taken for an AI agent's tree (an event with its mark): counted
  * for status. */
-void ai_count(struct agent *a, const struct pf_event *e);
+void ai_count(struct agent *a, const struct pf_event *e, uint64_t n);
 /* The live agent trees in the status reply: name, root pid, since,
  * processes now, denials so far. */
 void ai_status(struct agent *a, struct pf_msg *rep);
+
+/* airoutes.c */
+/* agent-deny-socket and agent-ssh-port into `ai_sockets` and
+ * `ai_ssh_ports`, the host's addresses into `ai_local_addrs`. */
+int ai_routes_apply(struct agent *a, struct pf_err *err);
+/* The host's addresses again (every second). */
+void ai_routes_tick(struct agent *a);
+/* With agents and agent-mode on: the at/cron spools and systemd's unit
+ * directories the policy does not protect, as agent-only entries of @r
+ * (rule PF_RULEID_AI_ONLY). Before pf_self_add_rules (which finishes @r). */
+int ai_routes_add_rules(struct agent *a, struct pf_resolved *r, struct pf_err *err);
 
 /* liveness.c */
 void log_downtime(struct agent *a, int had_pins);

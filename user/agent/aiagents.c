@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /* AI agents, the agent's half: the policy's `agent NAME exe=PATH` files
  * resolved to their identity and loaded into `ai_exes` (exec'ing one
- * marks a process tree in the kernel: bpf/aiagent.bpf.h), agent-mode into
- * the config; and back from a mark in an event to the names a record
- * shows. */
+ * marks a process tree in the kernel: bpf/aiagent.bpf.h), its unit=UNIT
+ * names into `ai_units`, agent-mode into the config; and back from a mark
+ * in an event to the names a record shows. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -22,6 +23,66 @@ static void set_ai(struct pf_config *c, const void *data)
 
 	c->ai_mode = v[0];
 	c->n_ai_exes = v[1];
+	/* a new generation: every cgroup's cached answer (ai_cgroups) was
+	 * taken under the old units */
+	c->flags = (c->flags & ~(uint32_t)PF_CFG_AI_UNITS) | (v[2] ? PF_CFG_AI_UNITS : 0);
+	c->policy_gen++;
+}
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+/* The policy's unit= names into `ai_units`, as the names of their cgroup
+ * directories: new entries first, stale ones after. */
+static int ai_apply_units(struct agent *a, struct pf_err *err)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(a->k.obj, "ai_units");
+	const struct pf_policy *p = a->pol;
+	struct pf_unit_key k, next, *keys;
+	struct statfs sf;
+	int fd, more;
+
+	if (!m) {
+		pf_err_set(err, "the BPF object has no map ai_units");
+		return -ENOENT;
+	}
+	fd = bpf_map__fd(m);
+	keys = calloc(p->n_ai_units + 1, sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_ai_units; i++) {
+		uint32_t idx = (uint32_t)p->ai_units[i].agent;
+		int r = pf_unit_cgroup_name(p->ai_units[i].name, keys[i].name, sizeof(keys[i].name));
+
+		if (r == 0 && bpf_map_update_elem(fd, &keys[i], &idx, BPF_ANY) < 0)
+			r = -errno;
+		if (r < 0) {
+			pf_err_set(err, "ai_units update (%s): %s", p->ai_units[i].name, strerror(-r));
+			free(keys);
+			return r;
+		}
+	}
+	more = bpf_map_get_next_key(fd, NULL, &next) == 0;
+	while (more) {
+		int keep = 0;
+
+		k = next;
+		more = bpf_map_get_next_key(fd, &k, &next) == 0;
+		for (size_t i = 0; i < p->n_ai_units && !keep; i++)
+			keep = memcmp(&keys[i], &k, sizeof(k)) == 0;
+		if (!keep)
+			bpf_map_delete_elem(fd, &k);
+	}
+	free(keys);
+	/* the kernel compares the default hierarchy's cgroups (cgroup2):
+	 * legacy-only systemd (cgroup v1) puts units elsewhere */
+	if (p->n_ai_units &&
+	    !(statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC) &&
+	    !(statfs("/sys/fs/cgroup/unified", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC))
+		warnx_("policy: agent unit=: no cgroup2 at /sys/fs/cgroup or "
+		       "/sys/fs/cgroup/unified; units are recognised only in the cgroup2 hierarchy");
+	return 0;
 }
 
 int ai_apply(struct agent *a, struct pf_err *err)
@@ -29,7 +90,7 @@ int ai_apply(struct agent *a, struct pf_err *err)
 	struct bpf_map *m = bpf_object__find_map_by_name(a->k.obj, "ai_exes");
 	const struct pf_policy *p = a->pol;
 	struct pf_key *keys, k, next;
-	uint32_t cfg[2] = { (uint32_t)p->ai_mode, 0 };
+	uint32_t cfg[3] = { (uint32_t)p->ai_mode, 0, p->n_ai_units > 0 };
 	int fd, r, more;
 
 	if (!m) {
@@ -74,6 +135,9 @@ int ai_apply(struct agent *a, struct pf_err *err)
 	}
 	free(a->ai_keys);
 	a->ai_keys = keys;
+	r = ai_apply_units(a, err);
+	if (r < 0)
+		return r;
 	r = pf_config_edit(bpf_map__fd(a->k.maps.config), set_ai, cfg);
 	if (r < 0)
 		pf_err_set(err, "config update: %s", strerror(-r));
@@ -136,12 +200,13 @@ static struct ai_tree *tree(struct agent *a, uint32_t agent, uint32_t root_pid,
 	return &a->ai_trees[a->n_ai_trees++];
 }
 
-void ai_count(struct agent *a, const struct pf_event *e)
+/* @n denials (a run's repeats: more than one) of @e's tree. */
+void ai_count(struct agent *a, const struct pf_event *e, uint64_t n)
 {
 	struct ai_tree *t = tree(a, e->ai_agent - 1, e->ai_root_pid, e->ai_marked_ns, 1);
 
 	if (t && e->decision == PF_DEC_DENY)
-		t->denied++;
+		t->denied += n;
 }
 
 /* Tasks in each tree now, as the kernel counts them (`ai_trees`, kept at

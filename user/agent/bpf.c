@@ -234,7 +234,7 @@ static void set_kernel_flags(struct pf_config *c, const void *data)
 							   : (c->flags & ~PF_CFG_SETATTR_IDS);
 }
 
-int load_bpf(struct agent *a, struct pf_err *err)
+int open_bpf(struct agent *a, struct pf_err *err)
 {
 	/* -vv: the verifier's statistics of every program (time, processed
 	 * instructions), through libbpf's debug output */
@@ -250,40 +250,59 @@ int load_bpf(struct agent *a, struct pf_err *err)
 	}
 	fit_programs(a, s->obj, a->k.btf);
 	r = find_maps(a, s->obj, err);
-	if (r < 0)
-		goto fail;
+	if (r < 0) {
+		b->destroy(s);
+		memset(&a->k.maps, 0, sizeof(a->k.maps));
+		return r;
+	}
 	bpf_map__set_max_entries(a->k.maps.rules, PF_MAX_ENTRIES);
 	bpf_map__set_max_entries(a->k.maps.protected_sbs, PF_MAX_SBS);
 	bpf_map__set_max_entries(a->k.maps.events, (uint32_t)a->pol->ringbuf_size);
-	r = pf_self_pin_maps(&a->k.self, s->obj, NULL, err);
+	a->k.build = b;
+	a->k.skel = s;
+	a->k.sk = s->skeleton;
+	a->k.obj = s->obj;
+	return 0;
+}
+
+int load_bpf(struct agent *a, struct pf_err *err)
+{
+	const struct pf_build *b;
+	int r = open_bpf(a, err);
+
+	if (r < 0)
+		return r;
+	b = a->k.build;
+	r = pf_self_pin_maps(&a->k.self, a->k.obj, NULL, err);
 	if (r < 0)
 		goto fail;
-	r = bpf_object__load_skeleton(s->skeleton);
+	a->k.load_ns = pf_clock_ns(CLOCK_MONOTONIC);
+	r = bpf_object__load_skeleton(a->k.sk);
+	a->k.load_ns = pf_clock_ns(CLOCK_MONOTONIC) - a->k.load_ns;
 	if (r) {
 		pf_err_set(err, "cannot load the BPF programs (%s build): %s (run with -v for "
 				"the verifier log)",
 			   b->name, strerror(-r));
 		goto fail;
 	}
-	a->k.build = b;
-	a->k.skel = s;
-	a->k.sk = s->skeleton;
-	a->k.obj = s->obj;
 	btf__free(a->k.btf);
 	a->k.btf = NULL;
+	a->k.n_loaded = 0;
+	for (int i = 0; i < a->k.sk->prog_cnt; i++)
+		a->k.n_loaded += bpf_program__autoload(*a->k.sk->progs[i].prog);
 	if (a->k.unenforced[0])
 		warnx_("this kernel has no hook of the shape our programs need for: %s; "
 		       "those routes are NOT enforced (permafrost doctor)",
 		       a->k.unenforced);
-	r = pf_config_edit(bpf_map__fd(a->k.maps.config), set_kernel_flags, s->obj);
+	r = pf_config_edit(bpf_map__fd(a->k.maps.config), set_kernel_flags, a->k.obj);
 	if (r < 0) {
 		pf_err_set(err, "config update: %s", strerror(-r));
 		return r;
 	}
-	return pf_self_setup(&a->k.self, s->obj, a->pol->lock_kernel, a->pol->self_protect, err);
+	return pf_self_setup(&a->k.self, a->k.obj, a->pol->lock_kernel, a->pol->self_protect, err);
 fail:
-	b->destroy(s);
-	memset(&a->k.maps, 0, sizeof(a->k.maps));
+	unload_bpf(a);
+	a->k.build = NULL;
 	return r;
 }
 
@@ -387,6 +406,9 @@ static int attach_bpf(struct agent *a, struct pf_err *err)
  * removed pins: reported as tamper, and repaired. */
 int adopt_or_attach(struct agent *a, struct pf_err *err)
 {
+	int64_t t0 = pf_clock_ns(CLOCK_MONOTONIC);
+	int r;
+
 	for (size_t i = 0; i < a->k.n_old_sets; i++) {
 		int st = pf_self_set_status(&a->k.self, a->k.obj, a->k.old_sets[i]);
 
@@ -395,6 +417,8 @@ int adopt_or_attach(struct agent *a, struct pf_err *err)
 			a->k.n_old_sets = 0;
 			log_record(a, "agent-adopt", F_STR("links", a->k.pin_set),
 				   F_STR("maps", a->k.self.maps_dir));
+			a->k.adopted = 1;
+			a->k.attach_ns = pf_clock_ns(CLOCK_MONOTONIC) - t0;
 			return 0;
 		}
 		if (st < 0) {
@@ -405,7 +429,9 @@ int adopt_or_attach(struct agent *a, struct pf_err *err)
 			       a->k.old_sets[i]);
 		}
 	}
-	return attach_bpf(a, err);
+	r = attach_bpf(a, err);
+	a->k.attach_ns = pf_clock_ns(CLOCK_MONOTONIC) - t0;
+	return r;
 }
 
 /* Of the programs attached, how many have their link pinned in our set. */

@@ -3,7 +3,7 @@
  * last line the agent wrote, in a one-entry array pinned at
  * <pin dir>/chain-head. Only the agent can get an fd of it, in every mode
  * (PF_OWN_ALWAYS: selfprot.bpf.h, own_map_fd), and no BPF program can
- * write it (BPF_F_RDONLY_PROG). Root who rewrites the log consistently (an edited
+ * write it (BPF_F_RDONLY_PROG): pinned.c. Root who rewrites the log consistently (an edited
  * line and every "prev" after it recomputed, or the newest lines cut)
  * passes the chain, not the head: the agent checks the log against it at
  * start, and `permafrost log verify` through the agent (status reply).
@@ -23,65 +23,6 @@
 #include "logverify.h"
 #include "reply.h"
 #include "util.h"
-
-static void chain_path(const struct agent *a, char *buf, size_t bufsz)
-{
-	snprintf(buf, bufsz, "%s/chain-head", a->paths.pin_dir);
-}
-
-/* An existing pin, if it is a head map of this layout: its fd. */
-static int open_pinned(const char *path)
-{
-	struct bpf_map_info info = { 0 };
-	uint32_t len = sizeof(info);
-	int fd = bpf_obj_get(path);
-
-	if (fd < 0)
-		return -errno;
-	if (bpf_obj_get_info_by_fd(fd, &info, &len) < 0 || info.type != BPF_MAP_TYPE_ARRAY ||
-	    info.key_size != 4 || info.value_size != sizeof(struct pf_chain_head) ||
-	    info.max_entries != 1 || !(info.map_flags & BPF_F_RDONLY_PROG)) {
-		close(fd);
-		return -EBADMSG;
-	}
-	return fd;
-}
-
-static int create_pinned(const char *path, struct pf_err *err)
-{
-	LIBBPF_OPTS(bpf_map_create_opts, o, .map_flags = BPF_F_RDONLY_PROG);
-	int fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "pf_chain_head", 4,
-				sizeof(struct pf_chain_head), 1, &o);
-
-	if (fd < 0) {
-		pf_err_set(err, "chain head: creating its map: %s", strerror(errno));
-		return -errno;
-	}
-	if (bpf_obj_pin(fd, path) < 0) {
-		int r = -errno;
-
-		pf_err_set(err, "chain head: pinning %s: %s", path, strerror(errno));
-		close(fd);
-		return r;
-	}
-	return fd;
-}
-
-/* Registers the map as ours (PF_OWN_ALWAYS) in own_maps. */
-static int register_own(struct agent *a, int fd, struct pf_err *err)
-{
-	struct bpf_map *own = bpf_object__find_map_by_name(a->k.obj, "own_maps");
-	struct bpf_map_info info = { 0 };
-	uint32_t len = sizeof(info), how = PF_OWN_ALWAYS;
-
-	if (!own || bpf_obj_get_info_by_fd(fd, &info, &len) < 0 ||
-	    bpf_map_update_elem(bpf_map__fd(own), &info.id, &how, BPF_ANY) < 0) {
-		pf_err_set(err, "chain head: registering it in own_maps: %s",
-			   own ? strerror(errno) : "no such map");
-		return -EIO;
-	}
-	return 0;
-}
 
 /* The log as found at start against the head the kernel kept: a mismatch
  * is a tamper record. @kept: the map's value. */
@@ -126,31 +67,18 @@ static void check_found(struct agent *a, const struct pf_chain_head *kept)
 
 int chainhead_open(struct agent *a, struct pf_err *err)
 {
-	char path[600];
 	struct pf_chain_head kept = { 0 };
 	uint32_t zero = 0;
-	int fd, r;
+	int fd;
 
 	if (strlen(a->paths.log) >= sizeof(kept.log)) {
 		warnx_("chain head: the log path is longer than %zu bytes: not kept in the kernel",
 		       sizeof(kept.log) - 1);
 		return 0;
 	}
-	chain_path(a, path, sizeof(path));
-	fd = open_pinned(path);
-	if (fd == -EBADMSG) {
-		warnx_("chain head: %s is not a chain head of this version; replacing it", path);
-		unlink(path);
-	}
-	if (fd < 0)
-		fd = create_pinned(path, err);
+	fd = pinned_own_open(a, "chain-head", sizeof(struct pf_chain_head), err);
 	if (fd < 0)
 		return fd;
-	r = register_own(a, fd, err);
-	if (r < 0) {
-		close(fd);
-		return r;
-	}
 	a->ev.chain_fd = fd;
 	if (bpf_map_lookup_elem(fd, &zero, &kept) == 0)
 		check_found(a, &kept);

@@ -13,7 +13,14 @@
  * (a `kill -9` between writing a batch and the consumer position moving on
  * leaves that batch to be read again: the samples up to the one that
  * matches are skipped) and the last `lost` record's total (losses are
- * reported once). */
+ * reported once).
+ *
+ * Repeats (bpf/events.bpf.h): the kernel counts a thread's identical
+ * decisions within event-repeat-window in a run and sends a struct
+ * pf_repeat when the run ends; its line carries the fields of the run's
+ * first decision (kept here, by run) with "repeat", "first", "last" and
+ * "of". Runs the kernel cannot see end (the thread went quiet) are ended
+ * by the agent's sweep, a prctl only the agent's is heard. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -24,6 +31,7 @@
 #include <syslog.h>
 #include <unistd.h>
 #include <linux/magic.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <bpf/bpf.h>
@@ -34,6 +42,7 @@
 #include "event.h"
 #include "logread.h"
 #include "reply.h"
+#include "selfprot.h"
 #include "util.h"
 
 /* Bytes at the end of the log read at start (see above). */
@@ -48,6 +57,16 @@
  * log at start: more than a batch can hold (PF_AUDITLOG_BATCH_BYTES of
  * lines of at least 300 bytes). */
 #define DEDUP_SCAN 4096
+/* The sweep of the kernel's runs of repeats: every this many ms, so a
+ * run's pf_repeat comes at most this late after its window closed. */
+#define SWEEP_MS 250
+
+/* A run's first decision as its line showed it. */
+struct run_seen {
+	struct pf_event e;
+	uint64_t seq;
+	int64_t boot_to_real;
+};
 
 /* The unit of a cgroup v2 path: its last component that names one
  * (".service", ".scope", ...; a ".slice" only when nothing else does). */
@@ -140,59 +159,146 @@ static void add_malformed(struct agent *a, size_t size, struct pf_buf *b)
 		       pf_mode_name((uint32_t)a->st.mode), size, (unsigned long long)seq);
 }
 
-/* One sample into the batch (and its syslog copy). */
-static void add_sample(struct agent *a, const void *data, size_t size, int64_t boot_to_real,
-		       struct pf_buf *b)
+/* The run a pf_repeat ends: its first decision, if this agent saw it. */
+static const struct run_seen *run_of(const struct agent *a, const struct pf_repeat *r)
 {
-	struct pf_event_ctx ec = { 0 };
+	uint32_t i = pf_repeat_slot(r->pid);
+
+	if (!a->ev.runs)
+		return NULL;
+	for (int w = 0; w < 2; w++) {
+		const struct run_seen *s = &a->ev.runs[2 * i + w];
+
+		if (s->seq && s->e.pid == r->pid && s->e.ts_boot_ns == r->first_ns)
+			return s;
+	}
+	return NULL;
+}
+
+/* A decision that opened a run (every one does while the window is on):
+ * kept in the older of its slot's two places. */
+static void remember_run(struct agent *a, const struct pf_event *e, uint64_t seq,
+			 int64_t boot_to_real)
+{
+	uint32_t i = pf_repeat_slot(e->pid);
+	unsigned char w = !a->ev.run_newest[i];
+	struct run_seen *s = &a->ev.runs[2 * i + w];
+
+	s->e = *e;
+	s->seq = seq;
+	s->boot_to_real = boot_to_real;
+	a->ev.run_newest[i] = w;
+}
+
+/* One event's line into the batch (and its syslog copy). */
+static void add_line(struct agent *a, const struct pf_event *e, struct pf_event_ctx *ec,
+		     struct pf_buf *b)
+{
 	char ai_buf[16], ai_exe_buf[80];
 	const struct live_approval *l;
-	struct pf_event e;
 	int r;
 
-	pf_buf_reset(b);
-	if (size < sizeof(e)) {
-		add_malformed(a, size, b);
-		return;
+	ec->host = a->live.id.hostname;
+	ec->seq = pf_auditlog_next_seq(a->ev.log);
+	if (!ec->repeat || ec->of_seq) {
+		ec->unit = unit_for_cgroup(a, e->cgroup_id);
+		ec->ai_agent = e->ai_agent ? ai_name(a, e->ai_agent - 1, ai_buf, sizeof(ai_buf))
+					   : NULL;
+		if (e->ai_agent)
+			ai_count(a, e, ec->repeat ? ec->repeat : 1);
+		if (ec->ai_agent)
+			ec->ai_root_exe = ai_exe_path(a, e->ai_root_dev, e->ai_root_ino, ai_exe_buf,
+						      sizeof(ai_exe_buf));
+		l = e->decision == PF_DEC_APPROVED ? approval_at(a, e->approval) : NULL;
+		if (l) {
+			/* name the token and ticket that let it through */
+			ec->token = l->id;
+			ec->ticket = l->ticket;
+		}
 	}
-	memcpy(&e, data, sizeof(e));
-	ec.boot_to_real_ns = boot_to_real;
-	ec.host = a->live.id.hostname;
-	ec.seq = pf_auditlog_next_seq(a->ev.log);
-	ec.unit = unit_for_cgroup(a, e.cgroup_id);
-	ec.ai_agent = e.ai_agent ? ai_name(a, e.ai_agent - 1, ai_buf, sizeof(ai_buf)) : NULL;
-	if (e.ai_agent)
-		ai_count(a, &e);
-	if (ec.ai_agent)
-		ec.ai_root_exe = ai_exe_path(a, e.ai_root_dev, e.ai_root_ino, ai_exe_buf,
-					     sizeof(ai_exe_buf));
-	l = e.decision == PF_DEC_APPROVED ? approval_at(a, e.approval) : NULL;
-	if (l) {
-		/* name the token and ticket that let it through */
-		ec.token = l->id;
-		ec.ticket = l->ticket;
-	}
-	if (pf_event_to_json(&e, &ec, b) < 0) {
+	if (pf_event_to_json(e, ec, b) < 0) {
 		a->ev.bad_samples++;
-		warnx_("event %llu could not be formatted", (unsigned long long)ec.seq);
+		warnx_("event %llu could not be formatted", (unsigned long long)ec->seq);
 		return;
 	}
-	if (names_change(&e))
+	if (names_change(e))
 		a->ev.refresh_at = boot_now_ns() + REFRESH_AFTER_NS;
+	a->ev.bat_last_boot_ns = e->ts_boot_ns; /* for an outage kept (outage.c) */
+	a->ev.bat_last_tid = e->pid;
 	r = pf_auditlog_batch_add_own(a->ev.log, b->data, b->len);
 	if (r == 0)
 		a->ev.bat_events++;
 	else if (!pf_auditlog_outage(a->ev.log, NULL)) {
 		a->ev.log_errors++;
 		warnx_("audit log %s: event %llu: %s; line follows", a->paths.log,
-		       (unsigned long long)ec.seq, strerror(-r));
+		       (unsigned long long)ec->seq, strerror(-r));
 		fwrite(b->data, 1, b->len, stderr);
 	}
 	if (a->pol->syslog) {
 		pf_buf_reset(b);
-		if (pf_event_to_text(&e, &ec, b) == 0)
-			syslog(syslog_priority(pf_decision_name(e.decision)), "%s", b->data);
+		if (pf_event_to_text(e, ec, b) == 0)
+			syslog(syslog_priority(pf_decision_name(e->decision)), "%s", b->data);
 	}
+}
+
+/* A run's repeats: the line of its first decision (or, not seen, of its
+ * key), with the count and the times. */
+static void add_repeat(struct agent *a, const void *data, int64_t boot_to_real,
+		       struct pf_buf *b)
+{
+	struct pf_event_ctx ec = { 0 };
+	const struct run_seen *s;
+	struct pf_event e;
+	struct pf_repeat r;
+
+	memcpy(&r, data, sizeof(r));
+	s = run_of(a, &r);
+	if (s) {
+		e = s->e;
+		ec.of_seq = s->seq;
+		a->ev.repeats_joined++;
+	} else {
+		memset(&e, 0, sizeof(e));
+		e.dev = r.dev;
+		e.ino = r.ino;
+		e.pid = r.pid;
+		e.tgid = r.tgid;
+		e.op = r.op;
+		e.decision = r.decision;
+		e.mode = r.mode;
+		e.rule_id = r.rule_id;
+		e.approval = r.approval;
+		a->ev.repeats_unjoined++;
+	}
+	e.ts_boot_ns = r.last_ns;
+	ec.boot_to_real_ns = boot_to_real;
+	ec.repeat = r.count;
+	ec.first_boot_ns = r.first_ns;
+	add_line(a, &e, &ec, b);
+}
+
+/* One sample into the batch (and its syslog copy): an event, or a run's
+ * repeats (told by its size). */
+static void add_sample(struct agent *a, const void *data, size_t size, int64_t boot_to_real,
+		       struct pf_buf *b)
+{
+	struct pf_event_ctx ec = { 0 };
+	struct pf_event e;
+
+	pf_buf_reset(b);
+	if (size == sizeof(struct pf_repeat)) {
+		add_repeat(a, data, boot_to_real, b);
+		return;
+	}
+	if (size < sizeof(e)) {
+		add_malformed(a, size, b);
+		return;
+	}
+	memcpy(&e, data, sizeof(e));
+	ec.boot_to_real_ns = boot_to_real;
+	add_line(a, &e, &ec, b);
+	if (a->ev.runs && a->pol->repeat_window_ms)
+		remember_run(a, &e, ec.seq, boot_to_real);
 }
 
 /* Writes the batch; the consumer position moves past the samples it holds
@@ -204,6 +310,7 @@ static void commit_batch(struct agent *a, uint64_t pos)
 	if (pf_auditlog_batch_commit(a->ev.log) == 0)
 		a->ev.logged += a->ev.bat_events;
 	a->ev.bat_events = 0;
+	outage_keep(a); /* what an outage counted, kept before the ring moves on */
 	pf_ring_commit(&a->ev.ring, pos);
 	if (pf_auditlog_take_error(a->ev.log, &why))
 		warnx_("%s", why.msg);
@@ -225,6 +332,8 @@ static void events_outage(struct agent *a)
 		warnx_("audit log %s: writable again; a log-gap record says what was not written",
 		       a->paths.log);
 	}
+	outage_ended(a);
+	outage_keep(a);
 	if (now)
 		a->ev.missed_now = o.missed;
 	else if (a->ev.in_outage) {
@@ -270,7 +379,8 @@ static int drain_batch(struct agent *a, struct pf_buf *b)
 	uint32_t size;
 	int n = 0, r = 0;
 
-	while (!pf_auditlog_batch_full(a->ev.log) &&
+	/* at most DEDUP_SCAN / 2 samples: in an outage the batch stays empty */
+	while (!pf_auditlog_batch_full(a->ev.log) && n < DEDUP_SCAN / 2 &&
 	       (r = pf_ring_next(&a->ev.ring, &data, &size)) == 1) {
 		add_sample(a, data, size, boot_to_real, b);
 		n++;
@@ -287,6 +397,13 @@ static int is_tail_event(const void *data, uint32_t size, void *ctx)
 	const struct agent *a = ctx;
 	struct pf_event e;
 
+	if (size == sizeof(struct pf_repeat)) {
+		/* a run's repeats: its line's boot_ns and tid are its last's */
+		struct pf_repeat r;
+
+		memcpy(&r, data, sizeof(r));
+		return r.last_ns == a->ev.tail_ev_boot_ns && r.pid == a->ev.tail_ev_tid;
+	}
 	if (size < sizeof(e))
 		return 0;
 	memcpy(&e, data, sizeof(e));
@@ -339,8 +456,8 @@ static int lost_total_of(const struct pf_logrec *rec, uint64_t *ret)
 	return r;
 }
 
-/* One line of the tail (newest first): the last kernel event and the last
- * lost record. */
+/* One line of the tail (newest first): the last kernel event, the last
+ * lost record, the last log-gap record. */
 static void tail_line(struct agent *a, const struct pf_logrec *rec, int *have_ev, int *have_lost)
 {
 	uint64_t v, tid;
@@ -350,6 +467,16 @@ static void tail_line(struct agent *a, const struct pf_logrec *rec, int *have_ev
 		a->ev.tail_ev_boot_ns = v;
 		a->ev.tail_ev_tid = (uint32_t)tid;
 		*have_ev = 1;
+	}
+	/* the newest log-gap record: an outage kept in the kernel that it
+	 * already reports (outage.c) */
+	if (!a->ev.tail_gap_from[0] && pf_logrec_str_eq(rec, "decision", "log-gap")) {
+		struct pf_buf t;
+
+		pf_buf_init(&t);
+		if (pf_logrec_str(rec, "from", &t) == 0 && t.data)
+			snprintf(a->ev.tail_gap_from, sizeof(a->ev.tail_gap_from), "%s", t.data);
+		pf_buf_free(&t);
 	}
 	/* a record of another counter (map_id: the maps were replaced after a
 	 * thawed stop) says nothing about this one */
@@ -453,8 +580,15 @@ int events_open(struct agent *a, struct pf_err *err)
 	int r;
 
 	open_cgroot(a);
+	a->ev.runs = calloc(2 * PF_REPEAT_SLOTS, sizeof(*a->ev.runs));
+	a->ev.run_newest = calloc(PF_REPEAT_SLOTS, 1);
+	if (!a->ev.runs || !a->ev.run_newest) {
+		pf_err_set(err, "out of memory");
+		return -ENOMEM;
+	}
 	a->ev.lost_map_id = map_id(bpf_map__fd(a->k.maps.lost));
 	scan_log_tail(a);
+	outage_open(a);
 	load_lost_reported(a);
 	r = pf_ring_open(bpf_map__fd(m), bpf_map__max_entries(m), &a->ev.ring);
 	if (r < 0) {
@@ -501,10 +635,46 @@ void events_check_lost(struct agent *a)
 
 void events_close(struct agent *a)
 {
+	outage_close(a);
 	if (a->ev.ring_open)
 		pf_ring_close(&a->ev.ring);
 	a->ev.ring_open = 0;
 	if (a->ev.cgroot_fd >= 0)
 		close(a->ev.cgroot_fd);
 	a->ev.cgroot_fd = -1;
+	free(a->ev.runs);
+	free(a->ev.run_newest);
+	a->ev.runs = NULL;
+	a->ev.run_newest = NULL;
+}
+
+static void set_window(struct pf_config *c, const void *data)
+{
+	c->repeat_window_ns = *(const uint64_t *)data;
+}
+
+int events_set_window(struct agent *a)
+{
+	uint64_t ns = a->pol->repeat_window_ms * 1000000ULL;
+
+	return pf_config_edit(bpf_map__fd(a->k.maps.config), set_window, &ns);
+}
+
+/* The kernel ends the runs whose window has closed (bpf/events.bpf.h);
+ * their records are drained next. Every SWEEP_MS, chunk by chunk. Also
+ * when the window is off: runs left from when it was on end at once. */
+void events_sweep(struct agent *a)
+{
+	int64_t now = boot_now_ns();
+
+	if (now < a->ev.sweep_at)
+		return;
+	a->ev.sweep_at = now + SWEEP_MS * 1000000LL;
+	for (unsigned long c = 0; c < PF_REPEAT_SLOTS / PF_REPEAT_CHUNK; c++)
+		prctl(PF_PRCTL_REPEATS, c, 0, 0, 0); /* EINVAL: the kernel's answer after ours */
+}
+
+int events_wait_ms(struct agent *a, int cap)
+{
+	return a->pol->repeat_window_ms && cap > SWEEP_MS ? SWEEP_MS : cap;
 }

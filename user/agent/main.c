@@ -28,24 +28,6 @@
 #include "paths.h"
 #include "util.h"
 
-int pf_verbose;
-
-void warnx_(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("permafrostd: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-int64_t boot_now_ns(void)
-{
-	return pf_clock_ns(CLOCK_BOOTTIME);
-}
-
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
 {
 	if (level == LIBBPF_DEBUG && !pf_verbose)
@@ -302,6 +284,17 @@ static void start_serving(struct agent *a)
 	/* the windows in force before anyone is told we are ready */
 	schedule_tick(a);
 	approvals_reload(a);
+	fprintf(stderr, "permafrostd: %u BPF programs loaded (verified) in %.2f s, %s in %.2f s\n",
+		a->k.n_loaded, (double)a->k.load_ns / 1e9,
+		a->k.adopted ? "the previous agent's links adopted" : "attached and pinned",
+		(double)a->k.attach_ns / 1e9);
+	fprintf(stderr,
+		"permafrostd: policy applied in %.2f s: resolve %.2f s, view %.2f s, rules map "
+		"%.2f s (%s), guards %.2f s\n",
+		(double)(a->apply.resolve + a->apply.self + a->apply.view + a->apply.rules +
+			 a->apply.guards + a->apply.ai) / 1e9,
+		(double)a->apply.resolve / 1e9, (double)a->apply.view / 1e9,
+		(double)a->apply.rules / 1e9, maps_fill_how(), (double)a->apply.guards / 1e9);
 	fprintf(stderr,
 		"permafrostd %s: %s mode, %zu objects on %zu filesystems, log %s, socket %s\n",
 		PF_VERSION, pf_mode_name((uint32_t)a->st.mode), a->res->n, a->res->n_sbs,
@@ -337,7 +330,9 @@ static void housekeeping(struct agent *a)
 
 	if (a->inbox.pending || boot_now_ns() >= a->inbox.next)
 		inbox_scan(a);
-	/* Always drain: events must not wait behind control traffic. */
+	/* Always drain: events must not wait behind control traffic. The
+	 * runs of repeats whose window closed first, to be drained too. */
+	events_sweep(a);
 	events_drain(a);
 	events_check_lost(a);
 	approvals_expire(a);
@@ -353,6 +348,7 @@ static void housekeeping(struct agent *a)
 	chainhead_publish(a);
 	schedule_tick(a);
 	liveness_tick(a);
+	ai_routes_tick(a);
 }
 
 static void run(struct agent *a)
@@ -361,7 +357,7 @@ static void run(struct agent *a)
 
 	while (running) {
 		struct epoll_event evs[8];
-		int n = epoll_wait(a->epfd, evs, 8, control_expire(a, 1000));
+		int n = epoll_wait(a->epfd, evs, 8, control_expire(a, events_wait_ms(a, 1000)));
 
 		if (n < 0 && errno != EINTR) {
 			warnx_("epoll_wait: %s", strerror(errno));
@@ -434,7 +430,7 @@ int main(int argc, char **argv)
 		.paths = { .policy = PF_DEFAULT_POLICY, .state_dir = PF_DEFAULT_STATE_DIR,
 			   .log = PF_DEFAULT_LOG, .sock = PF_DEFAULT_SOCKET,
 			   .pin_dir = PF_DEFAULT_PIN_DIR },
-		.ev = { .cgroot_fd = -1, .chain_fd = -1 },
+		.ev = { .cgroot_fd = -1, .chain_fd = -1, .outage_fd = -1 },
 		.ctl = { .listen_fd = -1 },
 		.inbox = { .fd = -1 },
 		.sig_fd = -1,

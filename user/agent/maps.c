@@ -107,7 +107,73 @@ int maps_rule_of(struct agent *a, uint64_t dev, uint64_t ino, struct pf_rule *re
 	return bpf_map_lookup_elem(bpf_map__fd(a->k.maps.rules), &k, ret) < 0 ? -errno : 0;
 }
 
-/* A growing list of keys (the entries to keep, or to drop). */
+/* --- filling and reading hash maps in batches --------------------------------
+ *
+ * One BPF_MAP_UPDATE_BATCH / BPF_MAP_LOOKUP_BATCH per FILL_CHUNK entries
+ * instead of one system call per entry (hash maps have had them since
+ * Linux 5.6: every kernel we run on). A kernel or map type without them
+ * answers EINVAL (an unknown command) or ENOTSUPP/EOPNOTSUPP: then single
+ * updates, and maps_fill_how() says so with the reason. */
+
+/* Entries per batch call (the kernel takes a batch whole, under
+ * cond_resched; this bounds the agent's buffers for a lookup). */
+#define FILL_CHUNK 16384
+/* The kernel's internal ENOTSUPP, which older kernels let out. */
+#define KERNEL_ENOTSUPP 524
+
+static int batch_missing(int e)
+{
+	return e == EINVAL || e == EOPNOTSUPP || e == KERNEL_ENOTSUPP;
+}
+
+/* "batched", or "single (...)": how the last fill wrote its entries. */
+static char fill_how[128] = "batched";
+
+const char *maps_fill_how(void)
+{
+	return fill_how;
+}
+
+/* Writes @n entries (@keys, @vals: arrays of @ksz and @vsz bytes each).
+ * 0, or -errno with *ret_done the entries written before the failure. */
+static int map_fill(int fd, const void *keys, size_t ksz, const void *vals, size_t vsz, size_t n,
+		    size_t *ret_done)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, o, .elem_flags = BPF_ANY);
+	const char *k = keys, *v = vals;
+	size_t done = 0;
+	int batch = 1;
+
+	snprintf(fill_how, sizeof(fill_how), "batched");
+	while (batch && done < n) {
+		uint32_t c = n - done < FILL_CHUNK ? (uint32_t)(n - done) : FILL_CHUNK;
+		int e;
+
+		if (bpf_map_update_batch(fd, k + done * ksz, v + done * vsz, &c, &o) == 0) {
+			done += c;
+			continue;
+		}
+		e = errno;
+		done += c; /* those the kernel wrote before it failed */
+		if (!batch_missing(e)) {
+			*ret_done = done;
+			return -e;
+		}
+		snprintf(fill_how, sizeof(fill_how), "single (BPF_MAP_UPDATE_BATCH: %s)",
+			 strerror(e == KERNEL_ENOTSUPP ? EOPNOTSUPP : e));
+		batch = 0;
+	}
+	for (; done < n; done++) {
+		if (bpf_map_update_elem(fd, k + done * ksz, v + done * vsz, BPF_ANY) < 0) {
+			*ret_done = done;
+			return -errno;
+		}
+	}
+	*ret_done = done;
+	return 0;
+}
+
+/* A growing list of keys (a map's, or the entries to keep). */
 struct keys {
 	struct pf_key *k;
 	size_t n, cap;
@@ -121,19 +187,70 @@ static int keys_push(struct keys *s, struct pf_key k)
 	return 0;
 }
 
-/* The rules map's entries that @r no longer has. */
-static int stale_rules(int fd, const struct pf_resolved *r, struct keys *ret)
+/* Every key of a hash map keyed by pf_key (values of @vsz bytes) into
+ * @ret: batched lookups, or one BPF_MAP_GET_NEXT_KEY per key where the
+ * kernel has none. */
+static int map_keys(int fd, size_t vsz, struct keys *ret)
 {
-	struct pf_key k, next;
+	LIBBPF_OPTS(bpf_map_batch_opts, o);
+	struct pf_key in, out, k, next; /* batch tokens: a bucket index, at most a key */
+	void *vals = malloc(FILL_CHUNK * vsz);
+	int first = 1, r = 0;
 
+	if (!vals)
+		return -ENOMEM;
+	for (;;) {
+		uint32_t c = FILL_CHUNK;
+		int e = 0;
+
+		while (ret->cap < ret->n + FILL_CHUNK)
+			if (PF_ARRAY_GROW(ret->k, ret->cap, ret->cap) < 0) {
+				free(vals);
+				return -ENOMEM;
+			}
+		if (bpf_map_lookup_batch(fd, first ? NULL : &in, &out, ret->k + ret->n, vals, &c,
+					 &o) < 0)
+			e = errno;
+		if (e && batch_missing(e) && first)
+			break; /* no batch lookup here: one key at a time */
+		ret->n += c;
+		if (e == ENOENT) {
+			free(vals);
+			return 0; /* the end */
+		}
+		if (e) {
+			free(vals);
+			return -e;
+		}
+		in = out;
+		first = 0;
+	}
+	free(vals);
 	if (bpf_map_get_next_key(fd, NULL, &next) < 0)
 		return 0;
 	do {
 		k = next;
-		if (!pf_resolved_find(r, k.dev, k.ino) && keys_push(ret, k) < 0)
-			return -ENOMEM;
-	} while (bpf_map_get_next_key(fd, &k, &next) == 0);
-	return 0;
+		r = keys_push(ret, k);
+	} while (r == 0 && bpf_map_get_next_key(fd, &k, &next) == 0);
+	return r;
+}
+
+/* Nothing in it yet (a map just created): nothing can be stale after a
+ * fill, and reading it back is skipped. */
+static bool map_empty(int fd)
+{
+	struct pf_key k;
+
+	return bpf_map_get_next_key(fd, NULL, &k) < 0 && errno == ENOENT;
+}
+
+static int key_cmp(const void *x, const void *y)
+{
+	const struct pf_key *a = x, *b = y;
+
+	if (a->dev != b->dev)
+		return a->dev < b->dev ? -1 : 1;
+	return a->ino < b->ino ? -1 : a->ino > b->ino;
 }
 
 /* Filesystems (protected_sbs) that @r no longer has: removed. */
@@ -158,11 +275,35 @@ static void drop_stale_sbs(int fd, const struct pf_resolved *r)
 		bpf_map_delete_elem(fd, &gone[i]);
 }
 
+/* The rules of @r into the map, in batches. */
+static int fill_rules(int fd, const struct pf_resolved *r, struct pf_err *err)
+{
+	struct pf_key *keys = malloc((r->n ? r->n : 1) * sizeof(*keys));
+	struct pf_rule *vals = malloc((r->n ? r->n : 1) * sizeof(*vals));
+	size_t done = 0;
+	int ret = -ENOMEM;
+
+	if (keys && vals) {
+		for (size_t i = 0; i < r->n; i++) {
+			keys[i] = r->e[i].key;
+			vals[i] = (struct pf_rule){ .kind = r->e[i].kind, .rule_id = r->e[i].rule_id };
+		}
+		ret = map_fill(fd, keys, sizeof(*keys), vals, sizeof(*vals), r->n, &done);
+	}
+	if (ret < 0)
+		pf_err_set(err, "rules update (%zu of %zu written): %s%s", done, r->n, strerror(-ret),
+			   ret == -E2BIG ? " (limit: 1,048,576 entries)" : "");
+	free(keys);
+	free(vals);
+	return ret;
+}
+
 int maps_apply_rules(struct agent *a, const struct pf_resolved *r, struct pf_err *err)
 {
 	int rfd = bpf_map__fd(a->k.maps.rules);
 	int sfd = bpf_map__fd(a->k.maps.protected_sbs);
-	struct keys stale = { 0 };
+	struct keys have = { 0 };
+	bool was_empty = map_empty(rfd);
 	int ret;
 
 	for (size_t i = 0; i < r->n_sbs; i++) {
@@ -172,22 +313,17 @@ int maps_apply_rules(struct agent *a, const struct pf_resolved *r, struct pf_err
 			return ret;
 		}
 	}
-	for (size_t i = 0; i < r->n; i++) {
-		struct pf_rule v = { .kind = r->e[i].kind, .rule_id = r->e[i].rule_id };
-
-		if (bpf_map_update_elem(rfd, &r->e[i].key, &v, BPF_ANY) < 0) {
-			ret = -errno;
-			pf_err_set(err, "rules update (%zu of %zu): %s", i + 1, r->n,
-				 strerror(errno));
-			return ret;
-		}
-	}
-	ret = stale_rules(rfd, r, &stale);
-	for (size_t i = 0; ret == 0 && i < stale.n; i++)
-		bpf_map_delete_elem(rfd, &stale.k[i]);
-	free(stale.k);
+	ret = fill_rules(rfd, r, err);
+	if (ret < 0)
+		return ret;
+	/* the map's entries that @r no longer has */
+	ret = was_empty ? 0 : map_keys(rfd, sizeof(struct pf_rule), &have);
+	for (size_t i = 0; ret == 0 && i < have.n; i++)
+		if (!pf_resolved_find(r, have.k[i].dev, have.k[i].ino))
+			bpf_map_delete_elem(rfd, &have.k[i]);
+	free(have.k);
 	if (ret < 0) {
-		pf_err_set(err, "rules: %s", strerror(-ret));
+		pf_err_set(err, "rules: reading the map: %s", strerror(-ret));
 		return ret;
 	}
 	drop_stale_sbs(sfd, r);
@@ -198,13 +334,23 @@ int maps_apply_rules(struct agent *a, const struct pf_resolved *r, struct pf_err
 	return ret;
 }
 
-/* Adds every ancestor directory of @path, up to "/", to @want and the
- * guards map (stat() of each prefix gives the top mount's root where
- * something is mounted). */
-static int guard_ancestors(int fd, const char *path, struct keys *want, struct pf_err *err)
+/* Is @dir ("/a/b") a directory above @path ("/a/b/c"), or "/"? */
+static bool is_above(const char *dir, const char *path)
+{
+	size_t n = strlen(dir);
+
+	if (strcmp(dir, "/") == 0)
+		return true;
+	return strncmp(dir, path, n) == 0 && path[n] == '/';
+}
+
+/* Adds every ancestor directory of @path, up to "/", to @want (stat() of
+ * each prefix gives the top mount's root where something is mounted).
+ * Those above @prev (the path walked before) were added with it: the walk
+ * stops there. */
+static int guard_ancestors(const char *path, const char *prev, struct keys *want)
 {
 	char buf[PATH_MAX];
-	uint32_t one = 1;
 
 	if (strlen(path) >= sizeof(buf))
 		return 0;
@@ -212,7 +358,6 @@ static int guard_ancestors(int fd, const char *path, struct keys *want, struct p
 	for (;;) {
 		char *slash = strrchr(buf, '/');
 		struct stat st;
-		struct pf_key k;
 
 		if (!slash)
 			break;
@@ -220,67 +365,72 @@ static int guard_ancestors(int fd, const char *path, struct keys *want, struct p
 			slash[1] = '\0'; /* "/" itself */
 		else
 			*slash = '\0';
-		if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode)) {
-			k = (struct pf_key){ .dev = pf_kdev(st.st_dev), .ino = st.st_ino };
-			if (keys_push(want, k) < 0)
-				return -ENOMEM;
-			if (bpf_map_update_elem(fd, &k, &one, BPF_ANY) < 0) {
-				int r = -errno;
-
-				pf_err_set(err, "guarding %s (an ancestor of protect %s): %s%s", buf,
-					 path, strerror(-r),
-					 r == -E2BIG ? " (limit: 65,536 ancestor directories)" : "");
-				return r;
-			}
-		}
+		if (prev && is_above(buf, prev))
+			break;
+		if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode) &&
+		    keys_push(want, (struct pf_key){ .dev = pf_kdev(st.st_dev), .ino = st.st_ino }) < 0)
+			return -ENOMEM;
 		if (strcmp(buf, "/") == 0)
 			break;
 	}
 	return 0;
 }
 
-/* Do @a and @b (policy paths) lie side by side in one directory? */
-static bool same_parent(const char *a, const char *b)
+/* Sorted, each key once. */
+static void keys_sort_unique(struct keys *s)
 {
-	const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+	size_t w = 0;
 
-	return sa && sb && sa - a == sb - b && strncmp(a, b, (size_t)(sa - a)) == 0;
+	if (!s->n)
+		return;
+	qsort(s->k, s->n, sizeof(*s->k), key_cmp);
+	for (size_t i = 1; i < s->n; i++)
+		if (key_cmp(&s->k[w], &s->k[i]) != 0)
+			s->k[++w] = s->k[i];
+	s->n = w + 1;
 }
 
 int maps_apply_guards(struct agent *a, struct pf_err *err)
 {
 	int gfd = bpf_map__fd(a->k.maps.guards), r = 0;
-	struct keys want = { 0 };
+	struct keys want = { 0 }, have = { 0 };
 	const char *last = NULL;
-	struct pf_key k, next;
+	uint32_t *ones = NULL;
+	bool was_empty = map_empty(gfd);
+	size_t done = 0;
 
 	for (size_t i = 0; r == 0 && i < a->pol->n_rules; i++) {
 		const struct pf_policy_rule *rule = &a->pol->rules[i];
 
 		if (rule->kind != PF_RULE_PROTECT)
 			continue;
-		/* rules side by side in one directory (100,000 files) share
-		 * their ancestors: walk them once */
-		if (last && same_parent(last, rule->path))
-			continue;
-		last = rule->path;
-		r = guard_ancestors(gfd, rule->path, &want, err);
+		r = guard_ancestors(rule->path, last, &want);
+		if (strlen(rule->path) < PATH_MAX)
+			last = rule->path; /* walked: its ancestors are in @want */
 	}
-	if (r == 0 && bpf_map_get_next_key(gfd, NULL, &next) == 0) {
-		int more;
-
-		do {
-			bool keep = false;
-
-			k = next;
-			for (size_t i = 0; i < want.n && !keep; i++)
-				keep = want.k[i].dev == k.dev && want.k[i].ino == k.ino;
-			more = bpf_map_get_next_key(gfd, &k, &next) == 0;
-			if (!keep)
-				bpf_map_delete_elem(gfd, &k);
-		} while (more);
+	keys_sort_unique(&want);
+	if (r == 0 && !(ones = malloc((want.n ? want.n : 1) * sizeof(*ones))))
+		r = -ENOMEM;
+	for (size_t i = 0; r == 0 && i < want.n; i++)
+		ones[i] = 1;
+	if (r == 0) {
+		r = map_fill(gfd, want.k, sizeof(*want.k), ones, sizeof(*ones), want.n, &done);
+		if (r < 0)
+			pf_err_set(err, "guards update (%zu of %zu ancestor directories written): %s%s",
+				   done, want.n, strerror(-r),
+				   r == -E2BIG ? " (limit: 65,536 ancestor directories)" : "");
 	}
+	if (r == 0 && !was_empty) {
+		r = map_keys(gfd, sizeof(uint32_t), &have);
+		for (size_t i = 0; r == 0 && i < have.n; i++)
+			if (!bsearch(&have.k[i], want.k, want.n, sizeof(*want.k), key_cmp))
+				bpf_map_delete_elem(gfd, &have.k[i]);
+		if (r < 0)
+			pf_err_set(err, "guards: reading the map: %s", strerror(-r));
+	}
+	free(ones);
 	free(want.k);
+	free(have.k);
 	if (r == -ENOMEM)
 		pf_err_set(err, "guards: %s", strerror(ENOMEM));
 	return r;

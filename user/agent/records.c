@@ -15,7 +15,8 @@
 int syslog_priority(const char *decision)
 {
 	if (!strcmp(decision, "deny") || !strcmp(decision, "tamper") ||
-	    !strcmp(decision, "lost") || !strcmp(decision, "malformed"))
+	    !strcmp(decision, "lost") || !strcmp(decision, "malformed") ||
+	    !strcmp(decision, "log-gap"))
 		return LOG_WARNING;
 	if (!strcmp(decision, "would-deny") || !strcmp(decision, "approved") ||
 	    !strcmp(decision, "mode-change") || !strcmp(decision, "gap") ||

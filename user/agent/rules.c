@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "agent.h"
@@ -29,7 +30,8 @@ static void view_file(const struct agent *a, char *out, size_t outsz)
  * own files. Where a freeze is in force in the kernel (pinned at start, or
  * ours), they must agree with the view it was built from (-ESTALE,
  * reported as tamper). */
-static int view_check(struct agent *a, struct pf_view **ret, struct pf_err *err)
+static int view_check(struct agent *a, const struct pf_resolved *res, struct pf_view **ret,
+		      struct pf_err *err)
 {
 	const char *own[] = { a->paths.policy, a->pol->allowed_signers, a->paths.state_dir,
 			      a->paths.log_dir, a->k.self.exe };
@@ -41,8 +43,11 @@ static int view_check(struct agent *a, struct pf_view **ret, struct pf_err *err)
 	now = pf_view_new(a->live.boot_id);
 	if (!now)
 		return -ENOMEM;
-	for (size_t i = 0; r == 0 && i < a->pol->n_rules; i++)
-		r = pf_view_add(now, a->pol->rules[i].path);
+	/* the identities the resolution's lstat() found: not taken twice */
+	for (size_t i = 0; r == 0 && i < res->n_rule_keys; i++)
+		if (res->rule_keys[i].ino)
+			r = pf_view_add_known(now, a->pol->rules[i].path, res->rule_keys[i].dev,
+					      res->rule_keys[i].ino);
 	for (size_t i = 0; r == 0 && i < PF_ARRAY_SIZE(own); i++)
 		r = own[i] && own[i][0] == '/' ? pf_view_add(now, own[i]) : 0;
 	if (r < 0) {
@@ -80,35 +85,62 @@ static void view_save(struct agent *a, const struct pf_view *v)
 		       strerror(-r));
 }
 
+static int64_t mono_ns(void)
+{
+	return pf_clock_ns(CLOCK_MONOTONIC);
+}
+
 int refresh_rules(struct agent *a, struct pf_err *err)
 {
+	struct agent_apply_times *t = &a->apply;
 	struct pf_resolved *r = NULL;
 	struct pf_view *view = NULL;
+	int64_t t0 = mono_ns();
 	int ret;
 
+	memset(t, 0, sizeof(*t));
 	/* started by hand on a terminal: show where a large policy is */
 	ret = pf_resolve_progress(a->pol, &r, err,
 				  isatty(STDERR_FILENO) ? pf_cli_resolve_progress : NULL,
 				  (void *)"permafrostd");
+	t->resolve = mono_ns() - t0;
 	if (ret < 0)
 		return ret;
 	a->k.self_paths.signers = a->pol->allowed_signers;
 	a->k.self_paths.enabled = a->pol->self_protect;
-	ret = pf_self_add_rules(r, &a->k.self_paths, &a->k.self, err);
+	t0 = mono_ns();
+	ret = ai_routes_add_rules(a, r, err);
 	if (ret == 0)
-		ret = view_check(a, &view, err);
+		ret = pf_self_add_rules(r, &a->k.self_paths, &a->k.self, err);
+	t->self = mono_ns() - t0;
+	t0 = mono_ns();
+	if (ret == 0)
+		ret = view_check(a, r, &view, err);
+	t->view = mono_ns() - t0;
+	t0 = mono_ns();
 	if (ret == 0)
 		ret = maps_apply_rules(a, r, err);
+	t->rules = mono_ns() - t0;
+	t0 = mono_ns();
 	if (ret == 0)
 		ret = maps_apply_guards(a, err);
+	t->guards = mono_ns() - t0;
+	t0 = mono_ns();
 	if (ret == 0)
 		ret = ai_apply(a, err);
+	if (ret == 0)
+		ret = ai_routes_apply(a, err);
+	t->ai = mono_ns() - t0;
+	if (ret == 0 && (ret = events_set_window(a)) < 0)
+		pf_err_set(err, "config update (event-repeat-window): %s", strerror(-ret));
 	if (ret < 0) {
 		pf_view_free(view);
 		pf_resolved_free(r);
 		return ret;
 	}
+	t0 = mono_ns();
 	view_save(a, view);
+	t->view += mono_ns() - t0;
 	pf_view_free(view);
 	pf_resolved_free(a->res);
 	a->res = r;
@@ -195,7 +227,12 @@ void cmd_check(struct agent *a, const struct pf_msg *req, struct pf_msg *rep,
 	pf_msg_add(rep, "path", cr.path);
 	pf_msg_add(rep, "exists", cr.exists ? "yes" : "no");
 	pf_msg_add(rep, "protected", cr.protected_ ? "yes" : "no");
-	if (e && (e->origin == PF_ORIGIN_SELF || e->rule_id >= a->pol->n_rules)) {
+	if (e && e->rule_id == PF_RULEID_AI_ONLY) {
+		pf_msg_add(rep, "rule", "(protected from AI agents' processes only)");
+		pf_msg_add(rep, "rule_line", "implicit");
+		pf_msg_add(rep, "rule_kind", "agent-only");
+		pf_msg_add(rep, "matched_by", "agent-route");
+	} else if (e && (e->origin == PF_ORIGIN_SELF || e->rule_id >= a->pol->n_rules)) {
 		pf_msg_add(rep, "rule", "(Permafrost's own object)");
 		pf_msg_add(rep, "rule_line", "implicit");
 		pf_msg_add(rep, "rule_kind", "protect");

@@ -367,12 +367,12 @@ int pf_self_setup(struct pf_self *s, struct bpf_object *obj, int lock_kernel, in
 	}
 	bpf_object__for_each_map(m, obj) {
 		/* the maps that say who the agent is, the schedule a thawed
-		 * host is bound to, and the AI agents' files and marks (they
-		 * hold on a thawed host too): guarded in every mode */
+		 * host is bound to, and the AI agents' maps (ai_*: files,
+		 * marks, routes; they hold on a thawed host too): guarded in
+		 * every mode */
 		int always = m == cfgm || m == own || m == procs ||
 			     strcmp(bpf_map__name(m), "schedule") == 0 ||
-			     strcmp(bpf_map__name(m), "ai_exes") == 0 ||
-			     strcmp(bpf_map__name(m), "ai_marks") == 0;
+			     strncmp(bpf_map__name(m), "ai_", 3) == 0;
 		uint32_t mid, how = always ? PF_OWN_ALWAYS : PF_OWN_WHILE_ON;
 
 		if (map_id(bpf_map__fd(m), &mid) < 0 ||

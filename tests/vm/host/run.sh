@@ -102,6 +102,8 @@ make_root() {
 	[ $rc = 0 ] || return 1
 	install -D -m 0755 "${PF_HOST_SCRIPT:-$HERE/walkthrough.sh}" "$r/usr/local/lib/pf-test/walkthrough.sh"
 	install -D -m 0644 "$ROOT/tests/vm/lib.sh" "$r/usr/local/lib/pf-test/lib.sh"
+	# lib.sh names the pinned maps' directory by the build's PF_MAPS_VERSION
+	sed -n 's/^#define PF_MAPS_VERSION \([0-9][0-9]*\).*/\1/p' "$ROOT/bpf/permafrost.h" >"$r/usr/local/lib/pf-test/maps-version"
 	install -D -m 0755 "$PF_BUILD/pfop" "$r/usr/local/bin/pfop"
 	install -D -m 0644 "$HERE/pf-walkthrough.service" "$r/etc/systemd/system/pf-walkthrough.service"
 	ln -sf /etc/systemd/system/pf-walkthrough.service "$r/etc/systemd/system/multi-user.target.wants/pf-walkthrough.service"
@@ -136,11 +138,13 @@ INIT
 
 # boot LABEL N: one boot of the image; the console in OUT/boot-LABEL-N.log
 boot() {
-	local label=$1 n=$2
-	timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel tcg -cpu max -m 2G -smp 2 -nographic \
+	local label=$1 n=$2 thread vcpus
+	thread=$(kernel_tcg_thread "$label") || return 1
+	vcpus=$(kernel_vcpus "$label") || return 1
+	timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel "tcg,thread=$thread" -cpu max -m 2G -smp "$vcpus" -nographic \
 		-no-reboot -net none -kernel "$VMLINUZ" -initrd "$OUT/initrd-$label.gz" \
 		-drive "file=$OUT/disk-$label.img,if=virtio,format=raw" \
-		-append "console=ttyS0 lsm=lockdown,capability,landlock,bpf panic=-1 softlockup_panic=1 quiet loglevel=3 systemd.show_status=0 ${PF_VM_APPEND:-}" \
+		-append "console=ttyS0 lsm=lockdown,capability,landlock,bpf panic=-1 softlockup_panic=1 watchdog_thresh=30 quiet loglevel=3 systemd.show_status=0 ${PF_VM_APPEND:-}" \
 		</dev/null >"$OUT/boot-$label-$n.log" 2>&1
 }
 

@@ -8,7 +8,8 @@
 #           hardening score; then a reboot while frozen.
 #   boot 2: the freeze is back before the units that could write, the gap
 #           is measured, no noise from systemd's sandboxes, thaw, restart
-#           while thawed, purge; then poweroff.
+#           while thawed, AI agents (an exe= agent through su, sudo, systemd-run
+#           and D-Bus; a unit= agent run by systemd), purge; then poweroff.
 # TAP lines go to the console and to $OUTF, which the harness reads from
 # the disk image afterwards.
 set -u
@@ -82,7 +83,7 @@ phase1() {
 	pid=$(main_pid)
 	eq "systemd's MainPID is the agent answering on the socket" "$(status_pid)" "$pid"
 	eq "status: mode off" "$(status_mode)" off
-	[ -d /sys/fs/bpf/permafrost/maps-v2 ] && ok "maps pinned in /sys/fs/bpf/permafrost" ||
+	[ -d $PF_MAPS_DIR ] && ok "maps pinned in /sys/fs/bpf/permafrost" ||
 		not_ok "maps pinned" "$(ls -R /sys/fs/bpf 2>&1 | head -n 5)"
 
 	# --- policy and approvers, as an SRE edits them -----------------------------
@@ -229,6 +230,56 @@ phase1() {
 	systemctl --no-block reboot
 }
 
+# AI agents on a real host, thawed, agent-mode enforce: an exe= agent (a #!
+# script) through util-linux su, and asking PID 1 (systemd-run, D-Bus) to act
+# for it; a unit= agent run by systemd as a transient unit.
+agents() {
+	local out rc h
+	cat >/usr/local/bin/fakeai <<'SCRIPT'
+#!/bin/sh
+# a stand-in for an AI coding agent's CLI: it runs what it is asked to
+exec "$@"
+SCRIPT
+	chmod 755 /usr/local/bin/fakeai
+	cp "$PF_POLICY" /run/pf-policy.before
+	printf '%s\n' "agent fakeai exe=/usr/local/bin/fakeai" "agent ci-bot unit=deploy-bot.service" \
+		"agent-mode enforce" >>"$PF_POLICY"
+	check "agents: policy check" permafrost policy check "$PF_POLICY"
+	check "agents: systemctl reload" systemctl reload $UNIT
+	sleep 1
+	expect OK "agents: a root shell writes /opt/app/other.conf (thawed)" pfop write /opt/app/other.conf "human"
+	h=$(hash_of /opt/app/other.conf)
+	expect EPERM "agents: the exe= agent cannot (agent-mode enforce, thawed)" fakeai pfop write /opt/app/other.conf "ai"
+	expect_event "agents: its refusal names the agent and its script" '"decision":"deny"' '"path":"/opt/app/other.conf"' \
+		'"agent":"fakeai"' '"agent_root_exe":"/usr/local/bin/fakeai"'
+	expect EPERM "agents: nor through util-linux su (PAM)" fakeai su -s /bin/sh -c 'pfop write /opt/app/other.conf ai' root
+	expect EPERM "agents: nor through sudo" fakeai sudo -n pfop write /opt/app/other.conf ai
+	expect EPERM "agents: nor through sudo, setsid and a double fork" fakeai sudo -n sh -c \
+		'setsid sh -c "(pfop write /opt/app/other.conf ai >/run/pf-df.out &)"; i=0; while [ ! -s /run/pf-df.out ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done; cat /run/pf-df.out'
+	out=$(fakeai systemd-run --wait --pipe -q -p CollectMode=inactive-or-failed pfop write /opt/app/other.conf ai 2>&1)
+	rc=$?
+	[ $rc -ne 0 ] && ! grep -q '^OK' <<<"$out" && ok "agents: systemd-run from the agent is refused (rc $rc: $(head -n 1 <<<"$out"))" ||
+		not_ok "agents: systemd-run from the agent is refused" "rc $rc: $out"
+	expect_event "agents: the refused connection to PID 1 is logged" '"op":"agent-socket"' '"agent":"fakeai"' '"comm":"systemd-run"'
+	out=$(fakeai busctl --system call org.freedesktop.systemd1 /org/freedesktop/systemd1 org.freedesktop.systemd1.Manager StartUnit ss cron.service replace 2>&1)
+	rc=$?
+	[ $rc -ne 0 ] && ok "agents: D-Bus to the system manager (busctl) is refused (rc $rc: $(head -n 1 <<<"$out"))" ||
+		not_ok "agents: D-Bus to the system manager is refused" "rc $rc: $out"
+	expect_same_hash "agents: /opt/app/other.conf unchanged by the agent" /opt/app/other.conf "$h"
+	# the unit= agent: whatever systemd runs in deploy-bot.service
+	out=$(systemd-run --unit=deploy-bot --wait --pipe -q -p CollectMode=inactive-or-failed pfop write /opt/app/other.conf bot 2>&1)
+	eq "agents: a process of deploy-bot.service (systemd-run --unit) is the unit= agent's" "$(head -n 1 <<<"$out" | awk '{print $1}')" EPERM
+	expect_event "agents: its refusal names the agent and the unit" '"decision":"deny"' '"path":"/opt/app/other.conf"' \
+		'"agent":"ci-bot"' '"unit":"deploy-bot.service"'
+	out=$(systemd-run --unit=other-job --wait --pipe -q -p CollectMode=inactive-or-failed pfop write /opt/app/other.conf human2 2>&1)
+	eq "agents: another transient unit is no agent's" "$(head -n 1 <<<"$out" | awk '{print $1}')" OK
+	out=$(permafrost log --agent ci-bot 2>&1)
+	grep -q '/opt/app/other.conf' <<<"$out" && ok "agents: log --agent ci-bot shows the unit's refusal" ||
+		not_ok "agents: log --agent ci-bot" "$(head -c 300 <<<"$out")"
+	cp /run/pf-policy.before "$PF_POLICY"
+	check "agents: the policy without them, reloaded" systemctl reload $UNIT
+}
+
 phase2() {
 	eq "after the reboot: the unit is active" "$(systemctl is-active $UNIT)" active
 	eq "after the reboot: the freeze is back (enforce)" "$(status_mode)" enforce
@@ -266,6 +317,8 @@ phase2() {
 	wait_active
 	eq "thawed: after restart mode off" "$(status_mode)" off
 	eq "thawed: after restart MainPID is the agent" "$(status_pid)" "$(main_pid)"
+	agents
+
 	check "permafrost log verify (both boots)" permafrost log verify
 	out=$(DEBIAN_FRONTEND=noninteractive apt-get purge -y permafrost 2>&1)
 	rc=$?

@@ -109,6 +109,8 @@ struct pf_auditlog {
 	struct zjob *z;     /* its compression, while it runs */
 
 	struct outage out;
+	int gap_new; /* a log-gap record was written, not yet taken */
+	struct pf_auditlog_gap_written gap;
 
 	int64_t rotate_after_ns; /* no rotation attempt before (after a failure) */
 	int err_pending;
@@ -193,6 +195,23 @@ static int own_seq(const char *s, size_t len, uint64_t *ret)
 	return 0;
 }
 
+/* 1 if a line our own JSON writer made has the key "prev" (see own_seq:
+ * the raw bytes "prev": can only be a key). Found from its 'v', a rare
+ * byte in a line, with memchr: glibc's memmem walks a short needle byte by
+ * byte, and this check reads every line of the event path in full. */
+static int own_has_prev(const char *s, size_t len)
+{
+	/* v is byte 4 of the 7: the 4 before it and the 2 after it exist */
+	const char *v = s + 4, *end = s + len;
+
+	while (v + 2 < end && (v = memchr(v, 'v', (size_t)(end - v - 2))) != NULL) {
+		if (memcmp(v - 4, "\"prev\":", 7) == 0)
+			return 1;
+		v++;
+	}
+	return 0;
+}
+
 /* Checks a caller's line and appends it with "prev" (the hash of the line
  * before: the batch's last, else the file's) to @out; @out is unchanged on
  * failure. */
@@ -211,7 +230,7 @@ static int build_line(struct pf_auditlog *l, const char *s, size_t len, int own,
 	if (len > PF_LOG_LINE_MAX)
 		return -E2BIG;
 	if (own) {
-		if (memmem(s, len, "\"prev\":", 7) || own_seq(s, len, &seq) < 0)
+		if (own_has_prev(s, len) || own_seq(s, len, &seq) < 0)
 			return -EINVAL;
 		if (seq != pf_auditlog_next_seq(l))
 			return -EILSEQ;
@@ -266,22 +285,14 @@ static void line_decision(const char *s, size_t len, char *name, size_t namesz)
 	}
 }
 
+static void outage_add(struct outage *o, const char *name, uint64_t n);
+
 static void outage_count(struct pf_auditlog *l, const char *s, size_t len)
 {
-	struct outage *o = &l->out;
 	char name[32];
-	size_t i;
 
 	line_decision(s, len, name, sizeof(name));
-	o->total++;
-	for (i = 0; i < o->n && strcmp(o->d[i].name, name); i++)
-		;
-	if (i == o->n && o->n < OUTAGE_NAMES)
-		snprintf(o->d[o->n++].name, sizeof(o->d[0].name), "%s", name);
-	if (i < o->n)
-		o->d[i].n++;
-	else
-		o->other++;
+	outage_add(&l->out, name, 1);
 }
 
 /* Each line of buf[0..len) counted as not written. */
@@ -321,6 +332,7 @@ static void outage_try(struct pf_auditlog *l)
 	struct pf_buf b;
 	char ts[64];
 	int64_t now = pf_now_ns();
+	uint64_t seq;
 	int r;
 
 	if (!o->active || o->trying || now < o->next_try_ns || l->bat_n)
@@ -355,10 +367,15 @@ static void outage_try(struct pf_auditlog *l)
 	pf_json_str(&j, "the audit log could not be written; these records were counted, not written "
 			"(the kernel kept enforcing, and their syslog copies were sent)");
 	o->trying = 1;
+	seq = pf_auditlog_next_seq(l);
 	r = pf_auditlog_record_end(l, &j, &b);
 	o->trying = 0;
 	pf_buf_free(&b);
 	if (r == 0) {
+		pf_auditlog_outage(l, &l->gap.o);
+		l->gap.to_ns = now;
+		l->gap.seq = seq;
+		l->gap_new = 1;
 		memset(o, 0, sizeof(*o));
 		pf_auditlog_sync(l);
 	}
@@ -380,6 +397,7 @@ int pf_auditlog_outage(struct pf_auditlog *l, struct pf_auditlog_outage *ret)
 			ret->count[i] = o->d[i].n;
 			ret->n = i + 1;
 		}
+		ret->other = o->other;
 	}
 	return 1;
 }
@@ -389,6 +407,53 @@ void pf_auditlog_retry(struct pf_auditlog *l)
 	outage_try(l);
 }
 
+/* @n lines of @name into the counts. */
+static void outage_add(struct outage *o, const char *name, uint64_t n)
+{
+	size_t i;
+
+	for (i = 0; i < o->n && strcmp(o->d[i].name, name); i++)
+		;
+	if (i == o->n && o->n < OUTAGE_NAMES)
+		snprintf(o->d[o->n++].name, sizeof(o->d[0].name), "%s", name);
+	if (i < o->n)
+		o->d[i].n += n;
+	else
+		o->other += n;
+	o->total += n;
+}
+
+void pf_auditlog_outage_restore(struct pf_auditlog *l, const struct pf_auditlog_outage *k)
+{
+	struct outage *o = &l->out;
+
+	if (!k->since_ns)
+		return;
+	if (!o->active) {
+		memset(o, 0, sizeof(*o));
+		o->active = 1;
+		o->err = k->err;
+		o->since_ns = k->since_ns;
+	} else if (k->since_ns < o->since_ns) {
+		o->since_ns = k->since_ns;
+		o->err = k->err;
+	}
+	for (size_t i = 0; i < k->n && i < PF_AUDITLOG_OUTAGE_NAMES; i++)
+		outage_add(o, k->decision[i], k->count[i]);
+	o->other += k->other;
+	o->total += k->other;
+	o->next_try_ns = 0; /* at once */
+}
+
+int pf_auditlog_take_gap(struct pf_auditlog *l, struct pf_auditlog_gap_written *ret)
+{
+	if (!l || !l->gap_new)
+		return 0;
+	*ret = l->gap;
+	l->gap_new = 0;
+	return 1;
+}
+
 /* --- the batch --------------------------------------------------------------- */
 
 static int batch_add(struct pf_auditlog *l, const char *s, size_t len, int own)
@@ -396,12 +461,12 @@ static int batch_add(struct pf_auditlog *l, const char *s, size_t len, int own)
 	size_t at = l->bat.len;
 	int r;
 
+	/* In an outage the line is counted. The log-gap record is tried by
+	 * pf_auditlog_retry() (and at close), never here: it would take the
+	 * seq this line was built with. */
 	if (l->out.active && !l->out.trying) {
-		outage_try(l);
-		if (l->out.active) {
-			outage_count(l, s, len);
-			return -l->out.err;
-		}
+		outage_count(l, s, len);
+		return -l->out.err;
 	}
 	r = build_line(l, s, len, own, &l->bat);
 	if (r < 0)

@@ -119,13 +119,14 @@ int pf_auditlog_batch_commit(struct pf_auditlog *l);
 int pf_auditlog_batch_full(struct pf_auditlog *l);
 size_t pf_auditlog_batch_lines(const struct pf_auditlog *l);
 
-/* Outage: a write failed (ENOSPC, EIO, ...). Until a write works again,
+/* Outage: a write failed (ENOSPC, EIO, ...). Until the outage is over,
  * every line appended or added is counted by its "decision" and not written
- * (the call returns the first failure's -errno); once a second the writer
- * tries to write a "log-gap" record ({"from","to","missed",
- * "missed_by_decision":{"deny":N,...},"error","reason"}): when that works
- * the outage is over. pf_auditlog_retry() makes the attempt when it is due
- * without a line to add (call it about once a second). */
+ * (the call returns the first failure's -errno). pf_auditlog_retry() (call
+ * it about once a second) tries, at most once a second, to write a
+ * "log-gap" record ({"from","to","missed","missed_by_decision":{"deny":N,
+ * ...},"error","reason"}): when that works the outage is over. Only it and
+ * pf_auditlog_close() make the attempt: an append never does, since the
+ * record would take the seq its line was built with. */
 #define PF_AUDITLOG_OUTAGE_NAMES 16
 struct pf_auditlog_outage {
 	int64_t since_ns; /* Unix ns of the first failure */
@@ -134,10 +135,26 @@ struct pf_auditlog_outage {
 	size_t n;
 	char decision[PF_AUDITLOG_OUTAGE_NAMES][32];
 	uint64_t count[PF_AUDITLOG_OUTAGE_NAMES];
+	uint64_t other;   /* lines of further decisions (past the names above) */
 };
 /* 1 and the outage's figures into @ret (may be NULL) while one lasts, else 0. */
 int pf_auditlog_outage(struct pf_auditlog *l, struct pf_auditlog_outage *ret);
 void pf_auditlog_retry(struct pf_auditlog *l);
+/* An outage of an earlier writer of this log that ended before its
+ * log-gap record was written (the agent keeps the figures where a kill -9
+ * does not lose them): merged into this writer's (the earlier "since",
+ * the counts added by decision), its log-gap record tried by the next
+ * pf_auditlog_retry() without waiting for the second. @o->since_ns 0:
+ * nothing. */
+void pf_auditlog_outage_restore(struct pf_auditlog *l, const struct pf_auditlog_outage *o);
+/* The last log-gap record written: the outage it ended, its "to" and seq;
+ * 1 once after it was written, else 0 (the agent copies it to syslog). */
+struct pf_auditlog_gap_written {
+	struct pf_auditlog_outage o;
+	int64_t to_ns;
+	uint64_t seq;
+};
+int pf_auditlog_take_gap(struct pf_auditlog *l, struct pf_auditlog_gap_written *ret);
 
 /* Waits for the compression of a rotated file running in its thread. */
 int pf_auditlog_wait(struct pf_auditlog *l);

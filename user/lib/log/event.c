@@ -43,6 +43,8 @@ static const char *const op_names[PF_OP__COUNT] = {
 	[PF_OP_PRCTL_EXE] = "prctl-exe",
 	[PF_OP_CGROUP_KILL] = "cgroup-kill",
 	[PF_OP_PINS] = "pins",
+	[PF_OP_AI_SOCKET] = "agent-socket",
+	[PF_OP_AI_SSH] = "agent-ssh",
 };
 
 const char *pf_op_name(uint32_t op)
@@ -184,6 +186,42 @@ static const char *ai_root(const struct pf_event *e, const struct pf_event_ctx *
 	return buf;
 }
 
+/* @ns as "YYYY-MM-DDTHH:MM:SS.NNNNNNNNNZ" in @ts. */
+static int format_ts(int64_t ns, char ts[64])
+{
+	time_t secs = (time_t)(ns / 1000000000);
+	/* The date and time to the second change once a second: a burst of
+	 * events formats them once (single-threaded callers, as the agent). */
+	static time_t cached_secs = -1;
+	static char cached[48];
+	static size_t cached_len;
+	long frac = (long)(ns % 1000000000);
+	struct tm tm;
+	int n;
+
+	if (secs != cached_secs) {
+		if (!gmtime_r(&secs, &tm))
+			return -EINVAL;
+		n = snprintf(cached, sizeof(cached), "%04d-%02d-%02dT%02d:%02d:%02d",
+			     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			     tm.tm_sec);
+		if (n < 0 || (size_t)n >= sizeof(cached))
+			return -EINVAL;
+		cached_len = (size_t)n;
+		cached_secs = secs;
+	}
+	/* ts (64 bytes) holds the prefix (< 48), '.', 9 digits, 'Z' */
+	memcpy(ts, cached, cached_len);
+	ts[cached_len] = '.';
+	for (size_t i = cached_len + 9; i > cached_len; i--) {
+		ts[i] = (char)('0' + frac % 10);
+		frac /= 10;
+	}
+	ts[cached_len + 10] = 'Z';
+	ts[cached_len + 11] = '\0';
+	return 0;
+}
+
 /* A formatter's end: on @failed, out is put back as it was (from @start). */
 static int finish(struct pf_buf *out, size_t start, int failed)
 {
@@ -223,53 +261,20 @@ static int event_names(const struct pf_event *e, const struct pf_event_ctx **ctx
 int pf_event_to_json(const struct pf_event *e, const struct pf_event_ctx *ctx,
 		     struct pf_buf *out)
 {
-	char path[PF_EVENT_PATH_MAX], exebuf[PF_EVENT_PATH_MAX], ts[64], dev[48];
+	char path[PF_EVENT_PATH_MAX], exebuf[PF_EVENT_PATH_MAX], ts[64], fts[64] = "", dev[48];
 	const char *exe;
 	struct pf_buf hex;
 	struct pf_json j;
-	struct tm tm;
 	size_t start;
-	time_t secs;
-	int64_t ns;
-	int plen;
+	int plen, names;
 
 	plen = event_names(e, &ctx, out, path, exebuf, &exe);
 	if (plen < 0)
 		return plen;
-
-	ns = real_ns(e->ts_boot_ns, ctx->boot_to_real_ns);
-	secs = (time_t)(ns / 1000000000);
-	/* The date and time to the second change once a second: a burst of
-	 * events formats them once (single-threaded callers, as the agent). */
-	{
-		static time_t cached_secs = -1;
-		static char cached[48];
-		static size_t cached_len;
-		long frac = (long)(ns % 1000000000);
-		int n;
-
-		if (secs != cached_secs) {
-			if (!gmtime_r(&secs, &tm))
-				return -EINVAL;
-			n = snprintf(cached, sizeof(cached), "%04d-%02d-%02dT%02d:%02d:%02d",
-				     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-				     tm.tm_min, tm.tm_sec);
-			if (n < 0 || (size_t)n >= sizeof(cached))
-				return -EINVAL;
-			cached_len = (size_t)n;
-			cached_secs = secs;
-		}
-		/* ts (64 bytes) holds the prefix (< 48), '.', 9 digits, 'Z' */
-		memcpy(ts, cached, cached_len);
-		ts[cached_len] = '.';
-		for (size_t i = cached_len + 9; i > cached_len; i--) {
-			ts[i] = (char)('0' + frac % 10);
-			frac /= 10;
-		}
-		ts[cached_len + 10] = 'Z';
-		ts[cached_len + 11] = '\0';
-	}
-
+	/* a run's repeats whose first line was not seen: the key only */
+	names = !ctx->repeat || ctx->of_seq;
+	if (format_ts(real_ns(e->ts_boot_ns, ctx->boot_to_real_ns), ts) < 0)
+		return -EINVAL;
 	start = out->len;
 	pf_json_init(&j, out, 0);
 	pf_json_obj_begin(&j);
@@ -287,8 +292,9 @@ int pf_event_to_json(const struct pf_event *e, const struct pf_event_ctx *ctx,
 	pf_json_str(&j, pf_mode_name(e->mode));
 	PF_JSON_KEY_LIT(&j, "op");
 	pf_json_str(&j, pf_op_name(e->op));
-	PF_JSON_KEY_LIT(&j, "path");
-	if (pf_json_strn(&j, path, (size_t)plen)) {
+	if (names)
+		PF_JSON_KEY_LIT(&j, "path");
+	if (names && pf_json_strn(&j, path, (size_t)plen)) {
 		pf_buf_init(&hex);
 		pf_hex(&hex, path, (size_t)plen);
 		PF_JSON_KEY_LIT(&j, "path_hex");
@@ -298,11 +304,11 @@ int pf_event_to_json(const struct pf_event *e, const struct pf_event_ctx *ctx,
 			pf_json_strn(&j, hex.data, hex.len);
 		pf_buf_free(&hex);
 	}
-	if (e->path_flags & PF_PATH_TRUNCATED) {
+	if (names && (e->path_flags & PF_PATH_TRUNCATED)) {
 		PF_JSON_KEY_LIT(&j, "path_truncated");
 		pf_json_bool(&j, 1);
 	}
-	if (e->path_flags & PF_PATH_FSROOT) {
+	if (names && (e->path_flags & PF_PATH_FSROOT)) {
 		PF_JSON_KEY_LIT(&j, "path_scope");
 		pf_json_str(&j, "fs");
 	}
@@ -334,23 +340,27 @@ int pf_event_to_json(const struct pf_event *e, const struct pf_event_ctx *ctx,
 	pf_json_uint(&j, e->tgid);
 	PF_JSON_KEY_LIT(&j, "tid");
 	pf_json_uint(&j, e->pid);
-	PF_JSON_KEY_LIT(&j, "ppid");
-	pf_json_uint(&j, e->ppid);
-	PF_JSON_KEY_LIT(&j, "uid");
-	pf_json_uint(&j, e->uid);
-	PF_JSON_KEY_LIT(&j, "gid");
-	pf_json_uint(&j, e->gid);
+	if (names) {
+		PF_JSON_KEY_LIT(&j, "ppid");
+		pf_json_uint(&j, e->ppid);
+		PF_JSON_KEY_LIT(&j, "uid");
+		pf_json_uint(&j, e->uid);
+		PF_JSON_KEY_LIT(&j, "gid");
+		pf_json_uint(&j, e->gid);
+	}
 	PF_JSON_KEY_LIT(&j, "boot_ns");
 	pf_json_uint(&j, e->ts_boot_ns);
-	PF_JSON_KEY_LIT(&j, "comm");
-	pf_json_strn(&j, e->comm, strnlen(e->comm, sizeof(e->comm)));
-	PF_JSON_KEY_LIT(&j, "cgroup_id");
-	pf_json_uint(&j, e->cgroup_id);
-	if (exe) {
+	if (names) {
+		PF_JSON_KEY_LIT(&j, "comm");
+		pf_json_strn(&j, e->comm, strnlen(e->comm, sizeof(e->comm)));
+		PF_JSON_KEY_LIT(&j, "cgroup_id");
+		pf_json_uint(&j, e->cgroup_id);
+	}
+	if (names && exe) {
 		PF_JSON_KEY_LIT(&j, "exe");
 		pf_json_str(&j, exe);
 	}
-	if (ctx->unit) {
+	if (names && ctx->unit) {
 		PF_JSON_KEY_LIT(&j, "unit");
 		pf_json_str(&j, ctx->unit);
 	}
@@ -368,6 +378,10 @@ int pf_event_to_json(const struct pf_event *e, const struct pf_event_ctx *ctx,
 			pf_json_str(&j, "self-fs");
 		else if (e->rule_id == PF_RULEID_SELF)
 			pf_json_str(&j, "self");
+		else if (e->rule_id == PF_RULEID_AI_ONLY)
+			pf_json_str(&j, "agent-only");
+		else if (e->rule_id == PF_RULEID_AI_ROUTE)
+			pf_json_str(&j, "agent-route");
 		else
 			pf_json_uint(&j, e->rule_id);
 	}
@@ -379,7 +393,7 @@ int pf_event_to_json(const struct pf_event *e, const struct pf_event_ctx *ctx,
 		PF_JSON_KEY_LIT(&j, "ticket");
 		pf_json_str(&j, ctx->ticket);
 	}
-	if (e->ai_agent) {
+	if (names && e->ai_agent) {
 		char idx[16], root[64];
 
 		pf_json_key(&j, "agent");
@@ -391,6 +405,20 @@ int pf_event_to_json(const struct pf_event *e, const struct pf_event_ctx *ctx,
 		pf_json_key(&j, "agent_age_ms");
 		pf_json_uint(&j, e->ts_boot_ns > e->ai_marked_ns
 					 ? (e->ts_boot_ns - e->ai_marked_ns) / 1000000 : 0);
+	}
+	if (ctx->repeat) {
+		PF_JSON_KEY_LIT(&j, "repeat");
+		pf_json_uint(&j, ctx->repeat);
+		PF_JSON_KEY_LIT(&j, "first");
+		if (format_ts(real_ns(ctx->first_boot_ns, ctx->boot_to_real_ns), fts) < 0)
+			j.misuse = 1;
+		pf_json_str(&j, fts);
+		PF_JSON_KEY_LIT(&j, "last");
+		pf_json_str(&j, ts);
+		if (ctx->of_seq) {
+			PF_JSON_KEY_LIT(&j, "of");
+			pf_json_uint(&j, ctx->of_seq);
+		}
 	}
 	pf_json_obj_end(&j);
 	pf_buf_putc(out, '\n');
@@ -420,16 +448,24 @@ int pf_event_to_text(const struct pf_event *e, const struct pf_event_ctx *ctx,
 	pf_buf_puts(out, pf_decision_name(e->decision));
 	pf_buf_puts(out, " op=");
 	pf_buf_puts(out, pf_op_name(e->op));
-	text_str(out, "path", path, (size_t)plen);
-	snprintf(num, sizeof(num), " dev=%llu:%llu ino=%llu pid=%u ppid=%u uid=%u",
-		 (unsigned long long)(e->dev >> 20), (unsigned long long)(e->dev & 0xfffff),
-		 (unsigned long long)e->ino, e->tgid, e->ppid, e->uid);
-	pf_buf_puts(out, num);
-	text_str(out, "comm", e->comm, strnlen(e->comm, sizeof(e->comm)));
-	if (exe)
-		text_str(out, "exe", exe, strlen(exe));
-	if (ctx->unit)
-		text_str(out, "unit", ctx->unit, strlen(ctx->unit));
+	if (!ctx->repeat || ctx->of_seq) {
+		text_str(out, "path", path, (size_t)plen);
+		snprintf(num, sizeof(num), " dev=%llu:%llu ino=%llu pid=%u ppid=%u uid=%u",
+			 (unsigned long long)(e->dev >> 20), (unsigned long long)(e->dev & 0xfffff),
+			 (unsigned long long)e->ino, e->tgid, e->ppid, e->uid);
+		pf_buf_puts(out, num);
+		text_str(out, "comm", e->comm, strnlen(e->comm, sizeof(e->comm)));
+		if (exe)
+			text_str(out, "exe", exe, strlen(exe));
+		if (ctx->unit)
+			text_str(out, "unit", ctx->unit, strlen(ctx->unit));
+	} else {
+		/* the key only (see pf_event_to_json) */
+		snprintf(num, sizeof(num), " dev=%llu:%llu ino=%llu pid=%u",
+			 (unsigned long long)(e->dev >> 20), (unsigned long long)(e->dev & 0xfffff),
+			 (unsigned long long)e->ino, e->tgid);
+		pf_buf_puts(out, num);
+	}
 	if (ctx->token)
 		text_str(out, "token", ctx->token, strlen(ctx->token));
 	if (ctx->ticket)
@@ -441,6 +477,14 @@ int pf_event_to_text(const struct pf_event *e, const struct pf_event_ctx *ctx,
 		text_str(out, "agent", n, strlen(n));
 		snprintf(num, sizeof(num), " agent_root_pid=%u", e->ai_root_pid);
 		pf_buf_puts(out, num);
+	}
+	if (ctx->repeat) {
+		snprintf(num, sizeof(num), " repeat=%llu", (unsigned long long)ctx->repeat);
+		pf_buf_puts(out, num);
+		if (ctx->of_seq) {
+			snprintf(num, sizeof(num), " of=%llu", (unsigned long long)ctx->of_seq);
+			pf_buf_puts(out, num);
+		}
 	}
 	snprintf(num, sizeof(num), " seq=%llu", (unsigned long long)ctx->seq);
 	pf_buf_puts(out, num);

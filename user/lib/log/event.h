@@ -46,6 +46,13 @@ struct pf_event_ctx {
 	 * marked it (NULL: "MAJOR:MINOR:INO"). */
 	const char *ai_agent;
 	const char *ai_root_exe;
+	/* A run's repeats (struct pf_repeat, permafrost.h): e is the run's
+	 * first decision with ts_boot_ns its last repeat's time; 0: none. */
+	uint64_t repeat;         /* the repeats */
+	uint64_t first_boot_ns;  /* the run's first decision */
+	uint64_t of_seq;         /* the line of that decision; 0: not known
+				    (then e has the run's key only: the names,
+				    ids and AI agent fields are left out) */
 };
 
 /* Appends exactly one JSON object followed by '\n' to out:
@@ -56,10 +63,17 @@ struct pf_event_ctx {
  *    "comm":"vi","cgroup_id":1[,"exe":"..."][,"unit":"..."]
  *    [,"rule":N|"too-deep"|"blkdev"][,"token":"...","ticket":"..."]
  *    [,"agent":"NAME","agent_root_pid":N,"agent_root_exe":"...",
- *     "agent_age_ms":N]}
+ *     "agent_age_ms":N]
+ *    [,"repeat":N,"first":"TIME","last":"TIME"[,"of":SEQ]]}
  * The agent fields appear for a caller in an AI agent's process tree:
  * the agent, the process that exec'd its file first (the tree's root),
  * that file, and how long before this event it did.
+ * The repeat fields appear for a run's repeats (ctx->repeat): N more
+ * decisions like the line `of` (the run's first, at "first"), the last at
+ * "last" (also the line's "time" and "boot_ns"). Without `of` the first
+ * line was not seen (an agent restarted in between): the line has the
+ * key only, without path, comm, exe, ppid, uid, gid, cgroup_id, unit or
+ * agent.
  * "pid" is the process (tgid), "tid" the thread. "path_hex" (the raw joined
  * path bytes) appears only when the path is not valid UTF-8. A time before
  * the epoch is written as the epoch. Returns 0, or -EINVAL / -ENOMEM; on
@@ -71,7 +85,8 @@ int pf_event_to_json(const struct pf_event *e, const struct pf_event_ctx *ctx,
  * syslog header has them), NUL-terminated in out and without '\n':
  *   deny op=open-write path="/etc/passwd" dev=254:0 ino=1 pid=1 ppid=1
  *   uid=0 comm="vi" [exe="/usr/bin/vi"] [unit="x.service"]
- *   [token="..." ticket="..."] [agent="claude" agent_root_pid=7] seq=1
+ *   [token="..." ticket="..."] [agent="claude" agent_root_pid=7]
+ *   [repeat=N of=SEQ] seq=1
  * Strings are JSON-escaped and quoted, so a hostile path cannot forge a
  * second line or a field. Returns 0, or -EINVAL / -ENOMEM. */
 int pf_event_to_text(const struct pf_event *e, const struct pf_event_ctx *ctx,

@@ -129,6 +129,15 @@ void pf_log_format_header(struct pf_buf *out)
 	pf_buf_puts(out, "     PID    UID COMM\n");
 }
 
+/* A run's repeats (the "repeat" of a kernel line): " (+N repeats)". */
+static void put_repeat(const struct pf_logrec *r, struct pf_buf *t)
+{
+	uint64_t n;
+
+	if (pf_logrec_u64(r, "repeat", &n) == 0)
+		pf_buf_printf(t, " (+%llu repeats)", (unsigned long long)n);
+}
+
 /* Fields that have their own column or say nothing to a reader. */
 static int standard_key(const struct pf_logrec_field *f)
 {
@@ -187,6 +196,14 @@ int pf_log_format_human(const struct pf_logrec *r, int colour, struct pf_buf *ou
 		else
 			pf_buf_putc(&t, '?');
 		pf_buf_free(&raw);
+		put_repeat(r, &t);
+	} else if (pf_logrec_find(r, "repeat")) {
+		/* a run's repeats whose first line the agent did not see */
+		pf_buf_puts(&t, "dev=");
+		col_field(r, "dev", &t, 0, 0);
+		pf_buf_puts(&t, " ino=");
+		col_field(r, "ino", &t, 0, 0);
+		put_repeat(r, &t);
 	} else {
 		for (size_t i = 0; i < r->n; i++) {
 			if (standard_key(&r->f[i]))

@@ -76,12 +76,22 @@ static int count_of(const struct pf_logrec *r)
 	return -1;
 }
 
+/* The decisions a line stands for: one, or a run's repeats (its
+ * "repeat": the line of the run's first decision is counted on its own). */
+static uint64_t weight_of(const struct pf_logrec *r)
+{
+	uint64_t n;
+
+	return pf_logrec_u64(r, "repeat", &n) == 0 ? n : 1;
+}
+
 static void add(struct report *rp, const struct pf_logrec *r)
 {
 	struct pf_buf b;
 	char actor[300];
 	const char *s;
 	int c = count_of(r);
+	uint64_t w = weight_of(r);
 
 	pf_buf_init(&b);
 	if (pf_logrec_str_eq(r, "decision", "approval-loaded")) {
@@ -105,27 +115,27 @@ static void add(struct report *rp, const struct pf_logrec *r)
 		pf_buf_free(&b);
 		return;
 	}
-	rp->events++;
+	rp->events += w;
 	s = field(r, "agent", &b);
 	snprintf(actor, sizeof(actor), s[0] ? "agent %s" : "humans", s);
-	find(&rp->by[0], actor)->n[c]++;
+	find(&rp->by[0], actor)->n[c] += w;
 	s = field(r, "unit", &b);
-	find(&rp->by[1], s[0] ? s : "(no unit)")->n[c]++;
+	find(&rp->by[1], s[0] ? s : "(no unit)")->n[c] += w;
 	pf_buf_reset(&b);
 	if (pf_logrec_path(r, &b) < 0 || !b.data)
-		find(&rp->by[2], "(no path)")->n[c]++;
+		find(&rp->by[2], "(no path)")->n[c] += w;
 	else
-		find(&rp->by[2], b.data)->n[c]++;
+		find(&rp->by[2], b.data)->n[c] += w;
 	if (c == C_CHANGED) {
 		s = field(r, "ticket", &b);
 		if (s[0]) {
 			struct group *g = find(&rp->by[3], s);
 
-			g->n[c]++;
+			g->n[c] += w;
 			if (strncmp(actor, "agent ", 6) == 0)
-				g->by_agent++;
+				g->by_agent += w;
 			else
-				g->by_human++;
+				g->by_human += w;
 		}
 	}
 	pf_buf_free(&b);

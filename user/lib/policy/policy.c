@@ -15,6 +15,8 @@
 
 _Static_assert((int)PF_POL_PROTECT == (int)PF_RULE_PROTECT, "rule kinds differ");
 _Static_assert((int)PF_POL_EXEMPT == (int)PF_RULE_EXEMPT, "rule kinds differ");
+_Static_assert(PF_POLICY_MAX_AI_UNITS == PF_MAX_AI_UNITS, "unit= limits differ");
+_Static_assert(PF_UNIT_NAME_MAX + 2 <= PF_AI_UNIT_KEY, "a unit's cgroup name does not fit the kernel's key");
 
 /* A line of at most PF_POLICY_MAX_LINE bytes holds at most this many tokens
  * (each takes a byte and a separator, an empty quoted one two bytes). */
@@ -34,6 +36,8 @@ _Static_assert((int)PF_POL_EXEMPT == (int)PF_RULE_EXEMPT, "rule kinds differ");
 #define DEFAULT_LOG_KEEP 10
 #define MAX_LOG_KEEP 1000
 #define DEFAULT_RINGBUF (4ULL << 20)
+#define DEFAULT_REPEAT_WINDOW_MS 1000
+#define MAX_REPEAT_WINDOW_MS 60000
 #define MIN_RINGBUF (64ULL << 10)
 #define MAX_RINGBUF (256ULL << 20)
 
@@ -50,6 +54,7 @@ enum {
 	D_MODE, D_PROTECT, D_EXEMPT, D_SIGNERS, D_APPROVALS, D_THAW, D_TTL,
 	D_LOG_SIZE, D_LOG_KEEP, D_RINGBUF, D_METRICS, D_LOCK, D_SYSLOG, D_SELF, D_REQ_SIGNS,
 	D_FREEZE_WIN, D_CHANGE_WIN, D_AI, D_AI_MODE, D_AI_APPROVALS,
+	D_AI_SOCKET, D_AI_SSH_PORT, D_REPEAT_WIN,
 	D__COUNT
 };
 
@@ -74,13 +79,16 @@ static const char *const dir_names[D__COUNT] = {
 	[D_AI] = "agent",
 	[D_AI_MODE] = "agent-mode",
 	[D_AI_APPROVALS] = "agent-approvals",
+	[D_AI_SOCKET] = "agent-deny-socket",
+	[D_AI_SSH_PORT] = "agent-ssh-port",
+	[D_REPEAT_WIN] = "event-repeat-window",
 };
 
 #define DIR_LIST "mode, protect, exempt, allowed-signers, approvals, " \
 		 "thaw-approvals, max-token-ttl, log-max-size, log-keep, " \
 		 "ring-buffer-size, metrics-file, lock-kernel, syslog, self-protect, " \
 		 "requester-signs, freeze-window, change-window, agent, agent-mode, " \
-		 "agent-approvals"
+		 "agent-approvals, agent-deny-socket, agent-ssh-port, event-repeat-window"
 
 struct parser {
 	const char *file;
@@ -95,7 +103,7 @@ struct parser {
 	size_t cols_cap;
 	unsigned seen[D__COUNT];   /* line a scalar directive was set on */
 	size_t windows_cap;
-	size_t ai_cap, ai_exes_cap;
+	size_t ai_cap, ai_exes_cap, ai_units_cap;
 };
 
 /* --- messages --------------------------------------------------------- */
@@ -211,6 +219,28 @@ int pf_parse_duration(const char *s, uint64_t *ret_seconds)
 	if (v > UINT64_MAX / mul)
 		return -ERANGE;
 	*ret_seconds = v * mul;
+	return 0;
+}
+
+int pf_parse_ms(const char *s, uint64_t *ret_ms)
+{
+	const char *end;
+	uint64_t v;
+	int r;
+
+	r = parse_digits(s, &v, &end);
+	if (r < 0)
+		return r;
+	if (strcmp(end, "ms") == 0 || (end[0] == '\0' && v == 0)) {
+		*ret_ms = v;
+		return 0;
+	}
+	r = pf_parse_duration(s, &v);
+	if (r < 0)
+		return r;
+	if (v > UINT64_MAX / 1000)
+		return -ERANGE;
+	*ret_ms = v * 1000;
 	return 0;
 }
 
@@ -470,6 +500,7 @@ static int uint_value(struct parser *ps, int id, uint64_t lo, uint64_t hi, unsig
 
 #define SIZE_WHAT_LOG "a size 64K..16G (e.g. 512K, 64M, 1G)"
 #define SIZE_WHAT_RB "a power of two 64K..256M (e.g. 4M)"
+#define REPEAT_WHAT "0 (off) or a duration up to 60s, in ms or s (e.g. 1s, 250ms)"
 #define TTL_WHAT "a duration 1s..30d (e.g. 90s, 30m, 24h, 7d)"
 #define MODE_WHAT "off, audit or enforce"
 #define LOCK_WHAT "yes or no"
@@ -737,7 +768,38 @@ unsigned pf_policy_ai_threshold(const struct pf_policy *p, unsigned path_thresho
 	return p->ai_approvals > path_threshold ? p->ai_approvals : path_threshold;
 }
 
-/* agent NAME exe=PATH [exe=PATH...] */
+/* Option @o, unit=UNIT, of the agent line that is about to be
+ * p->ai[p->n_ai]. */
+static int ai_unit_opt(struct parser *ps, const struct tok *o)
+{
+	struct pf_policy *p = ps->p;
+	struct pf_policy_ai_unit *u;
+	const char *v = o->s + 5, *why;
+	size_t n = o->len - 5;
+	char sh[SHOW_BUF];
+
+	why = pf_unit_name_problem(v, n);
+	if (why)
+		return perr(ps, o->col + 5, EINVAL, "invalid unit name '%s': %s",
+			    show(sh, v, n), why);
+	for (size_t j = 0; j < p->n_ai_units; j++)
+		if (strcmp(p->ai_units[j].name, v) == 0)
+			return perr(ps, o->col + 5, EINVAL,
+				    "duplicate unit '%s' (already named on line %u)", v,
+				    p->ai_units[j].line);
+	if (p->n_ai_units >= PF_POLICY_MAX_AI_UNITS)
+		return perr(ps, o->col, E2BIG, "too many agent units (limit %d unit= in all)",
+			    PF_POLICY_MAX_AI_UNITS);
+	if (PF_ARRAY_GROW(p->ai_units, ps->ai_units_cap, p->n_ai_units) < 0)
+		return perr(ps, o->col, ENOMEM, "out of memory");
+	u = &p->ai_units[p->n_ai_units++];
+	memcpy(u->name, v, n + 1);
+	u->agent = p->n_ai;
+	u->line = ps->line;
+	return 0;
+}
+
+/* agent NAME OPTION... with OPTION exe=PATH or unit=UNIT */
 static int ai_line(struct parser *ps)
 {
 	const struct tok *t = ps->toks;
@@ -763,15 +825,22 @@ static int ai_line(struct parser *ps)
 		return perr(ps, t[0].col, E2BIG, "too many agents (limit %d agent lines)",
 			    PF_POLICY_MAX_AI);
 	if (ps->ntok < 3)
-		return perr(ps, t[1].end, EINVAL, "expected exe=PATH after the agent name");
+		return perr(ps, t[1].end, EINVAL,
+			    "expected exe=PATH or unit=UNIT after the agent name");
 	for (size_t i = 2; i < ps->ntok; i++) {
 		const struct tok *o = &t[i];
 		struct pf_policy_ai_exe *x;
 		struct tok v;
 
+		if (!o->quoted && strncmp(o->s, "unit=", 5) == 0) {
+			r = ai_unit_opt(ps, o);
+			if (r < 0)
+				return r;
+			continue;
+		}
 		if (o->quoted || strncmp(o->s, "exe=", 4) != 0)
 			return perr(ps, o->col, EINVAL,
-				    "unknown option '%s' for 'agent' (expected exe=PATH)",
+				    "unknown option '%s' for 'agent' (expected exe=PATH or unit=UNIT)",
 				    show(sh, o->s, o->len));
 		v = *o;
 		v.s += 4;
@@ -807,6 +876,103 @@ static int ai_line(struct parser *ps)
 	return 0;
 }
 
+/* --- AI agents' routes ------------------------------------------------ */
+
+const char *const pf_policy_ai_default_sockets[] = {
+	"/run/systemd/private",              /* PID 1: systemctl, systemd-run */
+	"/var/run/systemd/private",
+	"/run/dbus/system_bus_socket",       /* the system bus: systemd1, machined, run0 */
+	"/var/run/dbus/system_bus_socket",
+	"/run/user/0/systemd/private",       /* root's user manager */
+	"/var/run/user/0/systemd/private",
+	"/run/user/0/bus",
+	"/var/run/user/0/bus",
+	"/run/docker.sock",                  /* container engines */
+	"/var/run/docker.sock",
+	"/run/containerd/containerd.sock",
+	"/var/run/containerd/containerd.sock",
+	"/run/podman/podman.sock",
+	"/var/run/podman/podman.sock",
+	NULL,
+};
+
+static size_t ai_socket_find(const struct pf_policy *p, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < p->n_ai_sockets; i++)
+		if (strcmp(p->ai_sockets[i], path) == 0)
+			break;
+	return i;
+}
+
+/* agent-deny-socket PATH: one more socket, added to the built-in list (a
+ * default named again changes nothing). */
+static int ai_socket_line(struct parser *ps)
+{
+	const struct tok *t = ps->toks;
+	struct pf_policy *p = ps->p;
+	char sh[SHOW_BUF];
+	int r;
+
+	if (ps->ntok < 2)
+		return perr(ps, t[0].end, EINVAL, "expected an absolute path after '%s'",
+			    dir_names[D_AI_SOCKET]);
+	if (ps->ntok > 2)
+		return perr(ps, t[2].col, EINVAL,
+			    "unexpected extra argument '%s' ('%s' takes one path)",
+			    show(sh, t[2].s, t[2].len), dir_names[D_AI_SOCKET]);
+	r = check_path(ps, &t[1], dir_names[D_AI_SOCKET]);
+	if (r < 0)
+		return r;
+	if (t[1].len > PF_POLICY_AI_SOCKET_MAX)
+		return perr(ps, t[1].col, EINVAL,
+			    "socket path is too long: %zu bytes (limit %d, a Unix socket's name)",
+			    t[1].len, PF_POLICY_AI_SOCKET_MAX);
+	if (ai_socket_find(p, t[1].s) < p->n_ai_sockets)
+		return 0;
+	if (p->n_ai_sockets >= PF_POLICY_MAX_AI_SOCKETS)
+		return perr(ps, t[0].col, E2BIG,
+			    "too many sockets (limit %d agent-deny-socket paths, the %zu built-in "
+			    "included)", PF_POLICY_MAX_AI_SOCKETS,
+			    PF_ARRAY_SIZE(pf_policy_ai_default_sockets) - 1);
+	memcpy(p->ai_sockets[p->n_ai_sockets++], t[1].s, t[1].len + 1);
+	return 0;
+}
+
+/* agent-ssh-port PORT [PORT...]: sshd's ports (replacing the default 22). */
+static int ai_ssh_port_line(struct parser *ps)
+{
+	const struct tok *t = ps->toks;
+	struct pf_policy *p = ps->p;
+	char sh[SHOW_BUF];
+	uint64_t x;
+
+	if (ps->seen[D_AI_SSH_PORT])
+		return perr(ps, t[0].col, EINVAL, "duplicate '%s' (already set on line %u)",
+			    dir_names[D_AI_SSH_PORT], ps->seen[D_AI_SSH_PORT]);
+	if (ps->ntok < 2)
+		return perr(ps, t[0].end, EINVAL, "expected a port 1..65535 after '%s'",
+			    dir_names[D_AI_SSH_PORT]);
+	if (ps->ntok - 1 > PF_POLICY_MAX_AI_SSH_PORTS)
+		return perr(ps, t[PF_POLICY_MAX_AI_SSH_PORTS + 1].col, E2BIG,
+			    "too many ports (limit %d on '%s')", PF_POLICY_MAX_AI_SSH_PORTS,
+			    dir_names[D_AI_SSH_PORT]);
+	ps->seen[D_AI_SSH_PORT] = ps->line;
+	p->n_ai_ssh_ports = 0;
+	for (size_t i = 1; i < ps->ntok; i++) {
+		if (t[i].quoted || parse_uint(t[i].s, &x) < 0 || x < 1 || x > 65535)
+			return perr(ps, t[i].col, EINVAL, "expected a port 1..65535 after '%s', got '%s'",
+				    dir_names[D_AI_SSH_PORT], show(sh, t[i].s, t[i].len));
+		for (size_t j = 0; j < p->n_ai_ssh_ports; j++)
+			if (p->ai_ssh_ports[j] == x)
+				return perr(ps, t[i].col, EINVAL, "duplicate port %llu",
+					    (unsigned long long)x);
+		p->ai_ssh_ports[p->n_ai_ssh_ports++] = (uint16_t)x;
+	}
+	return 0;
+}
+
 /* --- lines ------------------------------------------------------------ */
 
 static int parse_line(struct parser *ps, const char *line, size_t n)
@@ -833,6 +999,10 @@ static int parse_line(struct parser *ps, const char *line, size_t n)
 		return window_line(ps, id);
 	case D_AI:
 		return ai_line(ps);
+	case D_AI_SOCKET:
+		return ai_socket_line(ps);
+	case D_AI_SSH_PORT:
+		return ai_ssh_port_line(ps);
 	case D_MODE:
 	case D_AI_MODE: {
 		int m;
@@ -887,6 +1057,14 @@ static int parse_line(struct parser *ps, const char *line, size_t n)
 		    (x & (x - 1)))
 			return bad_value(ps, v, id, SIZE_WHAT_RB);
 		p->ringbuf_size = x;
+		return 0;
+	case D_REPEAT_WIN:
+		r = scalar(ps, id, REPEAT_WHAT, &v);
+		if (r < 0)
+			return r;
+		if (pf_parse_ms(v->s, &x) < 0 || x > MAX_REPEAT_WINDOW_MS)
+			return bad_value(ps, v, id, REPEAT_WHAT);
+		p->repeat_window_ms = x;
 		return 0;
 	case D_LOCK:
 		return yes_no_value(ps, id, &p->lock_kernel);
@@ -1027,6 +1205,7 @@ void pf_policy_free(struct pf_policy *p)
 	for (i = 0; i < p->n_ai_exes; i++)
 		free(p->ai_exes[i].path);
 	free(p->ai_exes);
+	free(p->ai_units);
 	free(p->ai);
 	free(p->file);
 	free(p->allowed_signers);
@@ -1066,10 +1245,14 @@ int pf_policy_parse(const char *file, const char *buf, size_t len, struct pf_pol
 	p->thaw_approvals = DEFAULT_THAW_APPROVALS;
 	p->ai_mode = PF_MODE_OFF;
 	p->ai_approvals = DEFAULT_AI_APPROVALS;
+	for (const char *const *d = pf_policy_ai_default_sockets; *d; d++)
+		snprintf(p->ai_sockets[p->n_ai_sockets++], sizeof(p->ai_sockets[0]), "%s", *d);
+	p->ai_ssh_ports[p->n_ai_ssh_ports++] = 22;
 	p->max_token_ttl_s = DEFAULT_TTL_S;
 	p->log_max_size = DEFAULT_LOG_MAX_SIZE;
 	p->log_keep = DEFAULT_LOG_KEEP;
 	p->ringbuf_size = DEFAULT_RINGBUF;
+	p->repeat_window_ms = DEFAULT_REPEAT_WINDOW_MS;
 	p->lock_kernel = 1;
 	p->syslog = 1;
 	p->self_protect = 1;

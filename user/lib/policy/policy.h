@@ -9,6 +9,7 @@
 #define PF_POLICY_H
 
 #include "err.h"
+#include "unitname.h"
 #include "window.h"
 
 #include <stddef.h>
@@ -25,6 +26,11 @@
 #define PF_POLICY_MAX_AI 64                   /* agent lines (PF_MAX_AI_AGENTS) */
 #define PF_POLICY_MAX_AI_EXES 256             /* exe= options in all (PF_MAX_AI_EXES) */
 #define PF_POLICY_AI_NAME_MAX 32              /* bytes in an agent's name */
+#define PF_POLICY_MAX_AI_SOCKETS 64           /* agent-deny-socket paths, defaults included
+						 (PF_MAX_AI_SOCKETS) */
+#define PF_POLICY_AI_SOCKET_MAX 107           /* bytes in one (sun_path, its NUL aside) */
+#define PF_POLICY_MAX_AI_SSH_PORTS 8          /* ports on agent-ssh-port (PF_MAX_AI_SSH_PORTS) */
+#define PF_POLICY_MAX_AI_UNITS 64             /* unit= options in all (PF_MAX_AI_UNITS) */
 
 
 enum { PF_POL_PROTECT = 1, PF_POL_EXEMPT = 2 }; /* same values as PF_RULE_PROTECT/EXEMPT in bpf/permafrost.h */
@@ -36,8 +42,8 @@ struct pf_policy_rule {
 	unsigned line;
 };
 
-/* `agent NAME exe=PATH...`: an AI agent, known by the files that start
- * it. Its index (in pf_policy.ai) is what the kernel's marks carry. */
+/* `agent NAME exe=PATH... unit=UNIT...`: an AI agent, known by the files
+ * that start it and the systemd units it runs as. Its index (in pf_policy.ai) is what the kernel's marks carry. */
 struct pf_policy_ai {
 	char name[PF_POLICY_AI_NAME_MAX + 1];
 	unsigned line;
@@ -45,6 +51,14 @@ struct pf_policy_ai {
 
 struct pf_policy_ai_exe {
 	char *path;
+	size_t agent; /* index into pf_policy.ai */
+	unsigned line;
+};
+
+/* `agent NAME unit=UNIT`: a systemd unit whose processes are the agent's
+ * (by the name of their cgroup, bpf/aiagent.bpf.h). */
+struct pf_policy_ai_unit {
+	char name[PF_UNIT_NAME_MAX + 1]; /* valid (unitname.h) */
 	size_t agent; /* index into pf_policy.ai */
 	unsigned line;
 };
@@ -60,6 +74,7 @@ struct pf_policy {
 	uint64_t log_max_size;
 	unsigned log_keep;
 	uint64_t ringbuf_size;
+	uint64_t repeat_window_ms; /* event-repeat-window; 0: off */
 	char *metrics_file; /* NULL if not set */
 	int lock_kernel;
 	int syslog; /* copy each audit record to syslog (default 1) */
@@ -73,8 +88,18 @@ struct pf_policy {
 	size_t n_ai;
 	struct pf_policy_ai_exe *ai_exes; /* their exe= paths, in file order */
 	size_t n_ai_exes;
+	struct pf_policy_ai_unit *ai_units; /* their unit= names, in file order */
+	size_t n_ai_units;
 	int ai_mode;               /* agent-mode (enum pf_mode; default off) */
 	unsigned ai_approvals;     /* agent-approvals (default 2) */
+	/* The routes out of an agent's tree (bpf/agentroutes.bpf.h): Unix
+	 * sockets its processes may not connect to (the built-in list, see
+	 * pf_policy_ai_default_sockets, then each agent-deny-socket line's),
+	 * and sshd's ports (agent-ssh-port; default 22). */
+	char ai_sockets[PF_POLICY_MAX_AI_SOCKETS][PF_POLICY_AI_SOCKET_MAX + 1];
+	size_t n_ai_sockets;
+	uint16_t ai_ssh_ports[PF_POLICY_MAX_AI_SSH_PORTS];
+	size_t n_ai_ssh_ports;
 };
 
 /* Parses buf[0..len) (need not be NUL-terminated); file names it in errors
@@ -110,9 +135,16 @@ ssize_t pf_policy_ai_find(const struct pf_policy *p, const char *name);
  * rule asks @path_threshold: agent-approvals, never below the path's. */
 unsigned pf_policy_ai_threshold(const struct pf_policy *p, unsigned path_threshold);
 
+/* The Unix sockets agent-deny-socket starts from (NULL-terminated): PID
+ * 1's private socket, the system bus, root's user manager and bus, the
+ * container engines, each also as /var/run/... */
+extern const char *const pf_policy_ai_default_sockets[];
+
 /* "90s", "30m", "24h", "7d": digits and exactly one unit. 0, -EINVAL
  * (syntax) or -ERANGE (overflow); *ret_seconds untouched on failure. */
 int pf_parse_duration(const char *s, uint64_t *ret_seconds);
+/* "0", "NNNms" or a pf_parse_duration() duration, in milliseconds. */
+int pf_parse_ms(const char *s, uint64_t *ret_ms);
 /* "4096", "512K", "64M", "1G", "2T" (binary units, case-insensitive). 0,
  * -EINVAL or -ERANGE; *ret_bytes untouched on failure. */
 int pf_parse_size(const char *s, uint64_t *ret_bytes);

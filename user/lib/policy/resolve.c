@@ -4,7 +4,9 @@
 #include <linux/magic.h>
 #include <sys/statfs.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <ftw.h>
+#include <unistd.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,6 +59,7 @@ static int add_entry(struct pf_resolved *r, const struct stat *st, uint32_t kind
 	e->kind = kind;
 	e->rule_id = rule_id;
 	e->origin = origin;
+	e->dir = S_ISDIR(st->st_mode);
 	e->approvals = kind == PF_RULE_PROTECT && r->pol ? pf_policy_rule_threshold(r->pol, rule_id) : 0;
 	return 0;
 }
@@ -398,8 +401,9 @@ static int scan_hardlinks(const struct pf_policy *p, struct pf_resolved *r, stru
 		char real[PATH_MAX];
 		struct stat st;
 
-		if (roots[i].kind != PF_RULE_PROTECT || roots[i].origin == PF_ORIGIN_HARDLINK)
-			continue;
+		if (roots[i].kind != PF_RULE_PROTECT || roots[i].origin == PF_ORIGIN_HARDLINK ||
+		    !roots[i].dir)
+			continue; /* not a tree: nothing to walk (no system call either) */
 		path = p->rules[roots[i].rule_id].path;
 		if (!realpath(path, real) || stat(real, &st) < 0 || !S_ISDIR(st.st_mode))
 			continue;
@@ -471,15 +475,52 @@ int pf_resolve_progress(const struct pf_policy *p, struct pf_resolved **ret, str
 	return r;
 }
 
+/* The directory of the rule lstat'ed last: rules side by side (100,000
+ * files in one directory) are lstat'ed relative to it, so the kernel walks
+ * only their last component. */
+struct parent_dir {
+	int fd; /* -1: none */
+	char path[PATH_MAX];
+	size_t len;
+};
+
+/* lstat() of @path (absolute and normalised: policy.h). */
+static int rule_lstat(struct parent_dir *d, const char *path, struct stat *st)
+{
+	const char *slash = strrchr(path, '/');
+	size_t len = (size_t)(slash - path);
+
+	if (len == 0 || len >= sizeof(d->path))
+		return lstat(path, st);
+	if (d->fd < 0 || d->len != len || memcmp(d->path, path, len) != 0) {
+		if (d->fd >= 0)
+			close(d->fd);
+		memcpy(d->path, path, len);
+		d->path[len] = '\0';
+		d->len = len;
+		d->fd = open(d->path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (d->fd < 0)
+			return lstat(path, st); /* its errno, as lstat of the path gives it */
+	}
+	return fstatat(d->fd, slash + 1, st, AT_SYMLINK_NOFOLLOW);
+}
+
 int pf_resolve(const struct pf_policy *p, struct pf_resolved **ret, struct pf_err *err)
 {
 	struct pf_resolved *r = calloc(1, sizeof(*r));
+	struct parent_dir dir = { .fd = -1 };
 	int rc = 0;
 
 	if (!r)
 		return -ENOMEM;
 	r->pol = p;
 	scan.seen = 0;
+	r->rule_keys = calloc(p->n_rules ? p->n_rules : 1, sizeof(*r->rule_keys));
+	if (!r->rule_keys) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	r->n_rule_keys = p->n_rules;
 	for (size_t i = 0; i < p->n_rules; i++) {
 		const struct pf_policy_rule *rule = &p->rules[i];
 		uint32_t kind = rule->kind == PF_POL_PROTECT ? PF_RULE_PROTECT : PF_RULE_EXEMPT;
@@ -488,7 +529,7 @@ int pf_resolve(const struct pf_policy *p, struct pf_resolved **ret, struct pf_er
 		if ((i & 0x3fff) == 0x3fff)
 			progress("rules", i + 1, p->n_rules);
 
-		if (lstat(rule->path, &st) < 0) {
+		if (rule_lstat(&dir, rule->path, &st) < 0) {
 			if (errno == ENOENT || errno == ENOTDIR) {
 				char **m = realloc(r->missing, (r->n_missing + 1) * sizeof(*m));
 				if (!m || !(m[r->n_missing] = strdup(rule->path))) {
@@ -506,6 +547,7 @@ int pf_resolve(const struct pf_policy *p, struct pf_resolved **ret, struct pf_er
 				 rule->line, rule->path, strerror(errno));
 			goto out;
 		}
+		r->rule_keys[i] = (struct pf_key){ .dev = pf_kdev(st.st_dev), .ino = st.st_ino };
 		rc = add_entry(r, &st, kind, (uint32_t)i, PF_ORIGIN_RULE);
 		if (rc == 0 && S_ISLNK(st.st_mode) && kind == PF_RULE_PROTECT &&
 		    stat(rule->path, &st) == 0)
@@ -515,6 +557,9 @@ int pf_resolve(const struct pf_policy *p, struct pf_resolved **ret, struct pf_er
 			goto out;
 		}
 	}
+	if (dir.fd >= 0)
+		close(dir.fd);
+	dir.fd = -1;
 	rc = add_submounts(p, r, err);
 	if (rc < 0)
 		goto out;
@@ -538,6 +583,8 @@ int pf_resolve(const struct pf_policy *p, struct pf_resolved **ret, struct pf_er
 	*ret = r;
 	return 0;
 out:
+	if (dir.fd >= 0)
+		close(dir.fd);
 	if (rc == -ENOMEM)
 		pf_err_set(err, "out of memory");
 	pf_resolved_free(r);
@@ -593,6 +640,7 @@ void pf_resolved_free(struct pf_resolved *r)
 	for (size_t i = 0; i < r->n_missing; i++)
 		free(r->missing[i]);
 	free(r->missing);
+	free(r->rule_keys);
 	free(r->sbs);
 	free(r->e);
 	free(r);

@@ -42,6 +42,8 @@ struct pf_entry {
 	uint32_t approvals; /* the highest `approvals` of the protect rules that
 			       reach this object (a hard link in two trees:
 			       the stricter), 0 for none */
+	uint32_t dir;       /* the object is a directory (lstat/stat said so
+			       when it was added): a tree to scan */
 };
 
 struct pf_sb {
@@ -55,6 +57,10 @@ struct pf_resolved {
 	size_t n, cap;
 	struct pf_sb *sbs;
 	size_t n_sbs;
+	/* per policy rule, what lstat() of its path gave (the view's
+	 * identities, view.h); ino 0: the path does not exist here */
+	struct pf_key *rule_keys;
+	size_t n_rule_keys;
 	char **missing; /* policy paths that do not exist here */
 	size_t n_missing;
 	size_t n_hardlinks, n_submounts;

@@ -54,6 +54,11 @@ int pf_view_add(struct pf_view *v, const char *path)
 	return push(v, path, pf_kdev(st.st_dev), st.st_ino);
 }
 
+int pf_view_add_known(struct pf_view *v, const char *path, uint64_t dev, uint64_t ino)
+{
+	return push(v, path, dev, ino);
+}
+
 int pf_view_save(const struct pf_view *v, const char *file)
 {
 	struct pf_buf b;

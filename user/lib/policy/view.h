@@ -50,6 +50,9 @@ void pf_view_free(struct pf_view *v);
 /* Adds @path with the identity lstat() gives it here; a path that does
  * not exist is skipped (0). -errno on other errors. */
 int pf_view_add(struct pf_view *v, const char *path);
+/* Adds @path with an identity already taken by lstat() (the resolution's,
+ * pf_resolved.rule_keys): no second system call per policy path. */
+int pf_view_add_known(struct pf_view *v, const char *path, uint64_t dev, uint64_t ino);
 
 /* "v1 BOOT_ID\n" then "DEV INO PATH\n" lines; written atomically. */
 int pf_view_save(const struct pf_view *v, const char *file);

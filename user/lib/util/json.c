@@ -13,6 +13,13 @@
 
 /* --- escaping --------------------------------------------------------- */
 
+/* 1 for a byte written as is: printable ASCII but '"' and '\\'. */
+static const unsigned char plain[256] = {
+	[0x20 ... 0x21] = 1, /* '"' is 0x22 */
+	[0x23 ... 0x5b] = 1, /* '\\' is 0x5c */
+	[0x5d ... 0x7e] = 1,
+};
+
 int pf_json_escape(struct pf_buf *b, const void *p, size_t n)
 {
 	const unsigned char *s = p;
@@ -27,11 +34,11 @@ int pf_json_escape(struct pf_buf *b, const void *p, size_t n)
 		unsigned c = s[i];
 		const char *rep = NULL;
 
-		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x7f) {
+		if (plain[c]) {
 			/* the common case: a run of printable ASCII */
 			size_t k = i + 1;
 
-			while (k < n && s[k] >= 0x20 && s[k] < 0x7f && s[k] != '"' && s[k] != '\\')
+			while (k < n && plain[s[k]])
 				k++;
 			run += k - i;
 			i = k;
@@ -144,35 +151,40 @@ void pf_json_obj_end(struct pf_json *j) { close_(j, '}'); }
 void pf_json_arr_begin(struct pf_json *j) { open_(j, '['); }
 void pf_json_arr_end(struct pf_json *j) { close_(j, ']'); }
 
-void pf_json_key_lit(struct pf_json *j, const char *name, size_t len)
-{
-	if (j->depth == 0 || j->after_key || j->pretty) {
-		if (j->depth == 0 || j->after_key)
-			j->misuse = 1;
-		else
-			pf_json_key(j, name);
-		return;
-	}
-	sep(j);
-	pf_buf_putc(j->b, '"');
-	pf_buf_putn(j->b, name, len);
-	pf_buf_putn(j->b, "\":", 2);
-	j->after_key = 1;
-}
-
-void pf_json_key(struct pf_json *j, const char *name)
+/* A key of @len bytes (escaped as needed), in any layout. */
+static void key_n(struct pf_json *j, const char *name, size_t len)
 {
 	if (j->depth == 0 || j->after_key) {
 		j->misuse = 1;
 		return;
 	}
 	sep(j);
-	pf_json_escape(j->b, name, strlen(name));
+	pf_json_escape(j->b, name, len);
 	if (j->pretty)
 		pf_buf_putn(j->b, ": ", 2);
 	else
 		pf_buf_putc(j->b, ':');
 	j->after_key = 1;
+}
+
+void pf_json_key_lit_framed(struct pf_json *j, const char *framed, size_t len)
+{
+	if (j->depth == 0 || j->after_key || j->pretty) {
+		/* the name alone: between ," and ": */
+		key_n(j, framed + 2, len - 4);
+		return;
+	}
+	if (j->has_items[j->depth])
+		pf_buf_putn(j->b, framed, len);
+	else
+		pf_buf_putn(j->b, framed + 1, len - 1);
+	j->has_items[j->depth] = 1;
+	j->after_key = 1;
+}
+
+void pf_json_key(struct pf_json *j, const char *name)
+{
+	key_n(j, name, strlen(name));
 }
 
 int pf_json_strn(struct pf_json *j, const void *s, size_t n)
@@ -193,13 +205,24 @@ int pf_json_str(struct pf_json *j, const char *s)
 /* Decimal digits without printf (numbers are most of an event line). */
 static void put_u64(struct pf_buf *b, uint64_t v, int neg)
 {
+	/* two digits a division */
+	static const char pairs[201] = "00010203040506070809101112131415161718192021222324"
+				       "25262728293031323334353637383940414243444546474849"
+				       "50515253545556575859606162636465666768697071727374"
+				       "75767778798081828384858687888990919293949596979899";
 	char d[24];
 	int i = (int)sizeof(d);
 
-	do {
-		d[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
+	while (v >= 10) {
+		unsigned r = (unsigned)(v % 100);
+
+		v /= 100;
+		d[--i] = pairs[2 * r + 1];
+		d[--i] = pairs[2 * r];
+	}
+	/* v < 10 now; 0 after pairs only if the last pair was 10..99 */
+	if (v || i == (int)sizeof(d))
+		d[--i] = (char)('0' + v);
 	if (neg)
 		d[--i] = '-';
 	pf_buf_putn(b, d + i, sizeof(d) - (size_t)i);

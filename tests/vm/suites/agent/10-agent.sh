@@ -35,7 +35,7 @@ require_agent
 PID=$(cat /tmp/permafrostd.pid)
 out=$(permafrost status); rc=$?
 [ $rc -eq 0 ] && ok "status: exit 0" || not_ok "status: exit 0" "rc=$rc $out"
-has_re "status: a fresh agent is off, from start-up" "$out" "Mode:         off since 20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z \([0-9]+s ago\), set by permafrostd at start-up"
+has_re "status: a fresh agent is off, from start-up" "$out" "Mode:         off since 20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z \(([0-9]+m )?[0-9]+s ago\), set by permafrostd at start-up"
 has_line "status: the start-up reason" "$out" "Reason:       initial mode from $PF_POLICY"
 has_line "status: nothing logged yet" "$out" "Audit log:    $PF_LOG (0 events this run)"
 has_line "status: policy totals (dir, its multiply-linked file, the exempt dir)" "$out" \
@@ -44,7 +44,7 @@ has_line "status: protected tree with its object count" "$out" "Protected:    /p
 has_line "status: a missing tree" "$out" "              /prot/not-here  MISSING (absent on this host: nothing protected)"
 has_line "status: no approvals" "$out" "Approvals:    none live"
 has_line "status: counters at zero" "$out" "Decisions:    0 events: 0 denied, 0 would-deny, 0 approved, 0 tamper; 0 lost"
-has_re "status: agent pid, version, uptime" "$out" "Agent:        pid $PID, version $VER, up [0-9]+s \(since 20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\)"
+has_re "status: agent pid, version, uptime" "$out" "Agent:        pid $PID, version $VER, up ([0-9]+m )?[0-9]+s \(since 20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\)"
 # the compat build where there is no bpf_loop (before 5.17); on every
 # kernel we test, each route has a hook (nothing unenforced)
 case $(uname -r) in 5.10.*) BUILD=compat ;; *) BUILD=main ;; esac
@@ -66,7 +66,7 @@ printf '%s' "$out" | grep -qE '"uptime_s": [0-9]+,' && ok "status --json: uptime
 check "freeze" permafrost freeze --reason "change freeze 42"
 expect EPERM "frozen: write refused" pfop write /prot/etc/a.conf x
 out=$(permafrost status)
-has_re "status: enforce since when, by whom (uid, name, pid)" "$out" "Mode:         enforce since 20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z \([0-9]+s ago\) by uid 0 \(root\), pid [0-9]+"
+has_re "status: enforce since when, by whom (uid, name, pid)" "$out" "Mode:         enforce since 20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z \(([0-9]+m )?[0-9]+s ago\) by uid 0 \(root\), pid [0-9]+"
 has_line "status: reason" "$out" "Reason:       change freeze 42"
 has_line "status: counts the denial" "$out" "Decisions:    1 events: 1 denied, 0 would-deny, 0 approved, 0 tamper; 0 lost"
 

@@ -18,6 +18,9 @@ SH
 chmod 755 /opt/fakeai/cli.sh
 ln -sf /opt/fakeai/cli.sh /usr/local/bin/fakeai
 cp "$(command -v pfop)" /opt/fakebin/agent-bin
+# the routes out of the tree (the bypass suite's vectors 87-94 try each on
+# a frozen host): a cron spool, and PID 1's private socket
+mkdir -p /var/spool/cron/crontabs /run/systemd
 cat > "$PF_POLICY" <<POL
 self-protect no
 allowed-signers $PF_SIGNERS
@@ -26,9 +29,12 @@ protect /prot/etc
 protect /prot/etc/strict approvals=3
 agent fakeai exe=/opt/fakeai/cli.sh
 agent fakebin exe=/opt/fakebin/agent-bin
+agent ci-bot unit=deploy-bot.service
 agent-mode enforce
 agent-approvals 2
 POL
+# cgroup2, where the stand-in units of part 4 live (no systemd here)
+grep -q ' /sys/fs/cgroup cgroup2 ' /proc/mounts || { mkdir -p /sys/fs/cgroup && mount -t cgroup2 none /sys/fs/cgroup; }
 require_agent
 permafrost status | grep -q "Mode: .*off" && ok "the host is thawed (mode off)" || not_ok "host thawed" "$(permafrost status | head -5)"
 
@@ -43,16 +49,18 @@ expect EPERM "agent script started through a symbolic link" /usr/local/bin/fakea
 expect EPERM "child of a child (sh -c, a subshell)" /opt/fakeai/cli.sh sh -c '(pfop write /prot/etc/app.conf x)'
 expect EPERM "unlink by the agent's tree" /opt/fakeai/cli.sh sh -c 'pfop unlink /prot/etc/app.conf'
 expect EPERM "create in a protected tree by the agent's tree" /opt/fakeai/cli.sh pfop create /prot/etc/new.conf
+# each result appears whole (written aside, then renamed): no read of a
+# file the redirection made but the command has not written yet
 rm -f /tmp/r-*
-/opt/fakeai/cli.sh sh -c '( setsid sh -c "sleep 0.3; pfop write /prot/etc/app.conf x > /tmp/r-dfork" & ) ; exit 0'
+/opt/fakeai/cli.sh sh -c '( setsid sh -c "sleep 0.3; pfop write /prot/etc/app.conf x > /tmp/r-dfork.t; mv /tmp/r-dfork.t /tmp/r-dfork" & ) ; exit 0'
 wait_for /tmp/r-dfork 10; sleep 0.2
 grep -q EPERM /tmp/r-dfork && ok "double fork + setsid: still the agent's" || not_ok "double fork + setsid" "$(cat /tmp/r-dfork 2>&1)"
 if command -v nohup >/dev/null 2>&1; then
-	/opt/fakeai/cli.sh sh -c 'nohup sh -c "pfop write /prot/etc/app.conf x > /tmp/r-nohup" >/dev/null 2>&1 &'
+	/opt/fakeai/cli.sh sh -c 'nohup sh -c "pfop write /prot/etc/app.conf x > /tmp/r-nohup.t; mv /tmp/r-nohup.t /tmp/r-nohup" >/dev/null 2>&1 &'
 	wait_for /tmp/r-nohup 10; sleep 0.2
 	grep -q EPERM /tmp/r-nohup && ok "nohup in the background: still the agent's" || not_ok "nohup" "$(cat /tmp/r-nohup 2>&1)"
 fi
-/opt/fakeai/cli.sh sh -c 'trap "" HUP; (sleep 0.3; pfop write /prot/etc/app.conf x > /tmp/r-bg) & exit 0'
+/opt/fakeai/cli.sh sh -c 'trap "" HUP; (sleep 0.3; pfop write /prot/etc/app.conf x > /tmp/r-bg.t; mv /tmp/r-bg.t /tmp/r-bg) & exit 0'
 wait_for /tmp/r-bg 10; sleep 0.2
 grep -q EPERM /tmp/r-bg && ok "a background job outliving its parent: still the agent's" || not_ok "background job" "$(cat /tmp/r-bg 2>&1)"
 expect EPERM "exec of anything (env, another shell) keeps the mark" /opt/fakeai/cli.sh env -i /bin/sh -c 'exec pfop write /prot/etc/app.conf x'
@@ -65,6 +73,18 @@ expect OK "reads by the agent's tree pass" /opt/fakeai/cli.sh pfop open-read /pr
 expect OK "the agent's tree writes outside protected trees" /opt/fakeai/cli.sh pfop write /tmp/agent-scratch x
 expect_same_hash "none of the agent's writes reached the file" /prot/etc/app.conf "$H"
 expect OK "unmarked shell: the same path afterwards" pfop write /prot/etc/app.conf "by a human again"
+
+# The routes out of the tree are closed on a thawed host too: PID 1's
+# socket, the cron spool (protected from agents only).
+pfop unix-listen /run/systemd/private /tmp/pid1.ready >/dev/null 2>&1 &
+PID1SRV=$!
+wait_for /tmp/pid1.ready 10
+expect EPERM "agent's tree: connect to systemd's private socket (thawed host)" /opt/fakeai/cli.sh pfop unix-connect /run/systemd/private
+expect OK "unmarked shell: the same socket" pfop unix-connect /run/systemd/private
+expect EPERM "agent's tree: create a crontab in the spool (thawed host)" /opt/fakeai/cli.sh pfop create /var/spool/cron/crontabs/root
+expect OK "unmarked shell: the same crontab" pfop create /var/spool/cron/crontabs/root
+expect EPERM "agent's tree: append to it" /opt/fakeai/cli.sh pfop write /var/spool/cron/crontabs/root '* * * * * id'
+expect_event "the socket refusal names the agent" '"decision":"deny"' '"op":"agent-socket"' '"path":"/run/systemd/private"' '"agent":"fakeai"'
 
 # status lists live agent trees: a tree of three processes (the agent
 # script's sh, a sleeping child, and a grandchild) that was refused once.
@@ -156,11 +176,45 @@ echo "$out" | grep -qE "^  CHG-1 +changed [1-9]" && echo "$out" | grep -q "appro
 out=$(permafrost --json report --since 1h 2>&1)
 echo "$out" | grep -q '"by_actor":\[{"actor":"agent fakeai",' && ok "report --json --since 1h: by_actor, the busiest first" || not_ok "report json" "$(echo "$out" | head -c 300)"
 
-# 4. agent-mode audit: reported, not refused.
+# 4. agent NAME unit=UNIT: the processes of a unit's cgroup are the
+# agent's, by the cgroup's name, wherever it is and whenever it was made.
+# No systemd here: a unit is a cgroup directory named like one, made after
+# the agent started, as systemd makes it at each start.
+printf 'orig unit\n' > /prot/etc/unit.conf
+CGU=/sys/fs/cgroup/system.slice/deploy-bot.service
+CGO=/sys/fs/cgroup/system.slice/other.service
+mkdir -p $CGU $CGO
+# in_cg DIR CMD...: CMD run by a shell moved into DIR (exec'd there)
+in_cg() { _d=$1; shift; sh -c 'echo $$ > "$0/cgroup.procs" && exec "$@"' "$_d" "$@"; }
+expect EPERM "unit: an exec in the unit's cgroup is the agent's" in_cg $CGU pfop write /prot/etc/unit.conf x
+# the root's file is named by its identity (no exe= path names it)
+d=$(stat -L -c %d "$(command -v pfop)"); i=$(stat -L -c %i "$(command -v pfop)")
+expect_event "unit: the refusal names the agent, the unit, the root's file" '"decision":"deny"' \
+	'"path":"/prot/etc/unit.conf"' '"unit":"deploy-bot.service"' '"agent":"ci-bot"' \
+	"\"agent_root_exe\":\"$(( (d >> 8) & 0xfff )):$(( (d & 0xff) | ((d >> 12) & 0xfff00) )):$i\""
+expect EPERM "unit: a child of the unit's process (sh -c, a subshell)" in_cg $CGU sh -c '(pfop write /prot/etc/unit.conf x)'
+out=$(sh -c 'echo $$ > "$0/cgroup.procs"; (echo x > /prot/etc/unit.conf) 2>/dev/null && echo OK || echo EPERM' $CGU)
+[ "$out" = EPERM ] && ok "unit: a shell moved in, its fork without exec is the agent's" || not_ok "unit fork" "$out"
+out=$(sh -c 'echo $$ > "$0/cgroup.procs"; (:); echo $$ > /sys/fs/cgroup/cgroup.procs; exec pfop write /prot/etc/unit.conf x' $CGU)
+[ "$out" = EPERM ] && ok "unit: moving out of the unit's cgroup keeps the mark" || not_ok "unit move out" "$out"
+mkdir -p $CGU/payload
+expect EPERM "unit: a cgroup below the unit's (delegated) is the unit's" in_cg $CGU/payload pfop write /prot/etc/unit.conf x
+expect OK "unit: a process of another unit is not marked" in_cg $CGO pfop write /prot/etc/unit.conf "by other"
+expect OK "unit: a process outside every unit is not marked" pfop write /prot/etc/unit.conf "by a human"
+HU=$(hash_of /prot/etc/unit.conf)
+# a restart: the unit's cgroup made again (a new cgroup id)
+rmdir $CGU/payload $CGU && mkdir $CGU
+expect EPERM "unit: restarted (new cgroup), its process is still the agent's" in_cg $CGU pfop write /prot/etc/unit.conf x
+expect_same_hash "unit: the restarted unit's write did not reach the file" /prot/etc/unit.conf "$HU"
+
+# 5. agent-mode audit: reported, not refused.
 sed -i 's/^agent-mode enforce$/agent-mode audit/' "$PF_POLICY"
 kill -HUP "$(cat /tmp/permafrostd.pid)"
 i=0; while ! grep -q '"decision":"policy-reload"' "$PF_LOG" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 expect OK "agent-mode audit: the agent's write passes" /opt/fakeai/cli.sh pfop write /prot/etc/bin.conf "audited"
 expect_event "agent-mode audit: a would-deny record names the agent" '"decision":"would-deny"' '"mode":"audit"' \
 	'"path":"/prot/etc/bin.conf"' '"agent":"fakeai"'
+expect OK "agent-mode audit: the agent's connect to PID 1 passes" /opt/fakeai/cli.sh pfop unix-connect /run/systemd/private
+expect_event "agent-mode audit: a would-deny agent-socket record" '"decision":"would-deny"' '"op":"agent-socket"' '"agent":"fakeai"'
+kill $PID1SRV 2>/dev/null
 stop_agent

@@ -9,16 +9,9 @@ printf 'b\n' > /prot/etc/b.conf
 printf 'c\n' > /prot/etc/c.conf
 M=/tmp/pf-metrics.prom
 pf_keys_setup
-write_policy() { # MODE [extra directives...]
-	{
-		echo "mode $1"
-		echo "allowed-signers $PF_SIGNERS"
-		echo "protect /prot/etc"
-		echo "metrics-file $M"
-		shift
-		for l in "$@"; do echo "$l"; done
-	} > "$PF_POLICY"
-}
+# write_policy MODE [extra directives...]: the raw event path's policy
+# (lib.sh), metrics to $M
+write_policy() { pf_events_policy "$M" "$@"; }
 
 # count_lines PATTERN... — audit lines (active file) that hold every string.
 count_lines() {

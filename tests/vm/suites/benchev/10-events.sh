@@ -1,6 +1,7 @@
 # Benchmark (not a test): events per second from the kernel into the audit
 # log, and the agent's CPU time per 100k events. Audit mode (every open for
-# write of a protected file is allowed and produces one would-deny event);
+# write of a protected file is allowed and produces one would-deny event;
+# event-repeat-window 0: no run of repeats folds them);
 # BENCHEV_PROCS processes each make BENCHEV_N attempts at once. Prints
 # "# bench| events ..." lines that tests/bench/run.sh shows as they are.
 . "$PF_LIB"
@@ -18,6 +19,7 @@ ring-buffer-size 256M
 log-max-size 64M
 log-keep 2
 syslog no
+event-repeat-window 0
 POL
 require_agent
 check "audit mode" permafrost freeze --audit --reason bench

@@ -3,7 +3,7 @@
 . "$PF_SUITE_DIR/vector.inc"
 f=/prot/etc/app.conf
 h=$(hash_of $f)
-M=/sys/fs/bpf/permafrost/maps-v2/rules
+M=$PF_MAPS_DIR/rules
 [ -e $M ] || harness "$M missing"
 out=$(bpftool map update pinned $M key hex 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 value hex 02 00 00 00 00 00 00 00 2>&1) &&
 	bypassed "bpftool map update succeeded: $out"

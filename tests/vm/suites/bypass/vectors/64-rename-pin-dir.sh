@@ -3,7 +3,7 @@
 . "$PF_SUITE_DIR/vector.inc"
 attempt pfop rename /sys/fs/bpf/permafrost /sys/fs/bpf/gone
 refused_with EPERM "rename of the pin dir"
-attempt pfop rename /sys/fs/bpf/permafrost/maps-v2/events /sys/fs/bpf/events
+attempt pfop rename $PF_MAPS_DIR/events /sys/fs/bpf/events
 refused_with EPERM "rename of a map pin"
-[ -e /sys/fs/bpf/permafrost/maps-v2/events ] || bypassed "events pin moved"
+[ -e $PF_MAPS_DIR/events ] || bypassed "events pin moved"
 event '"decision":"tamper"' '"op":"rename"'

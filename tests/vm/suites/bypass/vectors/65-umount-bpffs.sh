@@ -4,5 +4,5 @@
 attempt pfop umount /sys/fs/bpf
 refused_with EPERM "umount /sys/fs/bpf"
 umount -l /sys/fs/bpf 2>/dev/null
-[ -d /sys/fs/bpf/permafrost/maps-v2 ] || bypassed "bpffs unmounted"
+[ -d $PF_MAPS_DIR ] || bypassed "bpffs unmounted"
 event '"decision":"tamper"' '"op":"umount"'

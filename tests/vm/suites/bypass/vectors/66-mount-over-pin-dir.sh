@@ -5,5 +5,5 @@ attempt pfop mount-tmpfs /sys/fs/bpf/permafrost
 refused_with EPERM "mount over the pin dir"
 attempt pfop mount-tmpfs /sys/fs/bpf
 refused_with EPERM "mount over /sys/fs/bpf"
-[ -d /sys/fs/bpf/permafrost/maps-v2 ] || bypassed "pins hidden"
+[ -d $PF_MAPS_DIR ] || bypassed "pins hidden"
 event '"decision":"tamper"' '"op":"mount"'

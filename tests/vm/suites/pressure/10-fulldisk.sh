@@ -1,8 +1,10 @@
 # A full disk under the audit log: the kernel keeps enforcing, the agent
 # keeps draining the ring, counts what it could not write by decision,
 # shows the outage (status, doctor, metrics), keeps the syslog copy going,
-# and once space is freed writes one log-gap record whose counts add up.
-# Then kill -9 in the middle of batches: nothing lost, nothing twice.
+# and once space is freed writes one log-gap record whose counts add up
+# (and copies it to syslog). A kill -9 in an outage loses no count: the
+# next agent writes one log-gap record for all of it. Then kill -9 in the
+# middle of batches: nothing lost, nothing twice.
 . "$PF_LIB"
 
 mkdir -p /prot/etc
@@ -10,16 +12,9 @@ printf 'a\n' > /prot/etc/a.conf
 printf 'b\n' > /prot/etc/b.conf
 M=/tmp/pf-metrics-full.prom
 pf_keys_setup
-write_policy() { # MODE [extra directives...]
-	{
-		echo "mode $1"
-		echo "allowed-signers $PF_SIGNERS"
-		echo "protect /prot/etc"
-		echo "metrics-file $M"
-		shift
-		for l in "$@"; do echo "$l"; done
-	} > "$PF_POLICY"
-}
+# write_policy MODE [extra directives...]: the raw event path's policy
+# (lib.sh), metrics to $M
+write_policy() { pf_events_policy "$M" "$@"; }
 verify_ok() { # NAME
 	out=$(permafrost log verify --file "$PF_LOG" 2>&1); rc=$?
 	[ $rc -eq 0 ] && echo "$out" | grep -q "intact" && ok "$1" || not_ok "$1" "rc=$rc $out"
@@ -108,6 +103,59 @@ echo "$out" | grep -q "^Log outage:" && not_ok "status: outage line gone" "$out"
 expect EPERM "still enforcing after the outage" pfop write /prot/etc/a.conf x
 expect_event "and logging again" '"decision":"deny"' '"path":"/prot/etc/a.conf"'
 verify_ok "log verify: intact across the outage"
+sl=$(grep -a "log-gap mode=" /tmp/syslog-full.txt | tail -n 1)
+echo "$sl" | grep -q "missed_by_decision=.*deny=$gdeny" && ok "syslog: the log-gap record's copy (deny=$gdeny)" ||
+	not_ok "syslog: the log-gap record's copy" "$(grep -a -c . /tmp/syslog-full.txt) lines; last log-gap: $sl"
+
+# --- 2b. kill -9 in an outage: its counts are kept in the kernel -----------------
+# Audit mode: the agent may be killed (the kill is a would-deny record too).
+pf_thaw >/dev/null 2>&1
+check "freeze --audit (the disk full again)" permafrost freeze --audit --reason "kill -9 in an outage"
+dd if=/dev/zero of=/fullfs/filler bs=1024 count=128 2>/dev/null
+pfop write /fullfs/filler2 x >/dev/null 2>&1
+mark=$(wc -l < "$PF_LOG")
+N2=500 N3=200
+out=$(pfop burst /prot/etc/a.conf $N2)
+echo "$out" | grep -q "^BURST n=$N2 opened=$N2 " && ok "audit, disk full: $N2 writes (would-deny)" ||
+	not_ok "audit, disk full: $N2 writes" "$out"
+# until the agent has written or counted them all (at most 10 s)
+i=0
+while [ $i -lt 100 ]; do
+	c=$(permafrost status 2>&1 | sed -n 's/^Log outage:.*: \([0-9]*\) records counted.*/\1/p')
+	w=$(tail -n +"$((mark + 1))" "$PF_LOG" | grep -c -F '"path":"/prot/etc/a.conf"')
+	[ $((${c:-0} + w)) -ge "$N2" ] && break
+	sleep 0.1; i=$((i + 1))
+done
+[ $((${c:-0} + w)) -ge "$N2" ] && ok "the agent counted $c records in the outage ($w written before it)" ||
+	not_ok "outage counted" "status says ${c:-nothing}, $w written"
+kill -9 "$(cat /tmp/permafrostd.pid)" && ok "kill -9 of the agent in the outage" || not_ok "kill -9" "refused"
+sleep 0.1
+start_agent && ok "an agent starts on the full disk" || not_ok "an agent starts on the full disk" "$(tail -n 3 "$PF_AGENT_OUT")"
+grep -q "kept in the kernel" "$PF_AGENT_OUT" && ok "the new agent found the kept outage" ||
+	not_ok "kept outage found" "$(tail -n 3 "$PF_AGENT_OUT")"
+out=$(pfop burst /prot/etc/a.conf $N3)
+echo "$out" | grep -q "^BURST n=$N3 opened=$N3 " && ok "and $N3 more" || not_ok "$N3 more" "$out"
+sleep 1
+rm -f /fullfs/filler /fullfs/filler2
+i=0
+while [ $i -lt 100 ] && [ "$(tail -n +"$((mark + 1))" "$PF_LOG" | grep -c -F '"decision":"log-gap"')" -eq 0 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+ngap=$(tail -n +"$((mark + 1))" "$PF_LOG" | grep -c -F '"decision":"log-gap"')
+[ "$ngap" -eq 1 ] && ok "space freed: one log-gap record for the outage across the kill" ||
+	not_ok "one log-gap record" "$ngap"
+gap=$(tail -n +"$((mark + 1))" "$PF_LOG" | grep -F '"decision":"log-gap"' | tail -n 1)
+gwd=$(echo "$gap" | sed -n 's/.*"missed_by_decision":{[^}]*"would-deny":\([0-9]*\).*/\1/p')
+gwd=${gwd:-0}
+written=$(tail -n +"$((mark + 1))" "$PF_LOG" | grep -c -F '"path":"/prot/etc/a.conf"')
+# the kill -9 itself is one more would-deny (op kill), delivered to the next agent
+[ $((written + gwd)) -eq $((N2 + N3 + 1)) ] &&
+	ok "counts add up across the kill: $written written + $gwd in log-gap == $N2 + $N3 + 1 (the kill)" ||
+	not_ok "counts add up across the kill" "written=$written gap_would_deny=$gwd N2=$N2 N3=$N3: $(echo "$gap" | cut -c 1-400)"
+sl=$(grep -a "log-gap mode=" /tmp/syslog-full.txt | tail -n 1)
+echo "$sl" | grep -q "would-deny=$gwd" && ok "syslog: its copy (would-deny=$gwd)" ||
+	not_ok "syslog: the copy of the log-gap across the kill" "$sl"
+verify_ok "log verify: intact across the outage and the kill"
 pf_thaw >/dev/null 2>&1
 stop_agent
 kill "$SYSLOGD" 2>/dev/null
