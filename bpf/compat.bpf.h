@@ -7,7 +7,9 @@
  * without them, from 5.10: the walks are bounded loops the verifier
  * follows step by step, so they are shorter (PF_COMPAT_DEPTH levels
  * instead of PF_MAX_DEPTH; deeper objects on a filesystem holding
- * protected objects are treated as protected either way: fail closed),
+ * protected objects are treated as protected either way: fail closed; a
+ * record's path and exe carry PF_COMPAT_PATH_COMPONENTS and
+ * PF_COMPAT_EXE_COMPONENTS, marked truncated when deeper),
  * and the task is read through CO-RE like any other kernel pointer. The
  * agent picks the build at start from the kernel's BTF (user/agent/bpf.c).
  *

@@ -362,7 +362,7 @@ __noinline int pf_emit(__u64 dp, __u64 mntp, __u64 ino, __u64 dev_rule, __u64 ho
 
 	e->path[0] = 0;
 	if (h->d) {
-		PF_LOOP(PF_PATH_COMPONENTS, PF_PATH_COMPONENTS, path_step, &pb);
+		PF_LOOP(PF_PATH_COMPONENTS, PF_COMPAT_PATH_COMPONENTS, path_step, &pb);
 		if (!pb.reached_root)
 			e->path_flags |= PF_PATH_TRUNCATED;
 	}
@@ -377,7 +377,7 @@ __noinline int pf_emit(__u64 dp, __u64 mntp, __u64 ino, __u64 dev_rule, __u64 ho
 		xb.d = BPF_CORE_READ(exe, f_path.dentry);
 		xb.mnt = BPF_CORE_READ(exe, f_path.mnt);
 		if (xb.d) {
-			PF_LOOP(PF_EXE_COMPONENTS, PF_EXE_COMPONENTS, exe_step, &xb);
+			PF_LOOP(PF_EXE_COMPONENTS, PF_COMPAT_EXE_COMPONENTS, exe_step, &xb);
 			if (!xb.reached_root)
 				e->exe_flags |= PF_PATH_TRUNCATED;
 		}

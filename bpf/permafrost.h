@@ -22,12 +22,19 @@
 #define PF_PATH_BYTES 512
 /* Components collected for an event's path. */
 #define PF_PATH_COMPONENTS 32
+/* The same in the compat build: each step of its name walks is checked by
+ * the verifier once in each of the ~40 programs that emit records (5.10:
+ * about 1,200 instructions processed a step, most of an agent's start).
+ * A deeper object's record keeps the leaf's components and says
+ * "path_truncated"; enforcement does not depend on it. */
+#define PF_COMPAT_PATH_COMPONENTS 16
 #define PF_COMM_LEN 16
 /* The caller's executable in an event: components of at most
  * PF_EXE_NAME_MAX - 1 bytes, PF_EXE_BYTES in all. */
 #define PF_EXE_BYTES 256
 #define PF_EXE_NAME_MAX 64
 #define PF_EXE_COMPONENTS 16
+#define PF_COMPAT_EXE_COMPONENTS 8
 
 enum pf_mode {
 	PF_MODE_OFF = 0,
