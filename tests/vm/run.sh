@@ -30,6 +30,8 @@
 #                  kernel (default single; see "TCG" below)
 #   PF_VM_SMP      vCPUs of every guest, 1 to 8 (default 1 on 5.10, 2 on
 #                  the others)
+#   PF_VM_CPU      QEMU's -cpu model of every guest (default qemu64; why:
+#                  kernel_cpu in tests/vm/kernels.sh)
 #
 # Each case script prints TAP lines ("ok - name", "not ok - name # why");
 # /init prints "VMTEST kernel=<release> rc=R passed=N failed=M" and powers
@@ -348,7 +350,7 @@ boot() {
 	local thread vcpus
 	thread=$(kernel_tcg_thread "$label") || die "PF_VM_TCG_THREAD must be single or multi"
 	vcpus=$(kernel_vcpus "$label") || die "PF_VM_SMP must be a number from 1 to 8"
-	local qemu=(timeout -k 10 "$boot_timeout" qemu-system-x86_64 -accel "tcg,thread=$thread" -cpu max
+	local qemu=(timeout -k 10 "$boot_timeout" qemu-system-x86_64 -accel "tcg,thread=$thread" -cpu "$(kernel_cpu "$label")"
 		-m 1G -smp "$vcpus" -nographic -no-reboot -net none
 		-kernel "${VMLINUZ_OF[$label]}" -initrd "$OUT/initrd-$suite-$label.gz"
 		-drive "file=$disk,if=virtio,format=raw"

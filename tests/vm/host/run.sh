@@ -141,7 +141,7 @@ boot() {
 	local label=$1 n=$2 thread vcpus
 	thread=$(kernel_tcg_thread "$label") || return 1
 	vcpus=$(kernel_vcpus "$label") || return 1
-	timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel "tcg,thread=$thread" -cpu max -m 2G -smp "$vcpus" -nographic \
+	timeout -k 10 "$TIMEOUT" qemu-system-x86_64 -accel "tcg,thread=$thread" -cpu "$(kernel_cpu "$label")" -m 2G -smp "$vcpus" -nographic \
 		-no-reboot -net none -kernel "$VMLINUZ" -initrd "$OUT/initrd-$label.gz" \
 		-drive "file=$OUT/disk-$label.img,if=virtio,format=raw" \
 		-append "console=ttyS0 lsm=lockdown,capability,landlock,bpf panic=-1 softlockup_panic=1 watchdog_thresh=30 quiet loglevel=3 systemd.show_status=0 ${PF_VM_APPEND:-}" \
