@@ -404,10 +404,10 @@ for s in "${SUITES[@]}"; do
 done
 
 # Longest boots first (measured: bypass and auditlog are the longest
-# suites; 7.x and 5.10 verify the programs slowest; windows waits three minutes
-# and more on the guest's clock, leaving its slot's CPU to the other boot),
-# so that the boots still running at the end are short ones and both slots
-# stay busy.
+# suites; 7.x and 5.10 verify the programs slowest; windows waits three
+# minutes and more on the guest's clock; `make test` gives it a lane of its
+# own, tests/run-all.sh), so that the boots still running at the end are
+# short ones and both slots stay busy.
 JOBLIST=()
 for heavy in 1 0; do
 	for k in 7 5.10 6.12 6.1; do
