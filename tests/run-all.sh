@@ -9,7 +9,8 @@ set -u
 OUT=${1:-build}
 cd "$(dirname "$0")/.."
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+sidelog=$(mktemp) # the third lane's output (below)
+trap 'rm -f "$log" "$sidelog"' EXIT
 
 tests/run-unit.sh "$OUT" | tee -a "$log"
 OUT="$OUT" tests/fuzz/run.sh "${PF_FUZZ_SECONDS:-10}" | tee -a "$log"
@@ -28,8 +29,6 @@ waiting=windows
 main=$(tr ',' '\n' <<<"$suites" | grep -vxF "$waiting" | paste -sd, -)
 side=$(tr ',' '\n' <<<"$suites" | grep -xF "$waiting" | paste -sd, -)
 deb=$(ls "$OUT"/pkg/deb/permafrost_*_amd64.deb 2>/dev/null | head -n 1)
-sidelog=$(mktemp)
-trap 'rm -f "$log" "$sidelog"' EXIT
 (
 	tests/vm/host/run.sh --kernel "${PF_HOST_KERNELS:-6.12}" ${deb:+--deb "$deb"} --out "$OUT/host"
 	[ -z "$side" ] || PF_VM_JOBS=1 tests/vm/run.sh --suite "$side" --kernel "$kernels" --out "$OUT/vm-waiting"
