@@ -14,8 +14,10 @@
  *      directory;
  *   4. write the "rotated" record to path.new.tmp, fsync it, rename it over
  *      the active file, fsync the directory;
- *   5. in a thread, off the event path: compress path.1 to path.1.gz.tmp,
- *      fsync it, rename it to path.1.gz, fsync the directory, unlink path.1.
+ *   5. off the event path, in the compressor's thread (logzip.c), which
+ *      has been compressing the active file into path.1.gz.tmp as it grew:
+ *      compress the rest, fsync it, rename it to path.1.gz, fsync the
+ *      directory, unlink path.1.
  * Readers list path.1 in path.1.gz's place while it exists (logfile.c).
  * A crash before 3 leaves the active file whole (a gap in the numbering is
  * harmless). A crash between 3 and 4 leaves path.1 and the active file as
@@ -36,17 +38,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 
-#include <zlib.h>
-
 #include "auditlog.h"
 #include "logfile.h"
 #include "logrec.h"
+#include "logzip.h"
 #include "util.h"
 
 #define TAIL_MAX (2 * PF_LOG_LINE_MAX + 2)
@@ -55,16 +54,6 @@
 #define OUTAGE_RETRY_NS 1000000000LL
 /* decisions counted by name in an outage; more go to "other" */
 #define OUTAGE_NAMES 16
-
-/* The compression of path.1 in its thread (step 5). */
-struct zjob {
-	pthread_t th;
-	char *src, *tmp, *dst, *dir;
-	mode_t mode;
-	int result;
-	const char *step;
-	atomic_int done;
-};
 
 struct outage {
 	int active, trying;
@@ -106,7 +95,7 @@ struct pf_auditlog {
 	uint8_t tip_hash[PF_SHA256_LEN]; /* of the batch's last line */
 
 	char *plain1;       /* path.1: a rotated file not yet compressed */
-	struct zjob *z;     /* its compression, while it runs */
+	struct pf_logzip *z; /* the compressor (logzip.c) */
 
 	struct outage out;
 	int gap_new; /* a log-gap record was written, not yet taken */
@@ -527,6 +516,7 @@ static int batch_commit(struct pf_auditlog *l)
 		pf_buf_reset(&l->bat);
 		if (l->fsync_every)
 			pf_auditlog_sync(l);
+		pf_logzip_grown(l->z, l->size);
 		maybe_rotate(l);
 		return 0;
 	}
@@ -546,6 +536,7 @@ static int batch_commit(struct pf_auditlog *l)
 		l->last_len = last_line_len(l->bat.data, keep);
 		l->size += keep;
 		l->dirty = 1;
+		pf_logzip_grown(l->z, l->size);
 	}
 	if (!l->out.trying) {
 		outage_begin(l, err);
@@ -734,162 +725,30 @@ static int torn_tail(struct pf_auditlog *l, uint64_t bytes, const uint8_t hash[P
 
 /* --- rotation ---------------------------------------------------------------- */
 
-/* Compresses @src into @tmp (gzip level 1: ~10% larger files than level 6
- * at a third of the time) and fsyncs it. */
-static int compress_file(const char *src, const char *tmp, mode_t mode)
+/* Collects the result of a rotated file's compression (@wait: waits for
+ * it). 1 while it runs. */
+static int zip_reap(struct pf_auditlog *l, int wait)
 {
-	char *buf = malloc(256 * 1024);
-	gzFile gz = NULL;
-	int fd = -1, sfd, gfd = -1, r = 0;
-	ssize_t n;
-
-	sfd = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (!buf || sfd < 0) {
-		r = buf ? -errno : -ENOMEM;
-		goto out;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
-	if (fd < 0 || (gfd = dup(fd)) < 0) {
-		r = -errno;
-		goto out;
-	}
-	gz = gzdopen(gfd, "wb1");
-	if (!gz) {
-		r = -ENOMEM;
-		goto out;
-	}
-	gfd = -1;
-	gzbuffer(gz, 256 * 1024);
-	while ((n = read(sfd, buf, 256 * 1024)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
-			goto out;
-		}
-		if (gzwrite(gz, buf, (unsigned)n) != (int)n) {
-			r = -EIO;
-			goto out;
-		}
-	}
-	r = gzclose(gz) == Z_OK ? 0 : -EIO;
-	gz = NULL;
-	if (r == 0 && fsync(fd) < 0)
-		r = -errno;
-out:
-	if (gz)
-		gzclose(gz);
-	if (gfd >= 0)
-		close(gfd);
-	if (fd >= 0)
-		close(fd);
-	if (sfd >= 0)
-		close(sfd);
-	free(buf);
-	if (r < 0 && fd >= 0)
-		unlink(tmp);
-	return r;
-}
-
-static void fsync_dir_path(const char *dir)
-{
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-}
-
-/* Step 5, in its thread. */
-static void *zjob_run(void *p)
-{
-	struct zjob *z = p;
-
-	z->step = "compressing";
-	z->result = compress_file(z->src, z->tmp, z->mode);
-	if (z->result == 0) {
-		z->step = "renaming the compressed file";
-		if (rename(z->tmp, z->dst) < 0) {
-			z->result = -errno;
-			unlink(z->tmp);
-		}
-	}
-	if (z->result == 0) {
-		fsync_dir_path(z->dir);
-		z->step = "removing the uncompressed file";
-		if (unlink(z->src) < 0)
-			z->result = -errno;
-		fsync_dir_path(z->dir);
-	}
-	atomic_store_explicit(&z->done, 1, memory_order_release);
-	return NULL;
-}
-
-static void zjob_free(struct zjob *z)
-{
-	if (!z)
-		return;
-	free(z->src);
-	free(z->tmp);
-	free(z->dst);
-	free(z->dir);
-	free(z);
-}
-
-/* Starts compressing path.1. */
-static int zjob_start(struct pf_auditlog *l)
-{
-	struct zjob *z = calloc(1, sizeof(*z));
+	const char *step;
 	int r;
 
-	if (!z)
-		return -ENOMEM;
-	z->src = strdup(l->plain1);
-	z->tmp = strdup(l->tmp_gz);
-	z->dst = strdup(l->first_gz);
-	z->dir = strdup(l->dir);
-	z->mode = l->mode;
-	if (!z->src || !z->tmp || !z->dst || !z->dir) {
-		zjob_free(z);
-		return -ENOMEM;
-	}
-	r = -pthread_create(&z->th, NULL, zjob_run, z);
-	if (r < 0) {
-		zjob_free(z);
-		return r;
-	}
-	l->z = z;
-	return 0;
-}
-
-/* Collects a finished compression (@wait: waits for it). 1 while one runs. */
-static int zjob_reap(struct pf_auditlog *l, int wait)
-{
-	struct zjob *z = l->z;
-
-	if (!z)
-		return 0;
-	if (!wait && !atomic_load_explicit(&z->done, memory_order_acquire))
+	if (pf_logzip_reap(l->z, wait, &r, &step))
 		return 1;
-	pthread_join(z->th, NULL);
-	if (z->result < 0) {
+	if (r < 0) {
 		snprintf(l->err, sizeof(l->err),
 			 "audit log %s: compressing the rotated file failed while %s: %s (%s is kept "
 			 "uncompressed and compressed again at the next rotation)",
-			 l->path, z->step, strerror(-z->result), l->plain1);
+			 l->path, step, strerror(-r), l->plain1);
 		l->err_pending = 1;
-		/* not a thread per batch while the disk is full */
+		/* not a try per batch while the disk is full */
 		l->rotate_after_ns = pf_now_ns() + ROTATE_RETRY_NS;
 	}
-	zjob_free(z);
-	l->z = NULL;
 	return 0;
 }
 
 int pf_auditlog_wait(struct pf_auditlog *l)
 {
-	zjob_reap(l, 1);
+	zip_reap(l, 1);
 	return 0;
 }
 
@@ -1031,9 +890,11 @@ static int rotate_steps(struct pf_auditlog *l, const char **step)
 			unlink(l->plain1); /* the active file still holds all */
 	}
 	if (r == 0) {
-		/* on failure path.1 stays, compressed at the next rotation */
-		*step = "starting the compression";
-		r = zjob_start(l);
+		/* the compressor finishes path.1 and follows the new file; not
+		 * following it (no descriptor), it compresses it whole at its
+		 * rotation */
+		pf_logzip_rotated(l->z, bytes);
+		pf_logzip_follow(l->z, l->fd, l->size);
 	}
 	return r;
 }
@@ -1042,25 +903,20 @@ static int rotate_steps(struct pf_auditlog *l, const char **step)
  * @wait waits for it instead). */
 static int rotate(struct pf_auditlog *l, int wait)
 {
-	const char *step = "starting the compression";
+	const char *step = "compressing the last rotated file";
 	int r = 0;
 
-	if (zjob_reap(l, wait))
+	if (zip_reap(l, wait))
 		return -EBUSY;
 	if (access(l->plain1, F_OK) == 0) {
 		/* a rotated file whose compression failed or was cut short */
-		r = zjob_start(l);
-		if (r == 0 && !wait)
-			return -EBUSY;
-		if (r == 0)
-			zjob_reap(l, 1);
-		if (r == 0 && access(l->plain1, F_OK) == 0)
+		pf_logzip_whole(l->z);
+		if (!wait || zip_reap(l, 1) || access(l->plain1, F_OK) == 0)
 			return -EBUSY;
 	}
-	if (r == 0)
-		r = rotate_steps(l, &step);
+	r = rotate_steps(l, &step);
 	if (r == 0 && wait)
-		zjob_reap(l, 1);
+		zip_reap(l, 1);
 	if (r < 0) {
 		snprintf(l->err, sizeof(l->err), "audit log %s: rotation failed while %s: %s",
 			 l->path, step, strerror(-r));
@@ -1079,15 +935,14 @@ static int rotation_due(struct pf_auditlog *l, uint64_t extra)
 		return 0;
 	if (l->rotate_after_ns && pf_now_ns() < l->rotate_after_ns)
 		return 0;
-	if (l->z && !atomic_load_explicit(&l->z->done, memory_order_acquire) &&
-	    l->size + extra < 2 * l->max_size)
+	if (pf_logzip_pending(l->z) && l->size + extra < 2 * l->max_size)
 		return 0;
 	return 1;
 }
 
 static void maybe_rotate(struct pf_auditlog *l)
 {
-	zjob_reap(l, 0);
+	zip_reap(l, 0);
 	if (rotation_due(l, 0))
 		rotate(l, l->size >= 2 * l->max_size);
 }
@@ -1319,12 +1174,8 @@ static int recover_rotation(struct pf_auditlog *l, struct pf_err *err)
 			return 0;
 		}
 		/* step 5 was cut short: compress again (off this thread) */
-		if (access(l->first_gz, F_OK) != 0 && zjob_start(l) < 0) {
-			snprintf(l->err, sizeof(l->err),
-				 "audit log %s: %s is left uncompressed (no thread)", l->path,
-				 l->plain1);
-			l->err_pending = 1;
-		}
+		if (access(l->first_gz, F_OK) != 0)
+			pf_logzip_whole(l->z);
 		return 0;
 	}
 	/* logs of earlier versions: compressed before the new active file */
@@ -1349,7 +1200,9 @@ void pf_auditlog_close(struct pf_auditlog *l)
 		pf_auditlog_sync(l);
 		close(l->fd);
 	}
-	zjob_reap(l, 1);
+	if (l->z)
+		zip_reap(l, 1);
+	pf_logzip_stop(l->z);
 	free(l->plain1);
 	pf_buf_free(&l->bat);
 	free(l->path);
@@ -1440,6 +1293,17 @@ int pf_auditlog_open(const char *path, const struct pf_auditlog_opts *o, struct 
 	}
 	l->mode = st.st_mode & 07777;
 	l->size = (uint64_t)st.st_size;
+	{
+		struct pf_logzip_files zf = { .tmp = l->tmp_gz, .dst = l->first_gz,
+					      .plain = l->plain1, .dir = l->dir, .mode = l->mode };
+
+		r = pf_logzip_start(&zf, &l->z);
+		if (r < 0) {
+			pf_err_set(err, "audit log %s: starting its compression thread: %s", path,
+				   strerror(-r));
+			goto out;
+		}
+	}
 	r = read_tail(l, t, err);
 	if (r < 0)
 		goto out;
@@ -1482,6 +1346,12 @@ int pf_auditlog_open(const char *path, const struct pf_auditlog_opts *o, struct 
 			       strerror(-r));
 			goto out;
 		}
+	}
+	r = pf_logzip_follow(l->z, l->fd, l->size);
+	if (r < 0) {
+		pf_err_set(err, "audit log %s: handing it to the compression thread: %s", path,
+			   strerror(-r));
+		goto out;
 	}
 	*ret = l;
 	l = NULL;
