@@ -3,10 +3,11 @@
  * synthetic ring-buffer events, each formatted as an audit line
  * (pf_event_to_json) and appended to a chained audit log (SHA-256, one
  * write per batch, as the agent does; --single: one write per line), with
- * rotation and gzip (in the writer's thread) as the agent does.
+ * rotation and gzip (the compressor's threads, logzip.c) as the agent does.
+ * The time runs until the last rotated file is compressed.
  * Prints "evpipe events=N seconds=S events_per_s=R cpu_s=C ..." (cpu: the
  * process; event_path_cpu: the thread that formats and writes, without the
- * compression thread).
+ * compressor's threads).
  *
  * usage: evpipe DIR N [--single] */
 #include <errno.h>
