@@ -84,14 +84,17 @@ static long file_size(const char *path)
 	return stat(path, &st) == 0 ? (long)st.st_size : -1;
 }
 
-/* The threads of this process but the main one: their count, and how many
- * hold any capability (CapPrm or CapEff not zero). */
-static void other_threads(int *ret_n, int *ret_capable)
+/* The threads of this process but the main one: their count, how many
+ * hold any capability (CapPrm or CapEff not zero), and how many would take
+ * SIGTERM, SIGHUP or SIGINT (not in SigBlk). */
+static void other_threads(int *ret_n, int *ret_capable, int *ret_signalled)
 {
+	const unsigned long long term = 1ULL << (SIGTERM - 1) | 1ULL << (SIGHUP - 1) |
+					1ULL << (SIGINT - 1);
 	DIR *d = opendir("/proc/self/task");
 	struct dirent *e;
 
-	*ret_n = *ret_capable = 0;
+	*ret_n = *ret_capable = *ret_signalled = 0;
 	while (d && (e = readdir(d))) {
 		char p[320], line[256];
 		FILE *f;
@@ -101,12 +104,13 @@ static void other_threads(int *ret_n, int *ret_capable)
 		(*ret_n)++;
 		snprintf(p, sizeof(p), "/proc/self/task/%s/status", e->d_name);
 		f = fopen(p, "r");
-		while (f && fgets(line, sizeof(line), f)) {
+		for (int capable = 0; f && fgets(line, sizeof(line), f);) {
 			if ((!strncmp(line, "CapPrm:", 7) || !strncmp(line, "CapEff:", 7)) &&
-			    strtoull(line + 7, NULL, 16) != 0) {
+			    strtoull(line + 7, NULL, 16) != 0 && !capable++)
 				(*ret_capable)++;
-				break;
-			}
+			if (!strncmp(line, "SigBlk:", 7) &&
+			    (strtoull(line + 7, NULL, 16) & term) != term)
+				(*ret_signalled)++;
 		}
 		if (f)
 			fclose(f);
@@ -158,15 +162,18 @@ static void test_follows_the_active_file(void)
 	const char *p = fresh_log();
 	char tmp[600];
 	struct pf_auditlog *l = open_log(p, 64ULL << 20, 3);
-	int n, capable;
+	int n, capable, signalled;
 	long sz = -1;
 
 	snprintf(tmp, sizeof(tmp), "%s.1.gz.tmp", p);
-	other_threads(&n, &capable);
+	other_threads(&n, &capable, &signalled);
 	TAP_OK(l && n == PF_LOGZIP_THREADS && capable == 0,
 	       "an open writer has %d compressor threads, none holding a capability (%d threads, %d "
 	       "capable; uid %u)",
 	       PF_LOGZIP_THREADS, n, capable, (unsigned)getuid());
+	TAP_OK(l && signalled == 0,
+	       "they block SIGTERM, SIGHUP and SIGINT (a signal for the process is not theirs to "
+	       "take: %d would)", signalled);
 	TAP_OK(l && write_records(l, 3000) == 0, "3000 records (about 3 MiB) written, no rotation");
 	for (int i = 0; i < 100 && (sz = file_size(tmp)) <= 0; i++)
 		poll(NULL, 0, 50);
@@ -174,7 +181,7 @@ static void test_follows_the_active_file(void)
 	       "the active file is compressed while it grows: %s holds %ld bytes before any "
 	       "rotation", tmp + strlen(dir), sz);
 	pf_auditlog_close(l);
-	other_threads(&n, &capable);
+	other_threads(&n, &capable, &signalled);
 	TAP_OK(file_size(tmp) < 0 && n == 0,
 	       "close removes the partial compression and stops the threads (%d left)", n);
 }

@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -380,6 +381,7 @@ static int worker_init(struct pf_logzip *z, struct worker *w)
 int pf_logzip_start(const struct pf_logzip_files *f, struct pf_logzip **ret)
 {
 	struct pf_logzip *z = calloc(1, sizeof(*z));
+	sigset_t all, old;
 	int r = 0;
 
 	if (!z)
@@ -396,12 +398,19 @@ int pf_logzip_start(const struct pf_logzip_files *f, struct pf_logzip **ret)
 	pthread_cond_init(&z->done, NULL);
 	if (!z->tmp || !z->dst || !z->plain || !z->dir)
 		r = -ENOMEM;
+	/* every signal blocked in the threads (they inherit the mask): a
+	 * signal for the process (SIGTERM, SIGHUP) goes to a thread that
+	 * takes it, the writer's through its signalfd, never to one of these
+	 * to run its default action (the agent blocks them later) */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (int i = 0; i < PF_LOGZIP_THREADS && r == 0; i++) {
 		r = worker_init(z, &z->w[i]);
 		if (r == 0)
 			r = -pthread_create(&z->w[i].th, NULL, run, &z->w[i]);
 		z->w[i].started = r == 0;
 	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r < 0) {
 		pf_logzip_stop(z);
 		return r;

@@ -8,7 +8,8 @@
  * directory. See auditlog.c for the rotation around it.
  *
  * The threads hold no capabilities (they are per thread: each gives up its
- * own when it starts, whatever the process holds then). */
+ * own when it starts, whatever the process holds then) and block every
+ * signal (a signal for the process is the writer's to take). */
 #ifndef PF_LOGZIP_H
 #define PF_LOGZIP_H
 
