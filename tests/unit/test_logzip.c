@@ -19,6 +19,7 @@
 
 #include "auditlog.h"
 #include "json.h"
+#include "logfile.h"
 #include "logverify.h"
 #include "logzip.h"
 #include "tap.h"
@@ -190,12 +191,14 @@ static void test_rotated_members(void)
 {
 	const char *p = fresh_log();
 	char gz[600], plain[600];
-	struct pf_auditlog *l = open_log(p, 3ULL << 20, 5);
+	struct pf_auditlog *l = open_log(p, 3ULL << 20, 9);
 	struct pf_log_verify_result v;
 	uint64_t bytes = 0;
 	int members;
 
-	TAP_OK(l && write_records(l, 8000) == 0, "8000 records (about 8 MiB) with max-size 3 MiB");
+	/* at least two rotations even with every one held back to twice
+	 * max-size (a compression behind on a busy machine) */
+	TAP_OK(l && write_records(l, 14000) == 0, "14000 records (about 14 MiB) with max-size 3 MiB");
 	pf_auditlog_wait(l);
 	snprintf(gz, sizeof(gz), "%s.1.gz", p);
 	snprintf(plain, sizeof(plain), "%s.1", p);
@@ -209,13 +212,13 @@ static void test_rotated_members(void)
 	TAP_OK(gzip_members(gz, &bytes) >= 3, "so is the one before it");
 	pf_auditlog_close(l);
 	memset(&v, 0, sizeof(v));
-	TAP_OK(pf_log_verify(p, &v) == 0 && v.problem == PF_LOG_OK && v.records == 8000 + 1 + 2 &&
-	       v.files == 3,
+	TAP_OK(pf_log_verify(p, &v) == 0 && v.problem == PF_LOG_OK && v.files >= 3 &&
+	       v.records == 14000 + 1 + (v.files - 1),
 	       "the chain reads back through the members: intact, %llu records in %u files (%s)",
 	       (unsigned long long)v.records, v.files, v.detail);
 }
 
-/* A writer killed with SIGKILL after @ms, rotating every 2 MiB: the next
+/* A writer killed with SIGKILL after @ms, rotating every 4 MiB: the next
  * open completes what it left, and every line it committed is there. */
 static void kill_writer(int ms)
 {
@@ -234,7 +237,7 @@ static void kill_writer(int ms)
 	pid = fork();
 	if (pid == 0) {
 		close(fds[0]);
-		l = open_log(p, 2ULL << 20, 100);
+		l = open_log(p, 4ULL << 20, PF_LOG_MAX_FILES);
 		for (;;) {
 			if (!l || write_records(l, 300) < 0)
 				_exit(1);
@@ -250,7 +253,7 @@ static void kill_writer(int ms)
 	while (read(fds[0], &seq, sizeof(seq)) == sizeof(seq))
 		committed = seq;
 	close(fds[0]);
-	l = open_log(p, 2ULL << 20, 100);
+	l = open_log(p, 4ULL << 20, PF_LOG_MAX_FILES);
 	pf_auditlog_wait(l);
 	pf_auditlog_close(l);
 	snprintf(tmp, sizeof(tmp), "%s.1.gz.tmp", p);

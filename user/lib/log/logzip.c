@@ -251,7 +251,8 @@ static int try_finish(struct pf_logzip *z, struct worker *w)
 	const char *step;
 	int r, out_fd, src_fd;
 
-	if (z->cur.fd < 0 || !z->cur.final || z->finishing || z->written != z->claimed ||
+	if (z->cur.fd < 0 || !z->cur.final || z->finishing || z->appending ||
+	    z->written != z->claimed ||
 	    (!z->err && z->claimed * PF_LOGZIP_SEGMENT < z->cur.size))
 		return 0;
 	if (z->err && !z->retried) {
