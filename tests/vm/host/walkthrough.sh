@@ -82,6 +82,13 @@ phase1() {
 	eq "the unit is active" "$(systemctl is-active $UNIT)" active
 	pid=$(main_pid)
 	eq "systemd's MainPID is the agent answering on the socket" "$(status_pid)" "$pid"
+	# capabilities are per thread: the main thread keeps CAP_BPF and
+	# CAP_DAC_READ_SEARCH (bits 39 and 2), the log's compressor threads
+	# none (under the unit's system-call filter too)
+	caps=$(for t in /proc/"$pid"/task/*; do
+		awk -v main="$pid" -v tid="${t##*/}" '/^CapEff:/ { print (tid == main ? "main" : "thread") "=" $2 }' "$t/status"
+	done | sort | uniq -c | tr -s ' \n' ' ')
+	eq "the agent's threads under systemd: capabilities" "$caps" " 1 main=0000008000000004 2 thread=0000000000000000 "
 	eq "status: mode off" "$(status_mode)" off
 	[ -d $PF_MAPS_DIR ] && ok "maps pinned in /sys/fs/bpf/permafrost" ||
 		not_ok "maps pinned" "$(ls -R /sys/fs/bpf 2>&1 | head -n 5)"
