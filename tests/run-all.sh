@@ -34,7 +34,7 @@ deb=$(ls "$OUT"/pkg/deb/permafrost_*_amd64.deb 2>/dev/null | head -n 1)
 	[ -z "$side" ] || PF_VM_JOBS=1 tests/vm/run.sh --suite "$side" --kernel "$kernels" --out "$OUT/vm-waiting"
 ) >"$sidelog" 2>&1 &
 sidepid=$!
-[ -z "$main" ] || tests/vm/run.sh --suite "$main" --kernel "$kernels" | tee -a "$log"
+[ -z "$main" ] || tests/vm/run.sh --suite "$main" --kernel "$kernels" --out "$OUT/vm" | tee -a "$log"
 wait "$sidepid"
 tee -a "$log" <"$sidelog"
 
