@@ -14,8 +14,8 @@
  *      directory;
  *   4. write the "rotated" record to path.new.tmp, fsync it, rename it over
  *      the active file, fsync the directory;
- *   5. off the event path, in the compressor's thread (logzip.c), which
- *      has been compressing the active file into path.1.gz.tmp as it grew:
+ *   5. off the event path, in the compressor's threads (logzip.c), which
+ *      have been compressing the active file into path.1.gz.tmp as it grew:
  *      compress the rest, fsync it, rename it to path.1.gz, fsync the
  *      directory, unlink path.1.
  * Readers list path.1 in path.1.gz's place while it exists (logfile.c).
@@ -1299,7 +1299,7 @@ int pf_auditlog_open(const char *path, const struct pf_auditlog_opts *o, struct 
 
 		r = pf_logzip_start(&zf, &l->z);
 		if (r < 0) {
-			pf_err_set(err, "audit log %s: starting its compression thread: %s", path,
+			pf_err_set(err, "audit log %s: starting its compression threads: %s", path,
 				   strerror(-r));
 			goto out;
 		}
@@ -1349,7 +1349,7 @@ int pf_auditlog_open(const char *path, const struct pf_auditlog_opts *o, struct 
 	}
 	r = pf_logzip_follow(l->z, l->fd, l->size);
 	if (r < 0) {
-		pf_err_set(err, "audit log %s: handing it to the compression thread: %s", path,
+		pf_err_set(err, "audit log %s: handing it to the compression threads: %s", path,
 			   strerror(-r));
 		goto out;
 	}

@@ -8,7 +8,8 @@
  * short write is cut back to its last whole line. Rotation by size renames
  * the active file to path.1 (older ones shift to path.2.gz ...), starts a
  * new active file whose first line, a "rotated" record, continues the
- * chain, and compresses path.1 to path.1.gz in a thread.
+ * chain, and leaves path.1 to the compressor's threads (logzip.h), which
+ * have compressed it to path.1.gz.tmp as it grew and finish path.1.gz.
  * The format, the records the writer adds itself and the crash-safety
  * argument are in docs/audit-log.md.
  *
@@ -156,7 +157,7 @@ struct pf_auditlog_gap_written {
 };
 int pf_auditlog_take_gap(struct pf_auditlog *l, struct pf_auditlog_gap_written *ret);
 
-/* Waits for the compression of a rotated file running in its thread. */
+/* Waits until the compressor has finished the last rotated file. */
 int pf_auditlog_wait(struct pf_auditlog *l);
 
 /* Building a record: begin resets @b and writes {"time":now,"host":...,
