@@ -63,7 +63,7 @@ int pf_logzip_pending(struct pf_logzip *z);
 int pf_logzip_reap(struct pf_logzip *z, int wait, int *ret_result, const char **ret_step);
 
 /* Finishes a rotated file still in hand, drops the one being followed
- * (its temporary file is removed), stops the thread and frees. */
+ * (its temporary file is removed), stops the threads and frees. */
 void pf_logzip_stop(struct pf_logzip *z);
 
 #endif
