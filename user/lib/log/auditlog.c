@@ -108,36 +108,6 @@ struct pf_auditlog {
 	struct pf_buf line;
 };
 
-static void fsync_dir(const struct pf_auditlog *l)
-{
-	int dfd = open(l->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-}
-
-static int pread_all(int fd, void *p, size_t n, off_t off)
-{
-	char *c = p;
-
-	while (n) {
-		ssize_t r = pread(fd, c, n, off);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (r == 0)
-			return -EIO; /* shrank under us */
-		c += r;
-		n -= (size_t)r;
-		off += r;
-	}
-	return 0;
-}
-
 /* --- building lines -------------------------------------------------------- */
 
 uint64_t pf_auditlog_next_seq(const struct pf_auditlog *l)
@@ -829,7 +799,7 @@ static int start_new_active(struct pf_auditlog *l, uint64_t lines, uint64_t byte
 		unlink(l->tmp_new);
 		return r;
 	}
-	fsync_dir(l);
+	pf_fsync_dir(l->dir);
 	close(l->fd);
 	l->fd = fd;
 	l->size = l->line.len;
@@ -855,7 +825,7 @@ static uint64_t active_lines(struct pf_auditlog *l)
 	while (buf && off < l->size) {
 		size_t n = l->size - off > 64 * 1024 ? 64 * 1024 : (size_t)(l->size - off);
 
-		if (pread_all(l->fd, buf, n, (off_t)off) < 0)
+		if (pf_pread_all(l->fd, buf, n, (off_t)off) < 0)
 			break;
 		lines += count_lines(buf, n);
 		off += n;
@@ -883,7 +853,7 @@ static int rotate_steps(struct pf_auditlog *l, const char **step)
 			r = -errno;
 	}
 	if (r == 0) {
-		fsync_dir(l);
+		pf_fsync_dir(l->dir);
 		*step = "starting the new active file";
 		r = start_new_active(l, lines, bytes);
 		if (r < 0)
@@ -903,8 +873,8 @@ static int rotate_steps(struct pf_auditlog *l, const char **step)
  * @wait waits for it instead). */
 static int rotate(struct pf_auditlog *l, int wait)
 {
-	const char *step = "compressing the last rotated file";
-	int r = 0;
+	const char *step;
+	int r;
 
 	if (zip_reap(l, wait))
 		return -EBUSY;
@@ -1029,7 +999,7 @@ static int read_tail(struct pf_auditlog *l, struct tail *t, struct pf_err *err)
 		r = -ENOMEM;
 		goto out;
 	}
-	r = pread_all(l->fd, buf, w, (off_t)(l->size - w));
+	r = pf_pread_all(l->fd, buf, w, (off_t)(l->size - w));
 	if (r < 0) {
 		pf_err_set(err, "audit log %s: reading its tail: %s", l->path, strerror(-r));
 		goto out;
@@ -1123,7 +1093,7 @@ static uint64_t first_seq_of(struct pf_auditlog *l)
 	char *buf = malloc(w + 1), *nl;
 	uint64_t seq = 0;
 
-	if (buf && w && pread_all(l->fd, buf, w, 0) == 0 && (nl = memchr(buf, '\n', w)) &&
+	if (buf && w && pf_pread_all(l->fd, buf, w, 0) == 0 && (nl = memchr(buf, '\n', w)) &&
 	    own_seq(buf, (size_t)(nl - buf) + 1, &seq) < 0)
 		seq = 0;
 	free(buf);
@@ -1170,7 +1140,7 @@ static int recover_rotation(struct pf_auditlog *l, struct pf_err *err)
 			   file_last_hash(l->first_gz, h2) == 0 && memcmp(h, h2, PF_SHA256_LEN) == 0) {
 			/* step 5 was cut short after the rename */
 			unlink(l->plain1);
-			fsync_dir(l);
+			pf_fsync_dir(l->dir);
 			return 0;
 		}
 		/* step 5 was cut short: compress again (off this thread) */

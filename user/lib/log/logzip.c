@@ -96,16 +96,6 @@ static void drop_own_capabilities(void)
 	(void)syscall(SYS_capset, &h, d);
 }
 
-static void fsync_dir(const char *dir)
-{
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-}
-
 /* Under mu. */
 static void fail(struct pf_logzip *z, int err, const char *step)
 {
@@ -132,19 +122,12 @@ static void restart(struct pf_logzip *z)
 /* Segment @off..+@len of @fd into w->out, a gzip member. 0 or -errno. */
 static int compress_segment(struct worker *w, int fd, uint64_t off, size_t len, const char **step)
 {
-	size_t got = 0;
+	int r;
 
-	while (got < len) {
-		ssize_t n = pread(fd, w->in + got, len - got, (off_t)(off + got));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			*step = "reading the rotated file";
-			return n < 0 ? -errno : -EIO;
-		}
-		got += (size_t)n;
-	}
+	*step = "reading the rotated file";
+	r = pf_pread_all(fd, w->in, len, (off_t)off);
+	if (r < 0)
+		return r;
 	*step = "compressing";
 	if (deflateReset(&w->zs) != Z_OK)
 		return -EIO;
@@ -200,10 +183,10 @@ static int finish_file(struct pf_logzip *z, int out_fd, const char **step)
 		unlink(z->tmp);
 		return r;
 	}
-	fsync_dir(z->dir);
+	pf_fsync_dir(z->dir);
 	*step = "removing the uncompressed file";
 	r = unlink(z->plain) < 0 ? -errno : 0;
-	fsync_dir(z->dir);
+	pf_fsync_dir(z->dir);
 	return r;
 }
 

@@ -162,10 +162,40 @@ int pf_write_all(int fd, const void *p, size_t n)
 	return 0;
 }
 
+int pf_pread_all(int fd, void *p, size_t n, off_t off)
+{
+	char *c = p;
+
+	while (n) {
+		ssize_t r = pread(fd, c, n, off);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (r == 0)
+			return -EIO; /* shorter than it was said to be */
+		c += r;
+		n -= (size_t)r;
+		off += r;
+	}
+	return 0;
+}
+
+void pf_fsync_dir(const char *dir)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+}
+
 int pf_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
 {
 	char *tmp = NULL, *dcopy = NULL;
-	int fd = -1, dfd = -1, r = 0;
+	int fd = -1, r = 0;
 
 	if (asprintf(&tmp, "%s.tmp.%d", path, (int)getpid()) < 0)
 		return -ENOMEM;
@@ -188,18 +218,13 @@ int pf_write_file_atomic(const char *path, const void *data, size_t len, mode_t 
 		goto out;
 	}
 	dcopy = strdup(path);
-	if (dcopy) {
-		dfd = open(dirname(dcopy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0)
-			fsync(dfd);
-	}
+	if (dcopy)
+		pf_fsync_dir(dirname(dcopy));
 out:
 	if (fd >= 0)
 		close(fd);
 	if (r < 0)
 		unlink(tmp);
-	if (dfd >= 0)
-		close(dfd);
 	free(dcopy);
 	free(tmp);
 	return r;

@@ -49,6 +49,12 @@ int pf_read_file(const char *path, size_t cap, char **ret_buf, size_t *ret_len);
 int pf_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
 /* write(2) until all @n bytes are written, retrying on EINTR. 0 or -errno. */
 int pf_write_all(int fd, const void *p, size_t n);
+/* pread(2) until all @n bytes at @off are read, retrying on EINTR. 0 or
+ * -errno; -EIO when the file ends first. */
+int pf_pread_all(int fd, void *p, size_t n, off_t off);
+/* fsync(2) of the directory @dir (a rename or unlink in it made durable);
+ * best effort, as a directory that cannot be opened has nothing to sync. */
+void pf_fsync_dir(const char *dir);
 /* mkdir -p with @mode for the created components. */
 int pf_mkdir_p(const char *path, mode_t mode);
 /* Joins @dir and @name with exactly one '/'. Caller frees. */
